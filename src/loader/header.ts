@@ -154,7 +154,8 @@ function checkReserved(head: Uint8Array): void {
   }
 }
 
-function decodeAppName(head: Uint8Array): string | null {
+/** Decode the v2 app_name field (throws bad_app_name); whitespace stripped, null when empty. */
+export function decodeAppName(head: Uint8Array): string | null {
   const field = head.subarray(Off.appName, Off.appName + APP_NAME_SIZE);
   const nul = field.indexOf(0);
   if (nul < 0) {

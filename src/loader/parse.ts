@@ -4,8 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { CRC_HEADER_SPAN } from './constants.js';
+import { CRC_HEADER_SPAN, HXE_VERSION_1, HeaderFlag } from './constants.js';
 import { ImageError } from './errors.js';
+import { decodeAppName } from './header.js';
 import type { HxeHeaderFields, HxeImage } from './image.js';
 import { HxeStreamVerifier } from './stream.js';
 
@@ -29,6 +30,10 @@ export type InspectResult =
       readonly error: ImageError;
       /** Header fields when the header could be read. */
       readonly header: HxeHeaderFields | null;
+      /** app_name when the header could be read and the name decodes (v2), else null. */
+      readonly appName: string | null;
+      /** Instance policy from the header flags (v1: true), null without a header. */
+      readonly allowMultipleInstances: boolean | null;
       /** CRC computed the toolchain's way when the header could be read, else null. */
       readonly computedCrc32: number | null;
       readonly size: number;
@@ -49,6 +54,8 @@ export function inspectHxe(bytes: Uint8Array, opts: ParseOptions = {}): InspectR
       valid: false,
       error: e,
       header,
+      appName: header ? appNameOf(bytes, header) : null,
+      allowMultipleInstances: header ? header.version === HXE_VERSION_1 || (header.flags & HeaderFlag.allowMultipleInstances) !== 0 : null,
       computedCrc32: header ? computeCrc(bytes, header.headerSize) : null,
       size: bytes.length,
       sha256: createHash('sha256').update(bytes).digest('hex'),
@@ -59,4 +66,13 @@ export function inspectHxe(bytes: Uint8Array, opts: ParseOptions = {}): InspectR
 /** CRC-32 the toolchain's way: bytes [0, 0x1c) then everything from the end of the header. */
 export function computeCrc(bytes: Uint8Array, headerSize: number): number {
   return crc32(bytes.subarray(headerSize), crc32(bytes.subarray(0, CRC_HEADER_SPAN))) >>> 0;
+}
+
+function appNameOf(bytes: Uint8Array, header: HxeHeaderFields): string | null {
+  if (header.version === HXE_VERSION_1) return null;
+  try {
+    return decodeAppName(bytes);
+  } catch {
+    return null;
+  }
 }

@@ -1,6 +1,7 @@
 /** Every subcommand, in the order `hilbridge --help` lists them. Adding one is one line here. */
 import type { Command } from 'commander';
+import { register as inspect } from './inspect.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [inspect];

@@ -1,0 +1,150 @@
+/**
+ * `hilbridge inspect <images...> [--json]`: verify HXE images and show what
+ * is in them. Exit 0 when every image is valid, 1 when any is invalid, 2 when
+ * a file cannot be read.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { AuthLevel, CmdFlag, MailboxMode, ValueFlag } from '../../loader/constants.js';
+import type { HxeCommand, HxeImage, HxeMailbox, HxeValue } from '../../loader/image.js';
+import { inspectHxe, type InspectResult } from '../../loader/parse.js';
+import { capabilityNames } from '../../loader/policy.js';
+import { ExitCode, action } from '../run.js';
+
+interface InspectOptions {
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('inspect')
+    .description('verify HXE images and print their header, checksums and metadata')
+    .argument('<images...>', 'HXE image files')
+    .option('--json', 'one JSON object per image per line')
+    .action(action((images: string[], opts: InspectOptions) => run(images, opts), (_images, opts) => opts.json === true));
+}
+
+async function run(images: string[], opts: InspectOptions): Promise<ExitCode> {
+  const files: { path: string; bytes: Uint8Array }[] = [];
+  for (const path of images) files.push({ path, bytes: await readImage(path) });
+  let allValid = true;
+  for (const { path, bytes } of files) {
+    const result = inspectHxe(bytes);
+    allValid &&= result.valid;
+    process.stdout.write(opts.json ? JSON.stringify(toJson(result)) + '\n' : formatHuman(path, result));
+  }
+  return allValid ? ExitCode.Ok : ExitCode.Failed;
+}
+
+async function readImage(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
+    throw new UsageError('file_unreadable', `cannot read image "${path}": ${why}`, { cause });
+  }
+}
+
+/** The `--json` object for one image: exactly the documented keys, null where unknown. */
+export function toJson(r: InspectResult): Record<string, unknown> {
+  const img: HxeImage | undefined = r.valid ? r.image : undefined;
+  const h = r.valid ? r.image : r.header;
+  return {
+    valid: r.valid,
+    error: r.valid ? null : { code: r.error.code, message: r.error.message, offset: r.error.offset ?? null },
+    version: h?.version ?? null,
+    flags: h?.flags ?? null,
+    entry: h?.entry ?? null,
+    codeLen: h?.codeLen ?? null,
+    roLen: h?.roLen ?? null,
+    bssSize: h?.bssSize ?? null,
+    reqCaps: h?.reqCaps ?? null,
+    crc32: h?.crc32 ?? null,
+    computedCrc32: r.valid ? r.image.computedCrc32 : r.computedCrc32,
+    appName: r.valid ? r.image.appName : r.appName,
+    allowMultipleInstances: r.valid ? r.image.allowMultipleInstances : r.allowMultipleInstances,
+    metaOffset: h?.metaOffset ?? null,
+    metaCount: h?.metaCount ?? null,
+    size: r.valid ? r.image.size : r.size,
+    sha256: r.valid ? r.image.sha256 : r.sha256,
+    values: img ? img.values.map((v) => ({ ...v })) : null,
+    commands: img ? img.commands.map((c) => ({ ...c })) : null,
+    mailboxes: img ? img.mailboxes.map((m) => ({ ...m, bindings: m.bindings.map((b) => ({ ...b })) })) : null,
+  };
+}
+
+const x = (n: number, w = 0): string => '0x' + n.toString(16).padStart(w, '0');
+
+function bits(mask: number, table: Record<string, number>): string {
+  const names = Object.entries(table)
+    .filter(([, bit]) => (mask & bit) === bit && bit !== 0)
+    .map(([name]) => name.toLowerCase());
+  return names.length ? names.join(',') : '-';
+}
+
+function authName(level: number): string {
+  return AuthLevel[level] ?? `level ${level}`;
+}
+
+function formatValue(v: HxeValue): string {
+  const name = v.name ?? '(unnamed)';
+  const unit = v.unit ? ` ${v.unit}` : '';
+  const group = v.groupName ? ` group "${v.groupName}"` : '';
+  const persist = v.persistKey ? ` persist key ${x(v.persistKey, 4)}` : '';
+  return `    ${v.groupId}.${v.valueId} ${name} = ${v.init}${unit} (raw ${x(v.initRaw, 4)}) flags ${bits(v.flags, ValueFlag)} auth ${authName(v.authLevel)}${persist}${group}\n`;
+}
+
+function formatCommand(c: HxeCommand): string {
+  const help = c.help ? ` "${c.help}"` : '';
+  const group = c.groupName ? ` group "${c.groupName}"` : '';
+  return `    ${c.groupId}.${c.cmdId} ${c.name ?? '(unnamed)'} handler ${x(c.handlerOffset)} flags ${bits(c.flags, CmdFlag)} auth ${authName(c.authLevel)}${group}${help}\n`;
+}
+
+/** "RDWR|FANOUT" style names of a mailbox mode mask. */
+function modeNames(mask: number): string {
+  const rw = mask & MailboxMode.RDWR;
+  const names = rw === MailboxMode.RDWR ? ['RDWR'] : rw === MailboxMode.RDONLY ? ['RDONLY'] : rw === MailboxMode.WRONLY ? ['WRONLY'] : [];
+  for (const name of ['TAP', 'FANOUT', 'FANOUT_DROP', 'FANOUT_BLOCK'] as const) if (mask & MailboxMode[name]) names.push(name);
+  return names.join('|') || '-';
+}
+
+function formatMailbox(m: HxeMailbox): string {
+  const owner = m.ownerPid === null ? '' : ` owner pid ${m.ownerPid}`;
+  const bindings = m.bindings.length ? ` bindings ${m.bindings.map((b) => `pid ${b.pid}/flags ${x(b.flags)}`).join(', ')}` : '';
+  return `    ${m.target} capacity ${m.capacity} mode ${modeNames(m.modeMask)} (${x(m.modeMask, 2)})${owner}${bindings}\n`;
+}
+
+function caps(mask: number): string {
+  return mask === 0 ? 'none' : `${capabilityNames(mask).join(', ')} (${x(mask)})`;
+}
+
+/** Human summary of one image. */
+export function formatHuman(path: string, r: InspectResult): string {
+  const lines: string[] = [];
+  const h = r.valid ? r.image : r.header;
+  if (r.valid) lines.push(`${path}: valid HXE v${r.image.version} image`);
+  else lines.push(`${path}: INVALID [${r.error.code}] ${r.error.message}`);
+  const appName = r.valid ? r.image.appName : r.appName;
+  const multi = r.valid ? r.image.allowMultipleInstances : r.allowMultipleInstances;
+  const computed = r.valid ? r.image.computedCrc32 : r.computedCrc32;
+  if (h) {
+    const policy = multi ? 'multiple instances allowed (<name>_#N)' : 'single instance (a second load is refused with EEXIST)';
+    lines.push(`  app name      ${appName ?? '(unnamed)'}, ${policy}`);
+    lines.push(`  header        version ${h.version}, flags ${x(h.flags, 4)}, entry ${x(h.entry)}`);
+    lines.push(`  sizes         code ${h.codeLen} B, rodata ${h.roLen} B, bss ${h.bssSize} B`);
+    const crcState = computed === null ? 'not computed' : computed === h.crc32 ? 'ok' : `MISMATCH, computed ${x(computed, 8)}`;
+    lines.push(`  crc32         ${x(h.crc32, 8)} (${crcState})`);
+    lines.push(`  requires      ${caps(h.reqCaps)}`);
+    if (h.version >= 2) lines.push(`  metadata      ${h.metaCount ? `table at ${x(h.metaOffset)}, ${h.metaCount} section${h.metaCount === 1 ? "" : "s"}` : 'none'}`);
+  }
+  lines.push(`  file          ${r.valid ? r.image.size : r.size} bytes, sha256 ${r.valid ? r.image.sha256 : r.sha256}`);
+  let out = lines.join('\n') + '\n';
+  if (r.valid) {
+    const img = r.image;
+    if (img.values.length) out += `  values (${img.values.length})\n` + img.values.map(formatValue).join('');
+    if (img.commands.length) out += `  commands (${img.commands.length})\n` + img.commands.map(formatCommand).join('');
+    if (img.mailboxes.length) out += `  mailboxes (${img.mailboxes.length}, ${img.mailboxForm} form)\n` + img.mailboxes.map(formatMailbox).join('');
+  }
+  return out;
+}
