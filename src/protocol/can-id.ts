@@ -1,0 +1,106 @@
+/**
+ * hilbridge CAN identifiers (docs/protocol.md section 3.2).
+ *
+ *   11-bit: bit 10 direction | bits 9..5 node (1..31) | bits 4..0 segment index mod 32
+ *   29-bit: bits 28..24 tag 0x1B | bit 23 direction | bits 22..15 node (1..254) |
+ *           bits 14..0 segment index mod 32768
+ *
+ * Direction bit 0 = target -> host, so the target's responses win arbitration
+ * over a host's data burst.
+ */
+import { UsageError } from '../errors.js';
+import {
+  CAN_EXT_INDEX_MOD,
+  CAN_EXT_MAX_NODE,
+  CAN_EXT_TAG,
+  CAN_STD_INDEX_MOD,
+  CAN_STD_MAX_NODE,
+} from './constants.js';
+
+export type CanIdFormat = 'std' | 'ext';
+/** Which way a CAN frame travels. */
+export type CanDirection = 'toHost' | 'toTarget';
+
+export interface CanAddress {
+  readonly node: number;
+  readonly direction: CanDirection;
+  /** Segment index, already reduced modulo the format's modulus. */
+  readonly index: number;
+}
+
+/** SocketCAN's flag bits in can_id / can_mask (linux/can.h). */
+export const CAN_EFF_FLAG = 0x80000000;
+export const CAN_RTR_FLAG = 0x40000000;
+
+/** Segment index modulus: 32 for 11-bit identifiers, 32768 for 29-bit. */
+export function canIndexModulus(format: CanIdFormat): number {
+  return format === 'std' ? CAN_STD_INDEX_MOD : CAN_EXT_INDEX_MOD;
+}
+
+/** Largest node id the format can address (31 or 254). */
+export function canMaxNode(format: CanIdFormat): number {
+  return format === 'std' ? CAN_STD_MAX_NODE : CAN_EXT_MAX_NODE;
+}
+
+/** Throws UsageError unless `node` is a valid node id for `format`. */
+export function checkCanNode(format: CanIdFormat, node: number, link: string): void {
+  const max = canMaxNode(format);
+  if (!Number.isInteger(node) || node < 1 || node > max) {
+    throw new UsageError(
+      'invalid_node',
+      `node ${node} on ${link} is outside 1..${max} for ${format === 'std' ? '11-bit' : '29-bit'} identifiers` +
+        (format === 'std' && node > max && node <= CAN_EXT_MAX_NODE ? ': use 29-bit identifiers (ext) for nodes above 31' : ''),
+    );
+  }
+}
+
+const dirBit = (d: CanDirection): number => (d === 'toTarget' ? 1 : 0);
+
+/** The CAN identifier for a segment. The index is reduced modulo the format's modulus. */
+export function encodeCanId(format: CanIdFormat, addr: CanAddress): number {
+  const index = addr.index % canIndexModulus(format);
+  if (format === 'std') return (dirBit(addr.direction) << 10) | (addr.node << 5) | index;
+  return ((CAN_EXT_TAG << 24) | (dirBit(addr.direction) << 23) | (addr.node << 15) | index) >>> 0;
+}
+
+/**
+ * Read a CAN identifier; undefined if it is not hilbridge traffic (29-bit
+ * tag mismatch, node 0 or out of range, id out of range for the format).
+ */
+export function decodeCanId(format: CanIdFormat, id: number): CanAddress | undefined {
+  if (format === 'std') {
+    if (id < 0 || id > 0x7ff) return undefined;
+    const node = (id >> 5) & 0x1f;
+    if (node === 0) return undefined;
+    return { direction: id & 0x400 ? 'toTarget' : 'toHost', node, index: id & 0x1f };
+  }
+  if (id < 0 || id > 0x1fffffff || id >>> 24 !== CAN_EXT_TAG) return undefined;
+  const node = (id >>> 15) & 0xff;
+  if (node === 0 || node > CAN_EXT_MAX_NODE) return undefined;
+  return { direction: id & 0x800000 ? 'toTarget' : 'toHost', node, index: id & 0x7fff };
+}
+
+/** An acceptance filter: a frame matches when (frameId & mask) === (id & mask). */
+export interface CanReceiveFilter {
+  readonly id: number;
+  readonly mask: number;
+  readonly extended: boolean;
+  /** The same filter as SocketCAN's struct can_filter wants it (flags included, unsigned). */
+  readonly socketcan: { readonly canId: number; readonly canMask: number };
+}
+
+/** The filter that passes every segment for `node` travelling in `direction` (any index). */
+export function canReceiveFilter(format: CanIdFormat, node: number, direction: CanDirection): CanReceiveFilter {
+  const id = encodeCanId(format, { node, direction, index: 0 });
+  const mask = format === 'std' ? 0x7e0 : 0x1fff8000;
+  const extended = format === 'ext';
+  return {
+    id,
+    mask,
+    extended,
+    socketcan: {
+      canId: (extended ? id | CAN_EFF_FLAG : id) >>> 0,
+      canMask: (mask | CAN_EFF_FLAG | CAN_RTR_FLAG) >>> 0,
+    },
+  };
+}

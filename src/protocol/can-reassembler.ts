@@ -1,0 +1,100 @@
+/**
+ * Reassembly of one (node, direction) stream of CAN segments into encoded
+ * frames (docs/protocol.md section 3.3). Segment 0 carries the frame's magic
+ * and length, so the receiver knows how many bytes to expect; the following
+ * segments must arrive with consecutive indexes. Anything else drops the
+ * partial frame, is counted, and the receiver waits for the next index 0.
+ * Memory: one buffer of at most `maxFrame` bytes.
+ */
+import { FRAME_LENGTH_PREFIX } from './constants.js';
+import { peekFrameSize } from './frame.js';
+import type { ChannelCounters } from './types.js';
+
+/** The counters a reassembler increments. */
+export type ReassemblyCounters = Pick<ChannelCounters, 'segmentErrors' | 'oversize' | 'malformed'>;
+
+export class CanReassembler {
+  private buf: Uint8Array | undefined;
+  private received = 0;
+  private nextIndex = 0;
+  /** True after an error: ignore segments until the next index 0 without counting them again. */
+  private skipping = false;
+
+  /**
+   * @param maxFrame largest frame accepted; longer frames are dropped unbuffered (oversize)
+   * @param indexModulus 32 for 11-bit identifiers, 32768 for 29-bit
+   */
+  constructor(
+    readonly maxFrame: number,
+    readonly indexModulus: number,
+    private readonly counters: ReassemblyCounters,
+  ) {}
+
+  /** Bytes of the partial frame held now (never more than maxFrame). */
+  get buffered(): number {
+    return this.buf ? this.received : 0;
+  }
+
+  /** Feed one segment; returns the encoded frame it completed, if any. Never throws. */
+  push(index: number, data: Uint8Array): Uint8Array | undefined {
+    if (index === 0) {
+      if (this.buf) this.counters.segmentErrors++;
+      this.buf = undefined;
+      this.skipping = false;
+      return this.start(data);
+    }
+    if (!this.buf) {
+      if (!this.skipping) {
+        this.counters.segmentErrors++;
+        this.skipping = true;
+      }
+      return undefined;
+    }
+    if (index !== this.nextIndex) {
+      this.counters.segmentErrors++;
+      this.abandon();
+      return undefined;
+    }
+    return this.append(data);
+  }
+
+  /** Drop any partial frame silently (e.g. link reset). */
+  reset(): void {
+    this.buf = undefined;
+    this.skipping = false;
+  }
+
+  private abandon(): void {
+    this.buf = undefined;
+    this.skipping = true;
+  }
+
+  private start(data: Uint8Array): Uint8Array | undefined {
+    const size = data.length >= FRAME_LENGTH_PREFIX ? peekFrameSize(data) : undefined;
+    if (size === undefined) {
+      this.counters.malformed++;
+      this.abandon();
+      return undefined;
+    }
+    if (size > this.maxFrame) {
+      this.counters.oversize++;
+      this.abandon();
+      return undefined;
+    }
+    this.buf = new Uint8Array(size);
+    this.received = 0;
+    this.nextIndex = 0;
+    return this.append(data);
+  }
+
+  private append(data: Uint8Array): Uint8Array | undefined {
+    const buf = this.buf!;
+    const take = Math.min(data.length, buf.length - this.received);
+    buf.set(data.subarray(0, take), this.received);
+    this.received += take;
+    this.nextIndex = (this.nextIndex + 1) % this.indexModulus;
+    if (this.received < buf.length) return undefined;
+    this.buf = undefined;
+    return buf;
+  }
+}

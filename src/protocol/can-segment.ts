@@ -1,0 +1,54 @@
+/**
+ * CAN segmentation (docs/protocol.md section 3.1): an encoded frame is cut
+ * into consecutive segments of 8 data bytes (classic CAN) or 64 (CAN FD).
+ * Every data byte is a frame byte; the segment index travels in the CAN
+ * identifier. The last classic segment is as short as the data; the last FD
+ * segment is padded with 0xCC to the next valid FD length.
+ */
+import type { CanFrame } from '../transports/types.js';
+import { CAN_CLASSIC_SEGMENT, CAN_FD_LENGTHS, CAN_FD_PAD, CAN_FD_SEGMENT } from './constants.js';
+import { encodeCanId } from './can-id.js';
+import type { CanDirection, CanIdFormat } from './can-id.js';
+
+export interface SegmentOptions {
+  readonly fd: boolean;
+  readonly idFormat: CanIdFormat;
+  readonly node: number;
+  readonly direction: CanDirection;
+}
+
+/** Smallest valid CAN FD data length >= n (n <= 64). */
+export function fdPaddedLength(n: number): number {
+  if (n <= 8) return n;
+  for (const len of CAN_FD_LENGTHS) if (len >= n) return len;
+  return CAN_FD_SEGMENT;
+}
+
+/** Number of segments a frame of `frameSize` bytes needs. */
+export function segmentCount(frameSize: number, fd: boolean): number {
+  return Math.ceil(frameSize / (fd ? CAN_FD_SEGMENT : CAN_CLASSIC_SEGMENT));
+}
+
+/** The CAN frames for one encoded frame, lazily, in sending order. Data views `frame` except a padded last FD segment. */
+export function* canSegments(frame: Uint8Array, opts: SegmentOptions): Generator<CanFrame> {
+  const size = opts.fd ? CAN_FD_SEGMENT : CAN_CLASSIC_SEGMENT;
+  const extended = opts.idFormat === 'ext';
+  for (let index = 0, at = 0; at < frame.length; index++, at += size) {
+    let data = frame.subarray(at, Math.min(at + size, frame.length));
+    if (opts.fd) {
+      const padded = fdPaddedLength(data.length);
+      if (padded !== data.length) {
+        const buf = new Uint8Array(padded).fill(CAN_FD_PAD);
+        buf.set(data);
+        data = buf;
+      }
+    }
+    const id = encodeCanId(opts.idFormat, { node: opts.node, direction: opts.direction, index });
+    yield { id, extended, fd: opts.fd, data };
+  }
+}
+
+/** All CAN frames for one encoded frame. */
+export function segmentFrame(frame: Uint8Array, opts: SegmentOptions): CanFrame[] {
+  return [...canSegments(frame, opts)];
+}
