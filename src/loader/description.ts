@@ -24,21 +24,42 @@ const AUTH_NAMES: Record<string, number> = Object.fromEntries(AuthLevel.map((n, 
 const lower = (o: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]));
 
-/** A name looked up case-insensitively in `table`, with the valid names in the message. */
-function named(table: Record<string, number>, what: string) {
-  return z.string().transform((s, ctx) => {
-    const v = table[s.trim().toLowerCase()];
-    if (v === undefined) {
-      ctx.addIssue({ code: 'custom', message: `unknown ${what} "${s}"; expected one of: ${Object.keys(table).join(', ')}` });
-      return z.NEVER;
-    }
-    return v;
+function lookup(table: Record<string, number>, name: string): number | undefined {
+  return table[name.trim().toLowerCase()];
+}
+
+const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** A level given as a non-negative integer or as one name from `table` (any case). */
+function level(table: Record<string, number>, what: string) {
+  return z.unknown().transform((v, ctx): number => {
+    if (isUint(v)) return v;
+    const n = typeof v === 'string' ? lookup(table, v) : undefined;
+    if (n !== undefined) return n;
+    ctx.addIssue({ code: 'custom', message: `unknown ${what} ${JSON.stringify(v)}; expected an integer or one of: ${Object.keys(table).join(', ')}` });
+    return z.NEVER;
   });
 }
 
-/** A bit mask given as an integer or as a list of names (ORed). */
+/** A bit mask given as a non-negative integer or as a list of names from `table` (any case), ORed. */
 function mask(table: Record<string, number>, what: string) {
-  return z.union([z.int().min(0), z.array(named(table, what)).transform((l) => l.reduce((a, b) => a | b, 0))]);
+  return z.unknown().transform((v, ctx): number => {
+    if (isUint(v)) return v;
+    if (Array.isArray(v)) {
+      let m = 0;
+      for (const [i, name] of v.entries()) {
+        const bit = typeof name === 'string' ? lookup(table, name) : undefined;
+        if (bit === undefined) {
+          ctx.addIssue({ code: 'custom', path: [i], message: `unknown ${what} ${JSON.stringify(name)}; expected one of: ${Object.keys(table).join(', ')}` });
+          return z.NEVER;
+        }
+        m |= bit;
+      }
+      return m;
+    }
+    ctx.addIssue({ code: 'custom', message: `expected an integer ${what} mask or a list of names (${Object.keys(table).join(', ')})` });
+    return z.NEVER;
+  });
 }
 
 const uint = z.int().min(0);
@@ -54,7 +75,7 @@ const valueSchema = z
     unit: text,
     group_name: text,
     flags: mask(lower(ValueFlag), 'value flag').optional(),
-    auth: z.union([uint, named(AUTH_NAMES, 'auth level')]).optional(),
+    auth: level(AUTH_NAMES, 'auth level').optional(),
     persist_key: uint.optional(),
     init: f16Number,
     init_raw: f16Raw,
@@ -81,13 +102,13 @@ const commandSchema = z.strictObject({
   group_name: text,
   handler_offset: uint.optional(),
   flags: mask(lower(CmdFlag), 'command flag').optional(),
-  auth: z.union([uint, named(AUTH_NAMES, 'auth level')]).optional(),
+  auth: level(AUTH_NAMES, 'auth level').optional(),
 });
 
 const modeString = z.string().transform((s, ctx) => {
   let m = 0;
   for (const part of s.split('|')) {
-    const bit = lower(MailboxMode)[part.trim().toLowerCase()];
+    const bit = lookup(lower(MailboxMode), part);
     if (bit === undefined) {
       ctx.addIssue({ code: 'custom', message: `unknown mailbox mode "${part.trim()}" in "${s}"; expected names from ${Object.keys(MailboxMode).join('|')}` });
       return z.NEVER;

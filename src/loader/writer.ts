@@ -6,10 +6,8 @@
  * non-empty, in the order .value, .cmd, .mailbox. With no sections,
  * meta_offset and meta_count are 0.
  */
-import { crc32 } from 'node:zlib';
 import {
   APP_NAME_SIZE,
-  CRC_HEADER_SPAN,
   HEADER_V2_SIZE,
   HXE_MAGIC,
   HXE_VERSION_2,
@@ -18,6 +16,7 @@ import {
   SECTION_ENTRY_SIZE,
   SectionType,
 } from './constants.js';
+import { computeCrc } from './parse.js';
 import { validateHxeInput } from './writer-input.js';
 import type { HxeInput } from './writer-input.js';
 import { encodeCommandSection, encodeMailboxSection, encodeValueSection } from './writer-sections.js';
@@ -79,11 +78,6 @@ export function writeHxe(input: HxeInput): Uint8Array {
     at += s.payload.length;
   });
 
-  view.setUint32(Off.crc32, hxeCrc32(out));
+  view.setUint32(Off.crc32, computeCrc(out, HEADER_V2_SIZE));
   return out;
-}
-
-/** The CRC-32 the toolchain stores: header bytes 0x00-0x1B, then everything after the 96-byte header. */
-export function hxeCrc32(image: Uint8Array): number {
-  return crc32(image.subarray(HEADER_V2_SIZE), crc32(image.subarray(0, CRC_HEADER_SPAN)));
 }

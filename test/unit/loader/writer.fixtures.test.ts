@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { HEADER_V2_SIZE, Off } from '../../../src/loader/constants.js';
 import { descriptionToInput, parseDescription } from '../../../src/loader/description.js';
-import { hxeCrc32, writeHxe } from '../../../src/loader/writer.js';
+import { parseHxe } from '../../../src/loader/parse.js';
+import { writeHxe } from '../../../src/loader/writer.js';
 import { FIXTURES, PACK_DIR, V2_CASES, expectSameBytes, firstDiff, readFixture } from './writer-helpers.js';
 
 const expected = JSON.parse(readFileSync(`${FIXTURES}hsx/expected.json`, 'utf8')) as Record<string, { sha256: string; crc32: number }>;
@@ -29,9 +30,11 @@ describe.each(V2_CASES)('writeHxe reproduces v2/$name.hxe', ({ name, desc, forma
     expect(createHash('sha256').update(image).digest('hex')).toBe(expected[`v2/${name}.hxe`]?.sha256);
   });
 
-  it('computes the CRC the toolchain stored', () => {
-    expect(hxeCrc32(fixture)).toBe(view.getUint32(Off.crc32));
-    expect(hxeCrc32(fixture)).toBe(expected[`v2/${name}.hxe`]?.crc32);
+  it('writes the CRC the toolchain stored, and the parser accepts the image', () => {
+    const d = parseDescription(readFileSync(`${PACK_DIR}${desc}`, 'utf8'), format, desc);
+    const image = writeHxe(descriptionToInput(d, fixture.slice(HEADER_V2_SIZE, HEADER_V2_SIZE + codeLen)));
+    expect(new DataView(image.buffer).getUint32(Off.crc32)).toBe(expected[`v2/${name}.hxe`]?.crc32);
+    expect(parseHxe(image).computedCrc32).toBe(view.getUint32(Off.crc32));
   });
 });
 
