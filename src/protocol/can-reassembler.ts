@@ -4,6 +4,8 @@
  * and length, so the receiver knows how many bytes to expect; the following
  * segments must arrive with consecutive indexes. Anything else drops the
  * partial frame, is counted, and the receiver waits for the next index 0.
+ * Index 0 continues a frame when the index has just wrapped (a frame longer
+ * than the modulus); otherwise it starts a new frame.
  * Memory: one buffer of at most `maxFrame` bytes.
  */
 import { FRAME_LENGTH_PREFIX } from './constants.js';
@@ -37,7 +39,8 @@ export class CanReassembler {
 
   /** Feed one segment; returns the encoded frame it completed, if any. Never throws. */
   push(index: number, data: Uint8Array): Uint8Array | undefined {
-    if (index === 0) {
+    if (index === 0 && !(this.buf && this.nextIndex === 0)) {
+      // A new frame (unless the index just wrapped inside a long frame).
       if (this.buf) this.counters.segmentErrors++;
       this.buf = undefined;
       this.skipping = false;
