@@ -1,0 +1,81 @@
+/** `hilbridge inspect` as a user runs it: the real program in a child process on real fixture files. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const FIX = join(ROOT, 'test/fixtures/hsx/');
+const expected = JSON.parse(readFileSync(FIX + 'expected.json', 'utf8')) as Record<string, { crc32: number; sha256: string }>;
+
+function hilbridge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const JSON_KEYS = [
+  'valid', 'error', 'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'crc32', 'computedCrc32',
+  'appName', 'allowMultipleInstances', 'metaOffset', 'metaCount', 'size', 'sha256', 'values', 'commands', 'mailboxes',
+];
+
+describe('hilbridge inspect', () => {
+  it('prints a readable summary and exits 0 for valid images', async () => {
+    const r = await hilbridge('inspect', FIX + 'v2/calib.hxe', FIX + 'v2/motor_ctl.hxe');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('v2/calib.hxe: valid HXE v2 image');
+    expect(r.stdout).toContain('app name      calib, single instance (a second load is refused with EEXIST)');
+    expect(r.stdout).toContain('crc32         0x237bfa6e (ok)');
+    expect(r.stdout).toContain('requires      valueCmd, fram (0x6)');
+    expect(r.stdout).toContain('2.2 offset = -0.25 V (raw 0xb400) flags persist auth PUBLIC');
+    expect(r.stdout).toContain('2.20 save handler 0x14 flags - auth PUBLIC "Persist calibration"');
+    expect(r.stdout).toContain('app:telemetry capacity 96 mode RDWR|FANOUT (0x0b)');
+  }, 20_000);
+
+  it('--json: one object per image per line with exactly the documented keys', async () => {
+    const names = ['v1/examples_c_hello.hxe', 'v2/telemetry.hxe'];
+    const r = await hilbridge('inspect', '--json', ...names.map((n) => FIX + n));
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toHaveLength(2);
+    lines.forEach((o, i) => {
+      expect(Object.keys(o)).toEqual(JSON_KEYS);
+      expect(o).toMatchObject({ valid: true, error: null, crc32: expected[names[i]!]!.crc32, sha256: expected[names[i]!]!.sha256 });
+    });
+    expect(lines[1]!.mailboxes).toEqual([
+      { target: 'app:log', capacity: 64, modeMask: 3, ownerPid: null, bindings: [] },
+      { target: 'shared:metrics', capacity: 192, modeMask: 19, ownerPid: null, bindings: [] },
+    ]);
+  }, 20_000);
+
+  it('exits 1 when any image is invalid and still reports the readable header', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hilbridge-inspect-'));
+    const bad = join(dir, 'bad.hxe');
+    const bytes = readFileSync(FIX + 'v2/calib.hxe');
+    bytes[0x70]! ^= 0x10;
+    writeFileSync(bad, bytes);
+    const json = await hilbridge('inspect', '--json', FIX + 'v2/calib.hxe', bad);
+    expect(json.code).toBe(1);
+    const [good, broken] = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(good!.valid).toBe(true);
+    expect(Object.keys(broken!)).toEqual(JSON_KEYS);
+    expect(broken).toMatchObject({ valid: false, error: { code: 'crc_mismatch', offset: 0x1c }, version: 2, codeLen: 40, crc32: 0x237bfa6e, appName: 'calib', values: null });
+    expect(broken!.computedCrc32).not.toBe(0x237bfa6e);
+
+    const human = await hilbridge('inspect', bad);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/bad\.hxe: INVALID \[crc_mismatch\] CRC-32 mismatch: header says 0x237bfa6e/);
+    expect(human.stdout).toMatch(/crc32 {9}0x237bfa6e \(MISMATCH, computed 0x[0-9a-f]{8}\)/);
+  }, 20_000);
+
+  it('exits 2 with a message naming a missing file', async () => {
+    const r = await hilbridge('inspect', FIX + 'v2/calib.hxe', '/nonexistent/image.hxe');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('cannot read image "/nonexistent/image.hxe": no such file');
+  }, 20_000);
+});
