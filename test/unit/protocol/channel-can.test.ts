@@ -88,7 +88,7 @@ describe('CAN FrameChannel', () => {
     expect(target.counters).toMatchObject({ framesReceived: 1, segmentErrors: 0, malformed: 0, crcErrors: 0 });
   });
 
-  it('counts a lost segment and a corrupted frame, then recovers', async () => {
+  it('counts a lost segment and a corrupted frame, then recovers', () => {
     const h = fakeCan();
     const host = openCanChannel(h.transport, { node: 7, idFormat: 'std', fd: false, role: 'host', maxFrame: 256 });
     const got: Frame[] = [];
