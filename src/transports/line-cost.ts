@@ -1,0 +1,206 @@
+/**
+ * Exact bit costs of units on the wire, and the payload limits derived from them.
+ *
+ * UART: start + data + parity + stop bits per byte.
+ * Classic CAN: the real frame bits for the actual identifier and data, with the
+ * CRC-15 computed and bit stuffing simulated over SOF..CRC.
+ * CAN FD: arbitration phase at the nominal rate, data phase at the data rate,
+ * dynamic stuffing simulated over SOF..data, fixed stuff bits in the CRC field.
+ */
+import type { CanFrame } from './types.js';
+
+/** UART character framing. Default 8N1. */
+export interface UartFraming {
+  readonly dataBits?: 5 | 6 | 7 | 8;
+  readonly parity?: 'none' | 'even' | 'odd' | 'mark' | 'space';
+  readonly stopBits?: 1 | 1.5 | 2;
+}
+
+/** Bits on the wire per UART byte: start + data + parity + stop (8N1 = 10). */
+export function uartBitsPerByte(framing: UartFraming = {}): number {
+  const { dataBits = 8, parity = 'none', stopBits = 1 } = framing;
+  return 1 + dataBits + (parity === 'none' ? 0 : 1) + stopBits;
+}
+
+/** Payload limit of a UART in bytes/s: every byte costs its full character time. */
+export function uartPayloadLimit(bitRate: number, framing?: UartFraming): number {
+  return bitRate / uartBitsPerByte(framing);
+}
+
+/** Bits of a CAN frame, split by the phase (and so the bit rate) they are sent at. */
+export interface CanFrameBits {
+  /** Bits at the nominal (arbitration) rate, stuff bits included. */
+  readonly nominal: number;
+  /** Bits at the data rate (CAN FD with bit-rate switch; 0 for classic frames). */
+  readonly data: number;
+  /** How many of the above are stuff bits (dynamic and, for FD, fixed). */
+  readonly stuff: number;
+}
+
+/** Bits after the CRC sequence: CRC delimiter 1, ACK slot 1, ACK delimiter 1, EOF 7, intermission 3. */
+const TRAILER_BITS = 13;
+
+function pushBits(out: number[], value: number, count: number): void {
+  for (let i = count - 1; i >= 0; i--) out.push(Math.floor(value / 2 ** i) % 2);
+}
+
+function pushBytes(out: number[], data: Uint8Array): void {
+  for (const b of data) pushBits(out, b, 8);
+}
+
+/** CRC-15/CAN (poly 0x4599, init 0) over a bit sequence, MSB first. */
+export function canCrc15(bits: readonly number[]): number {
+  let crc = 0;
+  for (const bit of bits) {
+    const top = (crc >> 14) & 1;
+    crc = (crc << 1) & 0x7fff;
+    if ((top ^ bit) !== 0) crc ^= 0x4599;
+  }
+  return crc;
+}
+
+/**
+ * Count the stuff bits the transmitter inserts into `bits`: after five equal
+ * bits it inserts one of the opposite value, which itself starts the next run.
+ * Returns the count per position range [0, split) and [split, end).
+ */
+export function countStuffBits(bits: readonly number[], split = bits.length): { before: number; after: number } {
+  let before = 0;
+  let after = 0;
+  let last = -1;
+  let run = 0;
+  bits.forEach((bit, i) => {
+    if (bit === last) run++;
+    else {
+      last = bit;
+      run = 1;
+    }
+    if (run === 5) {
+      if (i < split) before++;
+      else after++;
+      last = 1 - bit;
+      run = 1;
+    }
+  });
+  return { before, after };
+}
+
+/** Valid CAN FD data lengths and their DLC codes. */
+const FD_LENGTHS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64] as const;
+
+/** DLC code for a data length (classic 0..8, FD lengths up to 64), or undefined if invalid. */
+export function canDlc(length: number, fd: boolean): number | undefined {
+  const dlc = FD_LENGTHS.indexOf(length as (typeof FD_LENGTHS)[number]);
+  if (dlc < 0 || (!fd && dlc > 8)) return undefined;
+  return dlc;
+}
+
+/** The arbitration bits SOF..r0 (classic) of a frame. */
+function classicHeader(frame: CanFrame, dlc: number): number[] {
+  const bits = [0]; // SOF
+  if (frame.extended) {
+    pushBits(bits, frame.id >>> 18, 11); // ID-A
+    bits.push(1, 1); // SRR, IDE
+    pushBits(bits, frame.id & 0x3ffff, 18); // ID-B
+    bits.push(0, 0, 0); // RTR (data frame), r1, r0
+  } else {
+    pushBits(bits, frame.id, 11);
+    bits.push(0, 0, 0); // RTR, IDE, r0
+  }
+  pushBits(bits, dlc, 4);
+  return bits;
+}
+
+/** Exact bits of a classic CAN data frame, bit stuffing included. */
+export function canClassicFrameBits(frame: CanFrame): CanFrameBits {
+  const dlc = canDlc(frame.data.length, false);
+  if (dlc === undefined) throw new RangeError(`classic CAN frame with ${frame.data.length} data bytes (max 8)`);
+  const bits = classicHeader(frame, dlc);
+  pushBytes(bits, frame.data);
+  pushBits(bits, canCrc15(bits), 15);
+  const { before: stuff } = countStuffBits(bits);
+  return { nominal: bits.length + stuff + TRAILER_BITS, data: 0, stuff };
+}
+
+/**
+ * Exact bits of a CAN FD data frame with bit-rate switch. Dynamic stuffing is
+ * simulated over SOF..data; the CRC field (stuff count 4 bits, CRC-17 up to 16
+ * data bytes or CRC-21 above) has fixed stuff bits (6 or 7) whatever its value,
+ * so the CRC value itself does not change the count.
+ */
+export function canFdFrameBits(frame: CanFrame): CanFrameBits {
+  const dlc = canDlc(frame.data.length, true);
+  if (dlc === undefined) throw new RangeError(`CAN FD frame with ${frame.data.length} data bytes (not a valid FD length)`);
+  const bits = [0]; // SOF
+  if (frame.extended) {
+    pushBits(bits, frame.id >>> 18, 11);
+    bits.push(1, 1); // SRR, IDE
+    pushBits(bits, frame.id & 0x3ffff, 18);
+  } else {
+    pushBits(bits, frame.id, 11);
+  }
+  bits.push(0); // RRS
+  if (!frame.extended) bits.push(0); // IDE
+  bits.push(1, 0, 1); // FDF, res, BRS: the data phase starts after BRS
+  const switchAt = bits.length;
+  bits.push(0); // ESI (error active)
+  pushBits(bits, dlc, 4);
+  pushBytes(bits, frame.data);
+  const { before, after } = countStuffBits(bits, switchAt);
+  const crcBits = frame.data.length > 16 ? 21 : 17;
+  const fixedStuff = frame.data.length > 16 ? 7 : 6;
+  const dataPhase = bits.length - switchAt + after + 4 + crcBits + fixedStuff;
+  return { nominal: switchAt + before + TRAILER_BITS, data: dataPhase, stuff: before + after + fixedStuff };
+}
+
+/** Bits of any frame (classic or FD by `frame.fd`). */
+export function canFrameBits(frame: CanFrame): CanFrameBits {
+  return frame.fd ? canFdFrameBits(frame) : canClassicFrameBits(frame);
+}
+
+/** Bit rates of a CAN bus. `dataBitRate` (FD data phase) defaults to `bitRate`. */
+export interface CanBitRates {
+  readonly bitRate: number;
+  readonly dataBitRate?: number;
+}
+
+/** Seconds one frame occupies the bus. */
+export function canFrameSeconds(frame: CanFrame, rates: CanBitRates): number {
+  const bits = canFrameBits(frame);
+  return bits.nominal / rates.bitRate + bits.data / (rates.dataBitRate ?? rates.bitRate);
+}
+
+export type CanIdFormat = 'standard' | 'extended';
+
+/** Unstuffed bits of a frame with `length` data bytes: the least it can cost. */
+function unstuffedBits(length: number, idFormat: CanIdFormat, fd: boolean): CanFrameBits {
+  const extended = idFormat === 'extended';
+  if (!fd) {
+    const header = extended ? 1 + 11 + 2 + 18 + 3 + 4 : 1 + 11 + 3 + 4;
+    return { nominal: header + length * 8 + 15 + TRAILER_BITS, data: 0, stuff: 0 };
+  }
+  const arbitration = extended ? 1 + 11 + 2 + 18 + 1 + 3 : 1 + 11 + 2 + 3;
+  const crc = length > 16 ? 21 + 7 : 17 + 6;
+  return { nominal: arbitration + TRAILER_BITS, data: 1 + 4 + length * 8 + 4 + crc, stuff: length > 16 ? 7 : 6 };
+}
+
+/** Classic CAN payload limit in bytes/s: 8 data bytes per frame at the unstuffed frame cost (the strict upper bound). */
+export function canClassicPayloadLimit(bitRate: number, idFormat: CanIdFormat = 'standard'): number {
+  return (8 * bitRate) / unstuffedBits(8, idFormat, false).nominal;
+}
+
+/** CAN FD payload limit in bytes/s: `length` (default 64) data bytes per frame at the least (unstuffed) frame time. */
+export function canFdPayloadLimit(
+  rates: CanBitRates,
+  idFormat: CanIdFormat = 'standard',
+  length = 64,
+): number {
+  const bits = unstuffedBits(length, idFormat, true);
+  const seconds = bits.nominal / rates.bitRate + bits.data / (rates.dataBitRate ?? rates.bitRate);
+  return length / seconds;
+}
+
+/** Unstuffed bits of a classic frame with `length` (default 8) data bytes: 111 standard, 131 extended. */
+export function canClassicUnstuffedBits(idFormat: CanIdFormat, length = 8): number {
+  return unstuffedBits(length, idFormat, false).nominal;
+}
