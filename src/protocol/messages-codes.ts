@@ -1,0 +1,102 @@
+/**
+ * The target's error codes on the wire (docs/protocol.md section 4.4): one
+ * numeric table shared by RESULT, NACK, ABORT and DONE, and the error class
+ * the host raises when the target reports one.
+ *
+ * Ranges: 0 success; 0x0001-0x00FF transport/session errors (errno-like);
+ * 0x0100-0x01FF the HXE verifier's codes (src/loader/errors.ts); 0x0200-0x02FF
+ * policy codes; 0xFFFF an error this table does not know (detail says which).
+ */
+import { HilbridgeError } from '../errors.js';
+
+export const WireCode = {
+  OK: 0x0000,
+  EBADMSG: 0x0001, // payload malformed, bad offset/length, field out of range
+  ENOSPC: 0x0002, // image larger than the slot / FRAM
+  ESRCH: 0x0003, // no such session (never begun, timed out, or target restarted)
+  EBUSY: 0x0004, // another session or operation is in progress
+  EEXIST: 0x0005, // the image is already installed in that slot
+  EIO: 0x0006, // storage write/read failed
+  ECANCELED: 0x0007, // the session was aborted
+  ETIMEDOUT: 0x0008, // the target's session timeout expired
+  EINPROGRESS: 0x0009, // verify/commit still running: ask again later
+  EAGAIN: 0x000a, // END before every byte is held: see the ACK that follows
+  ENOTSUP: 0x000b, // message type or option not supported by this target
+  EINVAL: 0x000c, // request valid on the wire but not acceptable (bad slot, chunk size)
+  sha256_mismatch: 0x0100, // received bytes do not hash to BEGIN's SHA-256
+  crc_mismatch: 0x0101,
+  bad_magic: 0x0102,
+  unsupported_version: 0x0103,
+  truncated: 0x0104,
+  size_mismatch: 0x0105,
+  entry_out_of_range: 0x0106,
+  misaligned: 0x0107,
+  section_out_of_bounds: 0x0108,
+  meta_overlaps_rodata: 0x0109,
+  duplicate_id: 0x010a,
+  bad_string: 0x010b,
+  bad_app_name: 0x010c,
+  bad_mailbox_json: 0x010d,
+  bad_mailbox: 0x010e,
+  duplicate_mailbox: 0x010f,
+  truncated_section: 0x0110,
+  reserved_not_zero: 0x0111,
+  too_large: 0x0112,
+  missing_capability: 0x0200,
+  over_budget: 0x0201,
+  unknown: 0xffff,
+} as const;
+
+export type WireCodeName = keyof typeof WireCode;
+
+const byNumber = new Map<number, WireCodeName>(
+  (Object.entries(WireCode) as [WireCodeName, number][]).map(([name, n]) => [n, name]),
+);
+
+/** Numeric wire code for an error code name; `unknown` (0xFFFF) for names not in the table. */
+export function wireCodeOf(name: string): number {
+  return Object.hasOwn(WireCode, name) ? WireCode[name as WireCodeName] : WireCode.unknown;
+}
+
+/** Name of a numeric wire code, or `code_0x....` for numbers not in the table. */
+export function wireCodeName(n: number): string {
+  return byNumber.get(n) ?? `code_0x${n.toString(16).padStart(4, '0')}`;
+}
+
+/** What to check, per code, for messages a bench engineer reads. */
+const hints: Partial<Record<WireCodeName, string>> = {
+  ENOSPC: 'the image is larger than the target slot: check the slot and FRAM size (hilbridge info)',
+  EBUSY: 'another session or command is running on the target: wait or abort it',
+  ESRCH: 'the target has no such session (restarted or timed out): run the transfer again to resume',
+  ECANCELED: 'the session was aborted: run the transfer again',
+  ETIMEDOUT: "the target's session timeout expired: check the link speed against the image size",
+  EIO: "the target's storage failed: check the board's FRAM",
+  sha256_mismatch: 'the bytes the target holds differ from the image: run the transfer again',
+  missing_capability: 'the image needs a capability the board lacks (hilbridge inspect)',
+  over_budget: "the image exceeds the board's resource budget (hilbridge inspect)",
+};
+
+/**
+ * The target reported an error code. `code` is the wire code's name
+ * (`ENOSPC`, `crc_mismatch`, ...); `offset` the image byte offset the target
+ * blamed, if any; `link` names the peer and link.
+ */
+export class TargetError extends HilbridgeError {
+  readonly wireCode: number;
+  readonly offset: number | undefined;
+  readonly link: string;
+
+  constructor(wireCode: number, link: string, what: string, detail: string, offset?: number) {
+    const name = wireCodeName(wireCode);
+    const at = offset === undefined ? '' : ` at byte 0x${offset.toString(16)}`;
+    const hint = hints[name as WireCodeName];
+    super(name, `${what}: ${link} answered ${name}${at}${detail ? ` (${detail})` : ''}${hint ? `: ${hint}` : ''}`);
+    this.wireCode = wireCode;
+    this.offset = offset;
+    this.link = link;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { link: this.link, wireCode: this.wireCode, offset: this.offset ?? null };
+  }
+}

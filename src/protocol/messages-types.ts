@@ -1,0 +1,300 @@
+/**
+ * The message set of wire protocol v1 (docs/protocol.md section 4): type
+ * numbers and the typed structure of every message. Codecs live in
+ * messages.ts.
+ */
+
+/** Message type numbers (the frame header's `type` byte). */
+export const MessageType = {
+  HELLO: 0x01,
+  INFO: 0x02,
+  QUERY: 0x03,
+  SESSION: 0x04,
+  BEGIN: 0x05,
+  DATA: 0x06,
+  ACK: 0x07,
+  NACK: 0x08,
+  END: 0x09,
+  DONE: 0x0a,
+  ABORT: 0x0b,
+  STATUS: 0x0c,
+  STATUS_INFO: 0x0d,
+  ROLLBACK: 0x0e,
+  CONFIRM: 0x0f,
+  FACTORY_RESET: 0x10,
+  FMAP: 0x11,
+  FMAP_INFO: 0x12,
+  RESULT: 0x13,
+} as const;
+export type MessageTypeName = keyof typeof MessageType;
+
+/** Byte size of a SHA-256 digest. */
+export const SHA256_SIZE = 32;
+/** Bytes of a DATA payload before the chunk bytes (the u32 offset). */
+export const DATA_HEADER_SIZE = 4;
+/** RESULT/NACK offset value meaning "no offset". */
+export const NO_OFFSET = 0xffffffff;
+/** FACTORY_RESET must carry this word ("FRST") so a corrupted frame can never erase a board. */
+export const FACTORY_RESET_MAGIC = 0x46525354;
+/** ROLLBACK/CONFIRM slot value meaning "the target's choice" (previous / active slot). */
+export const ANY_SLOT = 0xff;
+
+/** What kind of image BEGIN announces. */
+export const ImageKind = { raw: 0, hxe: 1 } as const;
+export type ImageKind = (typeof ImageKind)[keyof typeof ImageKind];
+
+/** SESSION.state: what the target holds of the image named in QUERY/BEGIN. */
+export const HoldState = {
+  /** Nothing of this image (and nothing else either). */
+  none: 0,
+  /** Part of this image: see the ranges. */
+  partial: 1,
+  /** Every byte of this image (not yet committed). */
+  complete: 2,
+  /** Part of a different image; BEGIN will discard it and start over. */
+  other: 3,
+} as const;
+export type HoldState = (typeof HoldState)[keyof typeof HoldState];
+
+/** BEGIN flag bits. */
+export const BeginFlag = {
+  /** Discard anything held and start over even if the image matches. */
+  fresh: 0x01,
+} as const;
+
+/** SESSION flag bits. */
+export const SessionFlag = {
+  /** More ranges are held than fit in the frame; only the lowest are listed. */
+  truncated: 0x01,
+} as const;
+
+/** Half-open byte range [start, end). */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** One slot of the target's slot table (INFO, STATUS). */
+export interface SlotInfo {
+  readonly slot: number;
+  /** e.g. "empty", "active", "trial", "previous". */
+  readonly state: string;
+  readonly app?: string | undefined;
+  readonly size?: number | undefined;
+  readonly crc32?: number | undefined;
+}
+
+/** One region of the FRAM map (FMAP_INFO). */
+export interface FramRegion {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+}
+
+export interface HelloMsg {
+  readonly kind: 'hello';
+  readonly version: number;
+  readonly maxFrame: number;
+  readonly maxChunk: number;
+  readonly window: number;
+}
+
+export interface InfoMsg {
+  readonly kind: 'info';
+  readonly version: number;
+  readonly nodeId: number;
+  readonly maxFrame: number;
+  readonly maxChunk: number;
+  readonly window: number;
+  readonly capabilities: number;
+  readonly framSize: number;
+  readonly identity: string;
+  readonly slots: readonly SlotInfo[];
+}
+
+export interface QueryMsg {
+  readonly kind: 'query';
+  readonly size: number;
+  readonly sha256: Uint8Array;
+}
+
+export interface SessionMsg {
+  readonly kind: 'session';
+  readonly state: HoldState;
+  readonly truncated: boolean;
+  /** Size and SHA-256 of the image the ranges belong to (zeros when state is none). */
+  readonly size: number;
+  readonly sha256: Uint8Array;
+  readonly ranges: readonly ByteRange[];
+}
+
+export interface BeginMsg {
+  readonly kind: 'begin';
+  readonly size: number;
+  readonly crc32: number;
+  readonly sha256: Uint8Array;
+  readonly slot: number;
+  readonly imageKind: ImageKind;
+  readonly chunk: number;
+  readonly window: number;
+  /** Target sends an ACK after this many in-order chunks (1..255). */
+  readonly ackEvery: number;
+  /** ... or this long after the first unacknowledged chunk, whichever is first. */
+  readonly ackDelayMs: number;
+  readonly fresh: boolean;
+}
+
+export interface DataMsg {
+  readonly kind: 'data';
+  readonly offset: number;
+  readonly bytes: Uint8Array;
+}
+
+export interface AckMsg {
+  readonly kind: 'ack';
+  /** Every byte below this offset is held. */
+  readonly cumulative: number;
+  /** Bit i (MSB first) set: chunk cumulative/chunk + 1 + i is held. */
+  readonly bitmap: Uint8Array;
+}
+
+export interface NackMsg {
+  readonly kind: 'nack';
+  readonly code: number;
+  readonly offset: number;
+}
+
+export interface EndMsg {
+  readonly kind: 'end';
+}
+
+export interface TargetCountersWire {
+  readonly framesReceived: number;
+  readonly duplicates: number;
+  readonly outOfWindow: number;
+  readonly crcErrors: number;
+  readonly malformed: number;
+}
+
+export interface DoneMsg {
+  readonly kind: 'done';
+  readonly slot: number;
+  readonly size: number;
+  readonly crc32: number;
+  readonly sha256: Uint8Array;
+  readonly counters: TargetCountersWire;
+}
+
+export interface AbortMsg {
+  readonly kind: 'abort';
+  readonly code: number;
+  readonly detail: string;
+}
+
+export interface StatusMsg {
+  readonly kind: 'status';
+}
+
+/** STATUS_INFO: the target's state, its current session and its slot table. */
+export interface StatusInfoMsg {
+  readonly kind: 'status_info';
+  readonly state: string;
+  readonly session: number;
+  readonly size: number;
+  readonly held: number;
+  readonly slots: readonly SlotInfo[];
+}
+
+export interface RollbackMsg {
+  readonly kind: 'rollback';
+  readonly slot: number;
+}
+
+export interface ConfirmMsg {
+  readonly kind: 'confirm';
+  readonly slot: number;
+}
+
+export interface FactoryResetMsg {
+  readonly kind: 'factory_reset';
+}
+
+export interface FmapMsg {
+  readonly kind: 'fmap';
+}
+
+export interface FmapInfoMsg {
+  readonly kind: 'fmap_info';
+  readonly regions: readonly FramRegion[];
+}
+
+export interface ResultMsg {
+  readonly kind: 'result';
+  readonly code: number;
+  /** Image byte offset the code refers to, or undefined. */
+  readonly offset: number | undefined;
+  readonly detail: string;
+}
+
+export type Message =
+  | HelloMsg
+  | InfoMsg
+  | QueryMsg
+  | SessionMsg
+  | BeginMsg
+  | DataMsg
+  | AckMsg
+  | NackMsg
+  | EndMsg
+  | DoneMsg
+  | AbortMsg
+  | StatusMsg
+  | StatusInfoMsg
+  | RollbackMsg
+  | ConfirmMsg
+  | FactoryResetMsg
+  | FmapMsg
+  | FmapInfoMsg
+  | ResultMsg;
+
+export type MessageKind = Message['kind'];
+
+/** Message type number per kind. */
+export const typeOfKind: Readonly<Record<MessageKind, number>> = {
+  hello: MessageType.HELLO,
+  info: MessageType.INFO,
+  query: MessageType.QUERY,
+  session: MessageType.SESSION,
+  begin: MessageType.BEGIN,
+  data: MessageType.DATA,
+  ack: MessageType.ACK,
+  nack: MessageType.NACK,
+  end: MessageType.END,
+  done: MessageType.DONE,
+  abort: MessageType.ABORT,
+  status: MessageType.STATUS,
+  status_info: MessageType.STATUS_INFO,
+  rollback: MessageType.ROLLBACK,
+  confirm: MessageType.CONFIRM,
+  factory_reset: MessageType.FACTORY_RESET,
+  fmap: MessageType.FMAP,
+  fmap_info: MessageType.FMAP_INFO,
+  result: MessageType.RESULT,
+};
+
+/** Fixed payload sizes (bytes before any variable part). */
+export const Size = {
+  hello: 10,
+  infoFixed: 19,
+  query: 4 + SHA256_SIZE,
+  sessionFixed: 8 + SHA256_SIZE,
+  sessionRange: 8,
+  begin: 18 + SHA256_SIZE,
+  ackFixed: 6,
+  nack: 6,
+  done: 12 + SHA256_SIZE + 20,
+  abortFixed: 2,
+  resultFixed: 6,
+  slot: 1,
+  factoryReset: 4,
+} as const;

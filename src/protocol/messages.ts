@@ -1,0 +1,364 @@
+/**
+ * Payload codecs of every message (docs/protocol.md section 4). Big-endian.
+ * `encodeMessage` throws ProtocolError for a value that cannot be encoded (a
+ * caller bug); `decodeMessage` never throws on wire bytes: it returns a typed
+ * failure naming what is wrong, which the engine counts as malformed.
+ *
+ * Variable parts (slot table, STATUS and FMAP bodies) are compact JSON, always
+ * the last field of their payload.
+ */
+import { z } from 'zod';
+import { ProtocolError } from '../errors.js';
+import { PayloadReader, PayloadWriter, fromUtf8, utf8 } from './messages-bytes.js';
+import {
+  BeginFlag,
+  DATA_HEADER_SIZE,
+  FACTORY_RESET_MAGIC,
+  HoldState,
+  ImageKind,
+  MessageType,
+  NO_OFFSET,
+  SHA256_SIZE,
+  SessionFlag,
+  Size,
+  typeOfKind,
+} from './messages-types.js';
+import type { ByteRange, Message } from './messages-types.js';
+
+export * from './messages-types.js';
+
+const slotSchema = z.object({
+  slot: z.number().int().min(0).max(254),
+  state: z.string(),
+  app: z.string().optional(),
+  size: z.number().int().min(0).optional(),
+  crc32: z.number().int().min(0).optional(),
+});
+const slotsSchema = z.array(slotSchema);
+const regionsSchema = z.array(
+  z.object({ name: z.string(), offset: z.number().int().min(0), size: z.number().int().min(0) }),
+);
+const statusSchema = z.object({
+  state: z.string(),
+  session: z.number().int().min(0).max(0xffff),
+  size: z.number().int().min(0),
+  held: z.number().int().min(0),
+  slots: slotsSchema,
+});
+
+/** Result of decoding one payload. */
+export type DecodeResult = { readonly ok: true; readonly msg: Message } | { readonly ok: false; readonly detail: string };
+
+function bad(detail: string): DecodeResult {
+  return { ok: false, detail };
+}
+
+function check(name: string, v: number, max: number): void {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new ProtocolError('message_field_range', `cannot encode ${name} ${v}: outside 0..${max} (a bug in the caller)`);
+  }
+}
+
+function checkSha(sha: Uint8Array): void {
+  if (sha.length !== SHA256_SIZE) {
+    throw new ProtocolError('message_field_range', `cannot encode a SHA-256 of ${sha.length} bytes (need ${SHA256_SIZE})`);
+  }
+}
+
+/** Encode a message: its frame type number and payload bytes. */
+export function encodeMessage(msg: Message): { type: number; payload: Uint8Array } {
+  return { type: typeOfKind[msg.kind], payload: encodePayload(msg) };
+}
+
+function encodePayload(msg: Message): Uint8Array {
+  switch (msg.kind) {
+    case 'hello':
+      check('version', msg.version, 0xff);
+      check('maxChunk', msg.maxChunk, 0xffff);
+      check('window', msg.window, 0xffff);
+      check('maxFrame', msg.maxFrame, 0xffffffff);
+      return new PayloadWriter(Size.hello).u8(msg.version).u8(0).u16(msg.maxChunk).u16(msg.window).u32(msg.maxFrame).done();
+    case 'info': {
+      const id = utf8(msg.identity);
+      check('identity length', id.length, 0xff);
+      check('nodeId', msg.nodeId, 0xff);
+      check('maxChunk', msg.maxChunk, 0xffff);
+      check('window', msg.window, 0xffff);
+      const slots = utf8(JSON.stringify(msg.slots));
+      return new PayloadWriter(Size.infoFixed + id.length + slots.length)
+        .u8(msg.version)
+        .u8(msg.nodeId)
+        .u16(msg.maxChunk)
+        .u16(msg.window)
+        .u32(msg.maxFrame)
+        .u32(msg.capabilities)
+        .u32(msg.framSize)
+        .u8(id.length)
+        .bytes(id)
+        .bytes(slots)
+        .done();
+    }
+    case 'query':
+      checkSha(msg.sha256);
+      return new PayloadWriter(Size.query).u32(msg.size).bytes(msg.sha256).done();
+    case 'session': {
+      checkSha(msg.sha256);
+      check('range count', msg.ranges.length, 0xffff);
+      const w = new PayloadWriter(Size.sessionFixed + Size.sessionRange * msg.ranges.length)
+        .u8(msg.state)
+        .u8(msg.truncated ? SessionFlag.truncated : 0)
+        .u16(msg.ranges.length)
+        .u32(msg.size)
+        .bytes(msg.sha256);
+      for (const r of msg.ranges) w.u32(r.start).u32(r.end);
+      return w.done();
+    }
+    case 'begin':
+      checkSha(msg.sha256);
+      check('chunk', msg.chunk, 0xffff);
+      check('window', msg.window, 0xffff);
+      check('ackEvery', msg.ackEvery, 0xff);
+      check('ackDelayMs', msg.ackDelayMs, 0xffff);
+      check('slot', msg.slot, 0xff);
+      return new PayloadWriter(Size.begin)
+        .u32(msg.size)
+        .u32(msg.crc32)
+        .bytes(msg.sha256)
+        .u8(msg.slot)
+        .u8(msg.imageKind)
+        .u16(msg.chunk)
+        .u16(msg.window)
+        .u8(msg.ackEvery)
+        .u8(msg.fresh ? BeginFlag.fresh : 0)
+        .u16(msg.ackDelayMs)
+        .done();
+    case 'data':
+      return new PayloadWriter(DATA_HEADER_SIZE + msg.bytes.length).u32(msg.offset).bytes(msg.bytes).done();
+    case 'ack':
+      check('bitmap length', msg.bitmap.length, 0xffff);
+      return new PayloadWriter(Size.ackFixed + msg.bitmap.length).u32(msg.cumulative).u16(msg.bitmap.length).bytes(msg.bitmap).done();
+    case 'nack':
+      check('code', msg.code, 0xffff);
+      return new PayloadWriter(Size.nack).u16(msg.code).u32(msg.offset).done();
+    case 'end':
+    case 'status':
+    case 'fmap':
+      return new Uint8Array(0);
+    case 'done': {
+      checkSha(msg.sha256);
+      const c = msg.counters;
+      return new PayloadWriter(Size.done)
+        .u8(msg.slot)
+        .u8(0)
+        .u16(0)
+        .u32(msg.size)
+        .u32(msg.crc32)
+        .bytes(msg.sha256)
+        .u32(c.framesReceived)
+        .u32(c.duplicates)
+        .u32(c.outOfWindow)
+        .u32(c.crcErrors)
+        .u32(c.malformed)
+        .done();
+    }
+    case 'abort': {
+      const d = utf8(msg.detail);
+      return new PayloadWriter(Size.abortFixed + d.length).u16(msg.code).bytes(d).done();
+    }
+    case 'status_info':
+      return utf8(JSON.stringify({ state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots }));
+    case 'rollback':
+    case 'confirm':
+      check('slot', msg.slot, 0xff);
+      return Uint8Array.of(msg.slot);
+    case 'factory_reset':
+      return new PayloadWriter(Size.factoryReset).u32(FACTORY_RESET_MAGIC).done();
+    case 'fmap_info':
+      return utf8(JSON.stringify(msg.regions));
+    case 'result': {
+      const d = utf8(msg.detail);
+      check('code', msg.code, 0xffff);
+      return new PayloadWriter(Size.resultFixed + d.length)
+        .u16(msg.code)
+        .u32(msg.offset ?? NO_OFFSET)
+        .bytes(d)
+        .done();
+    }
+  }
+}
+
+function parseJson<T>(bytes: Uint8Array, schema: z.ZodType<T>, what: string): T | string {
+  const text = fromUtf8(bytes);
+  if (text === undefined) return `${what} is not valid UTF-8`;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return `${what} is not valid JSON`;
+  }
+  const parsed = schema.safeParse(raw);
+  return parsed.success ? parsed.data : `${what} does not match its schema: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+}
+
+function finish(r: PayloadReader, msg: Message, what: string): DecodeResult {
+  if (r.short !== undefined) return bad(`${what} payload too short for field ${r.short}`);
+  if (r.remaining !== 0) return bad(`${what} payload has ${r.remaining} trailing bytes`);
+  return { ok: true, msg };
+}
+
+function decodeRanges(r: PayloadReader, count: number, size: number): ByteRange[] | string {
+  const out: ByteRange[] = [];
+  let last = 0;
+  for (let i = 0; i < count; i++) {
+    const start = r.u32('range start');
+    const end = r.u32('range end');
+    if (r.short !== undefined) return `SESSION payload too short for range ${i}`;
+    if (start >= end || start < last || end > size) return `SESSION range ${i} [${start}, ${end}) is empty, unsorted or beyond size ${size}`;
+    last = end;
+    out.push({ start, end });
+  }
+  return out;
+}
+
+/** Decode the payload of a frame of type `type`. Never throws. */
+export function decodeMessage(type: number, p: Uint8Array): DecodeResult {
+  const r = new PayloadReader(p);
+  switch (type) {
+    case MessageType.HELLO: {
+      const version = r.u8('version');
+      const reserved = r.u8('reserved');
+      const maxChunk = r.u16('maxChunk');
+      const window = r.u16('window');
+      const maxFrame = r.u32('maxFrame');
+      if (r.short === undefined && (reserved !== 0 || maxChunk === 0 || window === 0)) return bad('HELLO has a non-zero reserved byte, or a zero chunk or window');
+      return finish(r, { kind: 'hello', version, maxChunk, window, maxFrame }, 'HELLO');
+    }
+    case MessageType.INFO: {
+      const version = r.u8('version');
+      const nodeId = r.u8('nodeId');
+      const maxChunk = r.u16('maxChunk');
+      const window = r.u16('window');
+      const maxFrame = r.u32('maxFrame');
+      const capabilities = r.u32('capabilities');
+      const framSize = r.u32('framSize');
+      const idLen = r.u8('identity length');
+      const identity = fromUtf8(r.bytes(idLen, 'identity'));
+      if (r.short !== undefined) return bad(`INFO payload too short for field ${r.short}`);
+      if (identity === undefined) return bad('INFO identity is not valid UTF-8');
+      if (maxChunk === 0 || window === 0) return bad('INFO has a zero chunk or window');
+      const slots = parseJson(r.rest(), slotsSchema, 'INFO slot table');
+      if (typeof slots === 'string') return bad(slots);
+      return { ok: true, msg: { kind: 'info', version, nodeId, maxChunk, window, maxFrame, capabilities, framSize, identity, slots } };
+    }
+    case MessageType.QUERY: {
+      const size = r.u32('size');
+      const sha256 = r.bytes(SHA256_SIZE, 'sha256');
+      return finish(r, { kind: 'query', size, sha256 }, 'QUERY');
+    }
+    case MessageType.SESSION: {
+      const state = r.u8('state');
+      const flags = r.u8('flags');
+      const count = r.u16('count');
+      const size = r.u32('size');
+      const sha256 = r.bytes(SHA256_SIZE, 'sha256');
+      if (r.short !== undefined) return bad(`SESSION payload too short for field ${r.short}`);
+      if (state > HoldState.other) return bad(`SESSION state ${state} is not 0..3`);
+      if ((flags & ~SessionFlag.truncated) !== 0) return bad(`SESSION has undefined flag bits 0x${flags.toString(16)}`);
+      const ranges = decodeRanges(r, count, size);
+      if (typeof ranges === 'string') return bad(ranges);
+      return finish(r, { kind: 'session', state: state as HoldState, truncated: (flags & SessionFlag.truncated) !== 0, size, sha256, ranges }, 'SESSION');
+    }
+    case MessageType.BEGIN: {
+      const size = r.u32('size');
+      const crc32 = r.u32('crc32');
+      const sha256 = r.bytes(SHA256_SIZE, 'sha256');
+      const slot = r.u8('slot');
+      const imageKind = r.u8('kind');
+      const chunk = r.u16('chunk');
+      const window = r.u16('window');
+      const ackEvery = r.u8('ackEvery');
+      const flags = r.u8('flags');
+      const ackDelayMs = r.u16('ackDelayMs');
+      if (r.short === undefined) {
+        if (imageKind !== ImageKind.raw && imageKind !== ImageKind.hxe) return bad(`BEGIN image kind ${imageKind} is not 0 (raw) or 1 (hxe)`);
+        if (chunk === 0 || window === 0 || ackEvery === 0) return bad('BEGIN has a zero chunk, window or ackEvery');
+        if ((flags & ~BeginFlag.fresh) !== 0) return bad(`BEGIN has undefined flag bits 0x${flags.toString(16)}`);
+      }
+      const msg: Message = { kind: 'begin', size, crc32, sha256, slot, imageKind: imageKind as ImageKind, chunk, window, ackEvery, ackDelayMs, fresh: (flags & BeginFlag.fresh) !== 0 };
+      return finish(r, msg, 'BEGIN');
+    }
+    case MessageType.DATA: {
+      const offset = r.u32('offset');
+      if (r.short !== undefined || r.remaining === 0) return bad('DATA payload has no offset or no bytes');
+      return { ok: true, msg: { kind: 'data', offset, bytes: r.rest() } };
+    }
+    case MessageType.ACK: {
+      const cumulative = r.u32('cumulative');
+      const n = r.u16('bitmap length');
+      const bitmap = r.bytes(n, 'bitmap');
+      return finish(r, { kind: 'ack', cumulative, bitmap }, 'ACK');
+    }
+    case MessageType.NACK: {
+      const code = r.u16('code');
+      const offset = r.u32('offset');
+      return finish(r, { kind: 'nack', code, offset }, 'NACK');
+    }
+    case MessageType.END:
+      return finish(r, { kind: 'end' }, 'END');
+    case MessageType.STATUS:
+      return finish(r, { kind: 'status' }, 'STATUS');
+    case MessageType.FMAP:
+      return finish(r, { kind: 'fmap' }, 'FMAP');
+    case MessageType.DONE: {
+      const slot = r.u8('slot');
+      const reserved = r.u8('reserved') | r.u16('reserved');
+      const size = r.u32('size');
+      const crc32 = r.u32('crc32');
+      const sha256 = r.bytes(SHA256_SIZE, 'sha256');
+      const counters = {
+        framesReceived: r.u32('framesReceived'),
+        duplicates: r.u32('duplicates'),
+        outOfWindow: r.u32('outOfWindow'),
+        crcErrors: r.u32('crcErrors'),
+        malformed: r.u32('malformed'),
+      };
+      if (r.short === undefined && reserved !== 0) return bad('DONE reserved bytes are not 0');
+      return finish(r, { kind: 'done', slot, size, crc32, sha256, counters }, 'DONE');
+    }
+    case MessageType.ABORT: {
+      const code = r.u16('code');
+      if (r.short !== undefined) return bad('ABORT payload too short for field code');
+      const detail = fromUtf8(r.rest());
+      return detail === undefined ? bad('ABORT detail is not valid UTF-8') : { ok: true, msg: { kind: 'abort', code, detail } };
+    }
+    case MessageType.STATUS_INFO: {
+      const s = parseJson(p, statusSchema, 'STATUS_INFO body');
+      return typeof s === 'string' ? bad(s) : { ok: true, msg: { kind: 'status_info', ...s } };
+    }
+    case MessageType.ROLLBACK:
+    case MessageType.CONFIRM: {
+      const slot = r.u8('slot');
+      return finish(r, { kind: type === MessageType.ROLLBACK ? 'rollback' : 'confirm', slot }, type === MessageType.ROLLBACK ? 'ROLLBACK' : 'CONFIRM');
+    }
+    case MessageType.FACTORY_RESET: {
+      const magic = r.u32('magic');
+      if (r.short === undefined && magic !== FACTORY_RESET_MAGIC) return bad(`FACTORY_RESET magic 0x${magic.toString(16)} is not 0x46525354 ("FRST")`);
+      return finish(r, { kind: 'factory_reset' }, 'FACTORY_RESET');
+    }
+    case MessageType.FMAP_INFO: {
+      const regions = parseJson(p, regionsSchema, 'FMAP_INFO body');
+      return typeof regions === 'string' ? bad(regions) : { ok: true, msg: { kind: 'fmap_info', regions } };
+    }
+    case MessageType.RESULT: {
+      const code = r.u16('code');
+      const offset = r.u32('offset');
+      if (r.short !== undefined) return bad(`RESULT payload too short for field ${r.short}`);
+      const detail = fromUtf8(r.rest());
+      if (detail === undefined) return bad('RESULT detail is not valid UTF-8');
+      return { ok: true, msg: { kind: 'result', code, offset: offset === NO_OFFSET ? undefined : offset, detail } };
+    }
+    default:
+      return bad(`unknown message type 0x${type.toString(16).padStart(2, '0')}`);
+  }
+}
+
