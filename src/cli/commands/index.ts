@@ -1,7 +1,8 @@
 /** Every subcommand, in the order `hilbridge --help` lists them. Adding one is one line here. */
 import type { Command } from 'commander';
 import { register as inspect } from './inspect.js';
+import { register as pack } from './pack.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [inspect];
+export const commands: RegisterCommand[] = [inspect, pack];
