@@ -1,4 +1,4 @@
-import type { SchedulerAction, SchedulerLike } from 'rxjs';
+import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createEmulatedLink } from '../../../src/transports/emulator.js';
 import { VirtualClock } from './virtual-time.js';
@@ -82,11 +82,15 @@ describe('emulator timing (byte stream)', () => {
     const clock = new VirtualClock();
     const lateMs = 3;
     // A scheduler whose timers all fire 3 ms late, like a loaded real-time event loop.
-    const late: SchedulerLike = {
-      now: () => clock.scheduler.now(),
-      schedule: <T>(work: (this: SchedulerAction<T>, state: T) => void, delay = 0, state?: T) =>
-        clock.scheduler.schedule(work, delay + lateMs, state),
-    };
+    class LateScheduler implements SchedulerLike {
+      now(): number {
+        return clock.scheduler.now();
+      }
+      schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
+        return clock.scheduler.schedule(work, delay + lateMs, state);
+      }
+    }
+    const late = new LateScheduler();
     const link = createEmulatedLink({ mode: 'bytes', bitRate: 115200, txQueueBytes: 10_000, scheduler: late });
     const got: Array<[number, number]> = [];
     link.target.rx$.subscribe((u) => got.push([u[0] ?? -1, clock.now]));
