@@ -20,12 +20,14 @@ const CAPABILITY_NAMES: Record<string, number> = {
   can: Capability.can,
   uart: Capability.uart,
 };
-const AUTH_NAMES: Record<string, number> = Object.fromEntries(AuthLevel.map((n, i) => [n.toLowerCase(), i]));
-const lower = (o: Record<string, number>): Record<string, number> =>
-  Object.fromEntries(Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]));
+const AUTH_NAMES: Record<string, number> = Object.fromEntries(AuthLevel.map((n, i) => [n, i]));
+
+/** Names match case-insensitively and with or without underscores (value_cmd = valueCmd, FANOUT_DROP = fanoutdrop). */
+const norm = (name: string): string => name.trim().toLowerCase().replace(/_/g, '');
 
 function lookup(table: Record<string, number>, name: string): number | undefined {
-  return table[name.trim().toLowerCase()];
+  const want = norm(name);
+  return Object.entries(table).find(([k]) => norm(k) === want)?.[1];
 }
 
 const isUint = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -74,7 +76,7 @@ const valueSchema = z
     name: text,
     unit: text,
     group_name: text,
-    flags: mask(lower(ValueFlag), 'value flag').optional(),
+    flags: mask(ValueFlag, 'value flag').optional(),
     auth: level(AUTH_NAMES, 'auth level').optional(),
     persist_key: uint.optional(),
     init: f16Number,
@@ -101,14 +103,14 @@ const commandSchema = z.strictObject({
   help: text,
   group_name: text,
   handler_offset: uint.optional(),
-  flags: mask(lower(CmdFlag), 'command flag').optional(),
+  flags: mask(CmdFlag, 'command flag').optional(),
   auth: level(AUTH_NAMES, 'auth level').optional(),
 });
 
 const modeString = z.string().transform((s, ctx) => {
   let m = 0;
   for (const part of s.split('|')) {
-    const bit = lookup(lower(MailboxMode), part);
+    const bit = lookup(MailboxMode, part);
     if (bit === undefined) {
       ctx.addIssue({ code: 'custom', message: `unknown mailbox mode "${part.trim()}" in "${s}"; expected names from ${Object.keys(MailboxMode).join('|')}` });
       return z.NEVER;

@@ -25,7 +25,7 @@ describe('parseDescription', () => {
   it('turns names into numbers: capabilities, flags, auth (any case), mailbox mode', () => {
     const image = pack(`
       app_name = "x"
-      capabilities = ["mailbox", "value_cmd", "fram", "can", "uart"]
+      capabilities = ["mailbox", "valueCmd", "FRAM", "can", "uart"]
       [[values]]
       group = 1
       id = 1
@@ -44,7 +44,7 @@ describe('parseDescription', () => {
       auth = "Admin"
       [[mailboxes]]
       target = "svc:a"
-      mode = "RDONLY | TAP | FANOUT_BLOCK"
+      mode = "RDONLY | tap | fanoutBlock"
       owner_pid = 4
       bindings = [{ pid = 1, flags = 2 }]
     `);
