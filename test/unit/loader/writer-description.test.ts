@@ -1,4 +1,5 @@
 /** The pack description format: names, decimal f16 numbers, and errors that name the field. */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DescriptionError } from '../../../src/loader/description-error.js';
@@ -88,6 +89,20 @@ describe('parseDescription', () => {
   it('range errors from the writer use the description spelling', () => {
     const err = errorOf(() => pack('[[values]]\ngroup = 300\nid = 1'));
     expect({ code: err.code, field: err.field }).toEqual({ code: 'out_of_range', field: 'values[0].group' });
+  });
+});
+
+describe('docs/pack.md', () => {
+  it('its complete example packs into a valid image', () => {
+    const doc = readFileSync(new URL('../../../docs/pack.md', import.meta.url), 'utf8');
+    const example = /### Complete example[^\n]*\n+```toml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const d = parseDescription(example ?? '', 'toml', 'docs/pack.md');
+    expect([d.code, d.rodata]).toEqual(['build/motor_ctl.code.bin', 'build/motor_ctl.ro.bin']);
+    const image = parseHxe(writeHxe(descriptionToInput(d, new Uint8Array(40), Uint8Array.of(1, 2, 3))));
+    expect(image).toMatchObject({ appName: 'motor_ctl', reqCaps: 7, bssSize: 64, metaCount: 3 });
+    expect(image.values.map((v) => v.init)).toEqual([42, 21.5]);
+    expect(image.mailboxes.map((m) => m.modeMask)).toEqual([0x0b, 0x13]);
   });
 });
 
