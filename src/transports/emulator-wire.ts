@@ -95,6 +95,7 @@ export class Wire<U> {
   private current: { side: number; item: QueuedUnit<U>; handle: EventHandle } | undefined;
   private freeAt = -Infinity;
   private stopped = false;
+  private kickPending = false;
 
   /**
    * @param durationMs wire time of a unit
@@ -107,7 +108,9 @@ export class Wire<U> {
     private readonly wins: (a: U, b: U) => boolean,
     private readonly transmitted: TransmittedHandler<U>,
   ) {
-    for (const q of queues) q.onReady = (t) => this.kick(t);
+    // Start on the timeline, not synchronously: units offered at the same instant all
+    // take part in arbitration, as frames pending at the same start of frame do on a bus.
+    for (const q of queues) q.onReady = (t) => this.kickAt(t);
   }
 
   /** The unit `side` has on the wire right now, if any. */
@@ -120,6 +123,15 @@ export class Wire<U> {
     this.stopped = true;
     this.current?.handle.cancel();
     this.current = undefined;
+  }
+
+  private kickAt(time: number): void {
+    if (this.kickPending || this.current !== undefined || this.stopped) return;
+    this.kickPending = true;
+    this.timeline.at(time, (t) => {
+      this.kickPending = false;
+      this.kick(t);
+    });
   }
 
   private kick(time: number): void {

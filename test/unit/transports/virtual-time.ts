@@ -30,13 +30,22 @@ export class VirtualClock {
     await settle();
   }
 
-  /** Run until nothing is scheduled (bounded by `limit` ms of virtual time). */
+  /** Run until nothing is scheduled, leaving the clock at the last action (bounded by `limit` ms from now). */
   async runAll(limit = 3_600_000): Promise<void> {
-    await this.advanceTo(limit);
+    const end = this.now + limit;
+    for (;;) {
+      await settle();
+      const next = this.scheduler.actions[0];
+      if (next === undefined) return;
+      if (next.delay > end) throw new Error(`still busy at virtual time ${this.now} ms (limit ${limit} ms)`);
+      this.scheduler.maxFrames = next.delay;
+      this.scheduler.flush();
+    }
   }
 
-  /** Run until `p` settles; returns its value. Fails if virtual time passes `limit` first. */
+  /** Run until `p` settles; returns its value. Fails if it cannot settle within `limit` ms from now. */
   async until<T>(p: Promise<T>, limit = 3_600_000): Promise<T> {
+    const end = this.now + limit;
     let done = false;
     const watched = p.finally(() => {
       done = true;
@@ -46,7 +55,7 @@ export class VirtualClock {
       await settle();
       if (done) return watched;
       const next = this.scheduler.actions[0];
-      if (next === undefined || next.delay > limit) throw new Error(`promise still pending at virtual time ${this.now} ms`);
+      if (next === undefined || next.delay > end) throw new Error(`promise still pending at virtual time ${this.now} ms`);
       this.scheduler.maxFrames = next.delay;
       this.scheduler.flush();
     }
