@@ -1,0 +1,43 @@
+/**
+ * Formatting a FRAM: everything but the wear counters is zeroed, then the
+ * partition table, the trust area and (last, the commit point) the first
+ * superblock are written. An interrupted format leaves no valid superblock;
+ * format again.
+ */
+import { randomBytes } from 'node:crypto';
+import { toHex } from './codec.js';
+import { LAYOUT_VERSION } from './layout.js';
+import { writePartitionTable } from './partition-table.js';
+import { DEFAULT_SETTINGS } from './settings.js';
+import type { FramStore } from './store.js';
+import { writeSuperblock } from './superblock.js';
+import { type TrustArea, writeTrust } from './trust.js';
+
+export interface FormatOptions {
+  /** Board identity and trust anchor; a random board id and no key by default. */
+  readonly trust?: TrustArea;
+}
+
+export function formatFram(store: FramStore, options: FormatOptions = {}): void {
+  const L = store.layout;
+  const zeros = new Uint8Array(256);
+  for (const p of L.partitions) {
+    if (p.name === 'wear') continue;
+    for (let o = p.offset; o < p.offset + p.length; o += zeros.length) store.write(o, zeros.subarray(0, Math.min(zeros.length, p.offset + p.length - o)));
+  }
+  writePartitionTable(store, L);
+  writeTrust(store, L, options.trust ?? { boardId: toHex(randomBytes(16)), keyType: 'none', publicKey: '' });
+  writeSuperblock(store, L, {
+    layoutVersion: LAYOUT_VERSION,
+    deviceSize: L.size,
+    active: null,
+    activeGen: 0,
+    previous: null,
+    previousGen: 0,
+    trial: false,
+    bootAttempts: 0,
+    maxAttempts: DEFAULT_SETTINGS.maxTrialBoots,
+    resetPending: false,
+  });
+  store.flushWear();
+}
