@@ -1,0 +1,146 @@
+/**
+ * Done-when of issue 4: exhaustive power-cut sweeps for an image update,
+ * rollback, confirm, a value save and a factory reset. Counts are logged and
+ * asserted to be non-trivial; docs/fram.md records them.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Fram } from '../../../src/fram/fram.js';
+import { boardWith, check, fixture, provision, sha } from './helpers.js';
+import { expectOnlyExplainable, sweep } from './sweep.js';
+
+const OLD = fixture('calib');
+const NEW = fixture('motor_ctl');
+const KEY_GAIN = 0x0201;
+const KEY_OFFSET = 0x0202;
+
+/** calib on a confirmed board, two persisted values saved. */
+function base(): { store: Uint8Array; fram: Fram } {
+  const b = boardWith(OLD);
+  b.fram.saveValue(KEY_GAIN, Uint8Array.of(0x40, 0x00)); // 2.0
+  b.fram.saveValue(KEY_OFFSET, Uint8Array.of(0xb4, 0x00)); // -0.25
+  b.fram.saveValue(KEY_GAIN, Uint8Array.of(0x42, 0x00)); // 3.0: two copies now
+  return b;
+}
+
+function expectValuesIntact(fram: Fram): void {
+  const g = fram.readValue(KEY_GAIN);
+  const o = fram.readValue(KEY_OFFSET);
+  expect(g.status === 'found' && [...g.bytes]).toEqual([0x42, 0x00]);
+  expect(o.status === 'found' && [...o.bytes]).toEqual([0xb4, 0x00]);
+}
+
+const counts: Record<string, number> = {};
+
+describe('power cut at every byte written', () => {
+  it('full update calib -> motor_ctl: old or new image active, verified, values intact, map explainable; the update then completes', () => {
+    const { store } = base();
+    const n = sweep(
+      store,
+      (f) => provision(f, NEW, 64, 'can_master'),
+      (f, cut) => {
+        const report = f.boot(check);
+        expect(report.kind, `cut ${cut}`).toBe('booted');
+        if (report.kind !== 'booted') return;
+        expect([sha(OLD), sha(NEW)]).toContain(report.image.sha256);
+        expect(report.trial).toBe(report.image.sha256 === sha(NEW));
+        expectValuesIntact(f);
+        expectOnlyExplainable(f, cut);
+        if (report.image.sha256 === sha(OLD)) {
+          // resume: only what is missing is sent again, then commit succeeds
+          const st = f.beginStaging({ size: NEW.length, sha256: sha(NEW), source: 'can_master' });
+          for (const r of st.missing) f.writeStaged(r.start, NEW.subarray(r.start, r.end));
+          f.commit(check);
+          const again = f.boot(check);
+          expect(again.kind === 'booted' && again.image.sha256).toBe(sha(NEW));
+        }
+      },
+    );
+    counts.update = n;
+    expect(n).toBeGreaterThan(NEW.length);
+  });
+
+  it('rollback: old or new active image, values intact', () => {
+    const { store, fram } = base();
+    provision(fram, NEW);
+    fram.boot(check);
+    fram.confirm();
+    const n = sweep(
+      store,
+      (f) => f.rollback(check),
+      (f, cut) => {
+        const r = f.boot(check);
+        expect(r.kind === 'booted' && [sha(OLD), sha(NEW)].includes(r.image.sha256), `cut ${cut}`).toBe(true);
+        expect(r.kind === 'booted' && r.trial).toBe(false);
+        expectValuesIntact(f);
+        expectOnlyExplainable(f, cut);
+      },
+    );
+    counts.rollback = n;
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('confirm: the new image stays active, in trial or confirmed', () => {
+    const { store, fram } = base();
+    provision(fram, NEW);
+    fram.boot(check);
+    const n = sweep(
+      store,
+      (f) => f.confirm(),
+      (f, cut) => {
+        const r = f.boot(check);
+        expect(r.kind === 'booted' && r.image.sha256, `cut ${cut}`).toBe(sha(NEW));
+        expectValuesIntact(f);
+        expectOnlyExplainable(f, cut);
+      },
+    );
+    counts.confirm = n;
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('value save: the key reads its old or new value, the other key is untouched', () => {
+    const { store } = base();
+    const n = sweep(
+      store,
+      (f) => f.saveValue(KEY_GAIN, Uint8Array.of(0x51, 0x40)),
+      (f, cut) => {
+        const g = f.readValue(KEY_GAIN);
+        expect(g.status, `cut ${cut}`).toBe('found');
+        expect(g.status === 'found' && [[0x42, 0x00], [0x51, 0x40]].some((v) => v[0] === g.bytes[0] && v[1] === g.bytes[1])).toBe(true);
+        const o = f.readValue(KEY_OFFSET);
+        expect(o.status === 'found' && [...o.bytes]).toEqual([0xb4, 0x00]);
+        const r = f.boot(check);
+        expect(r.kind === 'booted' && r.image.sha256).toBe(sha(OLD));
+        expectOnlyExplainable(f, cut);
+      },
+    );
+    counts.valueSave = n;
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('factory reset: either untouched or fully reset after reboot, trust area preserved', () => {
+    const { store, fram } = base();
+    const trust = fram.trust();
+    const n = sweep(
+      store,
+      (f) => f.factoryReset(),
+      (f, cut) => {
+        const r = f.boot(check);
+        expect(['booted', 'empty']).toContain(r.kind);
+        if (r.kind === 'booted') {
+          expect(r.image.sha256).toBe(sha(OLD));
+          expectValuesIntact(f);
+        } else {
+          expect(f.readValue(KEY_GAIN).status, `cut ${cut}`).toBe('missing');
+          expect(f.readValue(KEY_OFFSET).status).toBe('missing');
+          expect(f.staging()).toBeNull();
+          expect(f.map().slots.every((s) => s.headerStatus === 'blank')).toBe(true);
+        }
+        expect(f.trust()).toEqual(trust);
+        expectOnlyExplainable(f, cut);
+      },
+    );
+    counts.factoryReset = n;
+    expect(n).toBeGreaterThan(0);
+    console.log('power-cut sweep counts', JSON.stringify(counts));
+  });
+});
