@@ -84,6 +84,7 @@ class SocketCanTransport implements CanTransport {
   private retryDelay: number;
   private failingSince: number | undefined;
   private closing: Promise<void> | undefined;
+  private closed = false;
   private failure: LinkError | undefined;
 
   constructor(
@@ -98,7 +99,7 @@ class SocketCanTransport implements CanTransport {
     this.retryDelay = backoff.initialMs;
     channel.addListener('onMessage', (m) => this.onMessage(m));
     channel.addListener('onStopped', () => {
-      if (this.closing === undefined) this.fail(this.gone('the socket stopped'));
+      if (!this.closed) this.fail(this.gone('the socket stopped'));
     });
   }
 
@@ -118,7 +119,7 @@ class SocketCanTransport implements CanTransport {
   }
 
   send(frame: CanFrame): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(this.closedError());
+    if (this.closed) return Promise.reject(this.closedError());
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const problem = frameProblem(frame, this.fd);
     if (problem !== undefined) {
@@ -133,7 +134,7 @@ class SocketCanTransport implements CanTransport {
   /** Send queued frames until the queue is empty, a pacing gap or a back-off. */
   private pump(): void {
     this.timer = undefined;
-    while (this.queue.length > 0 && this.closing === undefined && this.failure === undefined) {
+    while (this.queue.length > 0 && !this.closed && this.failure === undefined) {
       const head = this.queue[0]!;
       const f = head.frame;
       const msg: RawMessage = { id: f.id, ext: f.extended, data: Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength) };
@@ -179,7 +180,7 @@ class SocketCanTransport implements CanTransport {
   }
 
   private fail(e: LinkError): void {
-    if (this.failure !== undefined || this.closing !== undefined) return;
+    if (this.failure !== undefined || this.closed) return;
     this.failure = e;
     this.timer?.unsubscribe();
     for (const p of this.queue.splice(0)) p.reject(e);
@@ -197,6 +198,7 @@ class SocketCanTransport implements CanTransport {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.closed = true;
       this.timer?.unsubscribe();
       const e = this.closedError();
       for (const p of this.queue.splice(0)) p.reject(e);
