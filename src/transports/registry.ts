@@ -44,6 +44,14 @@ export const adapterEntries: Partial<Record<LinkKind, AdapterEntry>> = {
     load: async () => (await import('./emulator-adapter.js')).emulatorAdapter,
     install: 'nothing (built in); reinstall hilbridge if this fails',
   },
+  can: {
+    load: async () => (await import('./socketcan-adapter.js')).socketCanAdapter,
+    install: 'the optional native module socketcan@4.3.1: `node hil/build-socketcan.mjs` (needs g++, make, python3, Node headers)',
+  },
+  uart: {
+    load: async () => (await import('./uart-adapter.js')).uartAdapter,
+    install: 'serialport@13.0.0: `npm install`',
+  },
 };
 
 /** Parse `kind[:target][@bitrate][,key=value]...`. */
