@@ -5,12 +5,12 @@
  */
 import type { FramReader } from './device.js';
 import { type DualRead, type DualSpec, readDual } from './dual.js';
-import { computeLayout, SLOT_IDS, type SlotId } from './layout.js';
+import { computeLayout, SLOT_IDS, type SlotId, type SlotLayout } from './layout.js';
 import type { FramMap, MapCopy, MapFinding, MapSlot, MapValueRecord } from './map-types.js';
 import { readPartitionTable } from './partition-table.js';
 import { missingRanges } from './ranges.js';
 import { readSettings, settingsSpec } from './settings.js';
-import { slotLayout, verifySlot } from './slot.js';
+import { type SlotCheck, slotLayout, verifySlot } from './slot.js';
 import { readJournal } from './staging-journal.js';
 import { decodeSuperblock, readSuperblock, type Superblock } from './superblock.js';
 import { readTrust, trustSpec } from './trust.js';
@@ -47,9 +47,8 @@ function mapSlot(dev: FramReader, sb: Superblock | null, id: SlotId, findings: M
   const role = sb?.active === id ? 'active' : sb?.previous === id ? 'previous' : 'none';
   const gen = role === 'active' ? sb?.activeGen : role === 'previous' ? sb?.previousGen : undefined;
   const v = verifySlot(dev, L, id, gen);
-  const h = v.header;
-  const problem = v.ok ? null : v.problem;
   if (!v.ok) {
+    if (role === 'none' && v.problem === 'header_blank') return mapped(s, role, v, sb);
     const reused = v.problem === 'header_incomplete' || v.problem === 'header_blank' || v.problem === 'generation_mismatch';
     const explained = role === 'previous' ? reused : role === 'none' ? reused : false;
     const what = role === 'active' ? 'active slot' : role === 'previous' ? 'previous (rollback) slot' : 'unused slot';
@@ -57,8 +56,14 @@ function mapSlot(dev: FramReader, sb: Superblock | null, id: SlotId, findings: M
   } else if (role === 'none') {
     findings.push({ severity: 'info', code: 'slot_unreferenced', offset: s.headerOffset, message: `slot ${id} holds a verified image the superblock does not refer to (committed but not activated, or superseded)` });
   }
+  return mapped(s, role, v, sb);
+}
+
+function mapped(s: SlotLayout, role: MapSlot['role'], v: SlotCheck, sb: Superblock | null): MapSlot {
+  const h = v.header;
+  const problem = v.ok ? null : v.problem;
   return {
-    slot: id,
+    slot: s.id,
     headerOffset: s.headerOffset,
     dataOffset: s.dataOffset,
     capacity: s.capacity,
