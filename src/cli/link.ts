@@ -1,0 +1,169 @@
+/**
+ * The link options every board command shares, and the one function that
+ * opens them:
+ *
+ *   --uart <path> [--baud <n>]
+ *   --can <iface> --node <id> [--fd] [--ext]
+ *   --link <spec>            the registry's spec strings (can:vcan0, uart:/dev/ttyUSB0@115200,
+ *                            emulator[:uart|can|canfd][,pair=<name>]); --node applies to CAN kinds
+ *   --timeout <ms>           wait per request try (3 tries)
+ *   --json
+ *
+ * Bad options are UsageError (exit 2) naming the option. Opening goes through
+ * the transport registry (never an adapter directly); its LinkError (exit 3)
+ * names the link and what to check. The transport is wrapped in the
+ * FrameChannel of the right framing for the given role.
+ */
+import { asyncScheduler } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import type { Command } from 'commander';
+import { LinkError, UsageError, isHilbridgeError } from '../errors.js';
+import { checkCanNode } from '../protocol/can-id.js';
+import type { CanIdFormat } from '../protocol/can-id.js';
+import { openByteStreamChannel, openCanChannel } from '../protocol/channel.js';
+import type { ChannelRole } from '../protocol/channel.js';
+import type { FrameChannel } from '../protocol/types.js';
+import { parseLinkSpec, transports } from '../transports/registry.js';
+import type { LinkSpec, TransportRegistry } from '../transports/registry.js';
+import type { AnyTransport } from '../transports/types.js';
+import { openPairEnd } from './link-pair.js';
+
+/** What commander hands a board command (all strings: we validate them ourselves to name the option). */
+export interface LinkCliOptions {
+  uart?: string;
+  baud?: string;
+  can?: string;
+  node?: string;
+  fd?: boolean;
+  ext?: boolean;
+  link?: string;
+  timeout?: string;
+  json?: boolean;
+}
+
+/** A validated link choice, not yet opened. */
+export interface LinkPlan {
+  readonly spec: LinkSpec;
+  /** CAN node id (required once the link turns out to be CAN). */
+  readonly node: number | undefined;
+  readonly idFormat: CanIdFormat;
+  readonly fd: boolean;
+  /** Wait per request try, ms. */
+  readonly timeoutMs: number;
+  readonly json: boolean;
+}
+
+/** An open link: the frame channel to the peer and what the commands need around it. */
+export interface OpenLink {
+  readonly channel: FrameChannel;
+  readonly transport: AnyTransport;
+  /** Names peer and link in messages: "node 5 on vcan0", "/dev/ttyUSB0". */
+  readonly name: string;
+  readonly timeoutMs: number;
+  readonly scheduler: SchedulerLike;
+  close(): Promise<void>;
+}
+
+export interface OpenLinkDeps {
+  readonly registry?: TransportRegistry;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Default wait per request try, ms. */
+export const DEFAULT_TIMEOUT_MS = 500;
+/** Request tries before peer_timeout. */
+export const REQUEST_TRIES = 3;
+/** Largest encoded frame per framing: 1024-byte chunks on byte streams and CAN FD, 256 on classic CAN. */
+export const DEFAULT_MAX_FRAME = { bytes: 1044, can: 276, canfd: 1044 } as const;
+
+/** Add the common link options to a command. */
+export function addLinkOptions(cmd: Command): Command {
+  return cmd
+    .option('--uart <path>', 'serial port or pty of the board, e.g. /dev/ttyUSB0')
+    .option('--baud <n>', 'UART baud rate (default 115200)')
+    .option('--can <iface>', 'SocketCAN interface, e.g. can0 or vcan0')
+    .option('--node <id>', 'CAN node id of the board (1..31, or 1..254 with --ext)')
+    .option('--fd', 'CAN FD (64-byte segments)')
+    .option('--ext', '29-bit CAN identifiers')
+    .option('--link <spec>', 'link spec: can:<iface>[,fd=1], uart:<path>[@baud], emulator[:uart|can|canfd][@rate][,pair=<name>]')
+    .option('--timeout <ms>', `wait per request try in ms, ${REQUEST_TRIES} tries (default ${DEFAULT_TIMEOUT_MS})`)
+    .option('--json', 'JSON lines on stdout');
+}
+
+function positiveInt(option: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
+    throw new UsageError('invalid_option', `${option} ${JSON.stringify(text)} is not a whole number in 1..${max}`);
+  }
+  return n;
+}
+
+/** Validate the link options; throws UsageError naming the offending option. */
+export function planLink(o: LinkCliOptions): LinkPlan {
+  const chosen = (['uart', 'can', 'link'] as const).filter((k) => o[k] !== undefined);
+  if (chosen.length === 0) {
+    throw new UsageError('missing_link', 'no link given: use --uart <path>, --can <iface> --node <id>, or --link <spec>');
+  }
+  if (chosen.length > 1) {
+    throw new UsageError('conflicting_link', `give one link, not ${chosen.map((k) => `--${k}`).join(' and ')}`);
+  }
+  for (const [opt, on] of [['--baud', o.baud !== undefined], ['--fd', o.fd === true], ['--ext', o.ext === true]] as const) {
+    const needs = opt === '--baud' ? 'uart' : 'can';
+    if (on && o[needs] === undefined && o.link === undefined) throw new UsageError('invalid_option', `${opt} applies to --${needs} links only`);
+  }
+  if (o.node !== undefined && o.uart !== undefined) throw new UsageError('invalid_option', '--node applies to CAN links only, not --uart');
+  const idFormat: CanIdFormat = o.ext === true ? 'ext' : 'std';
+  const node = positiveInt('--node', o.node, 254);
+  const timeoutMs = positiveInt('--timeout', o.timeout, 3_600_000) ?? DEFAULT_TIMEOUT_MS;
+  let spec: LinkSpec;
+  if (o.uart !== undefined) {
+    if (o.uart === '') throw new UsageError('invalid_option', '--uart needs a port path, e.g. /dev/ttyUSB0');
+    const baud = positiveInt('--baud', o.baud);
+    spec = { text: `uart:${o.uart}${baud === undefined ? '' : `@${baud}`}`, kind: 'uart', target: o.uart, bitRate: baud, options: {} };
+  } else if (o.can !== undefined) {
+    if (o.can === '') throw new UsageError('invalid_option', '--can needs an interface name, e.g. can0');
+    if (node === undefined) throw new UsageError('missing_node', `--can ${o.can} needs --node <id>: the board's CAN node id`);
+    spec = { text: `can:${o.can}${o.fd === true ? ',fd=1' : ''}`, kind: 'can', target: o.can, options: o.fd === true ? { fd: '1' } : {} };
+  } else {
+    spec = parseLinkSpec(o.link!);
+  }
+  if (node !== undefined) checkCanNode(idFormat, node, spec.target ?? spec.text);
+  return { spec, node, idFormat, fd: o.fd === true || spec.options.fd === '1' || (spec.kind === 'emulator' && spec.target === 'canfd'), timeoutMs, json: o.json === true };
+}
+
+async function openTransport(registry: TransportRegistry, plan: LinkPlan, role: ChannelRole, scheduler: SchedulerLike): Promise<AnyTransport> {
+  const pair = plan.spec.options.pair;
+  try {
+    if (pair !== undefined) {
+      if (plan.spec.kind !== 'emulator') throw new UsageError('bad_link_spec', `link "${plan.spec.text}": pair= works only with emulator links`);
+      return await openPairEnd(registry, plan.spec, pair, role);
+    }
+    return (await registry.open(plan.spec, { scheduler })).transport;
+  } catch (e) {
+    if (isHilbridgeError(e)) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new LinkError('link_unavailable', plan.spec.text, `cannot open ${plan.spec.text}: ${why}`, { cause: e });
+  }
+}
+
+/** Open the planned link and wrap it in the FrameChannel for `role` (host for board commands, target for `hilbridge target`). */
+export async function openLink(plan: LinkPlan, role: ChannelRole, deps: OpenLinkDeps = {}): Promise<OpenLink> {
+  const scheduler = deps.scheduler ?? asyncScheduler;
+  const transport = await openTransport(deps.registry ?? transports, plan, role, scheduler);
+  let channel: FrameChannel;
+  try {
+    if (transport.framing === 'can') {
+      if (plan.node === undefined) throw new UsageError('missing_node', `${transport.name} is a CAN link: give --node <id>`);
+      const maxFrame = plan.fd ? DEFAULT_MAX_FRAME.canfd : DEFAULT_MAX_FRAME.can;
+      channel = openCanChannel(transport, { node: plan.node, idFormat: plan.idFormat, fd: plan.fd, role, maxFrame });
+    } else {
+      if (plan.node !== undefined) throw new UsageError('invalid_option', `--node applies to CAN links only; ${transport.name} is a byte stream`);
+      channel = openByteStreamChannel(transport, { maxFrame: DEFAULT_MAX_FRAME.bytes, role });
+    }
+  } catch (e) {
+    await transport.close();
+    throw e;
+  }
+  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, close: () => channel.close() };
+}
