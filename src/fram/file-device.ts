@@ -56,7 +56,7 @@ export class FileFramDevice extends BaseFramDevice {
     const buf = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.handle(offset), buf, done, length - done, offset + done);
+      const n = this.io(offset + done, () => readSync(this.handle(offset), buf, done, length - done, offset + done));
       if (n === 0) throw new FramError('io_error', `${this.path}: unexpected end of file reading ${at(offset + done)}`, offset + done);
       done += n;
     }
@@ -65,7 +65,7 @@ export class FileFramDevice extends BaseFramDevice {
 
   protected writeRaw(offset: number, data: Uint8Array): void {
     let done = 0;
-    while (done < data.length) done += writeSync(this.handle(offset), data, done, data.length - done, offset + done);
+    while (done < data.length) done += this.io(offset + done, () => writeSync(this.handle(offset), data, done, data.length - done, offset + done));
   }
 
   close(): void {
@@ -76,5 +76,15 @@ export class FileFramDevice extends BaseFramDevice {
   private handle(offset: number): number {
     if (this.fd === null) throw new FramError('io_error', `${this.path}: I/O at ${at(offset)} after close`, offset);
     return this.fd;
+  }
+
+  /** Run one fs call; failures become io_error naming the file and offset. */
+  private io<T>(offset: number, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof FramError) throw e;
+      throw new FramError('io_error', `${this.path}: I/O at ${at(offset)} failed: ${(e as Error).message}; check the disk and permissions`, offset, { cause: e });
+    }
   }
 }
