@@ -18,11 +18,13 @@ hil/install-deps.sh || skip "rig dependencies missing (see above)"
 node hil/build-socketcan.mjs
 out=$(mktemp -p "$PWD" .hil-report.XXXXXX.json) # the working dir is shared with the UML guest
 trap 'rm -f "$out"' EXIT
+# HILBRIDGE_HIL_REPORT=<path>: keep vitest's JSON report there (scripts/test.sh sums the tiers)
 hil/with-vcan npx vitest run -c hil/vitest.hil.config.ts --reporter=default --reporter=json --outputFile.json="$out"
 status=$?
 case $status in
   124|125|126) skip "hil/with-vcan failed with status $status (124 timeout, 125 VM, 126 guest setup)" ;;
 esac
+[ -n "${HILBRIDGE_HIL_REPORT:-}" ] && [ -s "$out" ] && cp "$out" "$HILBRIDGE_HIL_REPORT"
 node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
 console.log(`HIL scenarios: ${r.numTotalTests} ran: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);

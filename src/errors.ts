@@ -71,7 +71,7 @@ export function isHilbridgeError(e: unknown): e is HilbridgeError {
 
 /** Wrap anything thrown into the taxonomy without losing it. */
 export function asHilbridgeError(e: unknown, fallbackCode = 'internal_error'): HilbridgeError {
-  if (e instanceof HilbridgeError) return e;
+  if (e instanceof HilbridgeError) return e as HilbridgeError;
   const message = e instanceof Error ? e.message : String(e);
   return new HilbridgeError(fallbackCode, message, { cause: e });
 }

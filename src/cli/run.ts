@@ -4,7 +4,8 @@
  * Exit codes (docs/cli.md): 0 success, 1 the operation failed, 2 usage or
  * configuration error, 3 link unavailable or peer not answering.
  */
-import { HilbridgeError, LinkError, UsageError, asHilbridgeError } from '../errors.js';
+import type { HilbridgeError } from '../errors.js';
+import { LinkError, UsageError, asHilbridgeError } from '../errors.js';
 
 export const ExitCode = {
   Ok: 0,

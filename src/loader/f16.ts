@@ -20,7 +20,7 @@ export function f16ToNumber(raw: number): number {
 export function numberToF16(value: number): number {
   if (Number.isNaN(value)) return 0x7e00;
   const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
-  let v = Math.abs(value);
+  const v = Math.abs(value);
   if (v === Infinity) return sign | 0x7c00;
   if (v === 0) return sign;
   // Subnormal range: v < 2^-14. Units of 2^-24.
