@@ -1,0 +1,41 @@
+/**
+ * Engine failures that are not the target's word (those are TargetError):
+ * the peer went silent, the session ran out of time, the host aborted.
+ */
+import { HilbridgeError, LinkError, ProtocolError } from '../../errors.js';
+
+/** The peer did not answer after `tries` tries. */
+export function peerTimeout(link: string, tries: number, what: string): LinkError {
+  return new LinkError(
+    'peer_timeout',
+    link,
+    `no answer from ${link} after ${tries} tries (${what}): is it in its loader, is the bit rate right?`,
+  );
+}
+
+/** The whole operation exceeded its time budget. */
+export function sessionTimeout(link: string, ms: number, held: number, size: number): LinkError {
+  return new LinkError(
+    'session_timeout',
+    link,
+    `transfer to ${link} exceeded its ${ms} ms session timeout with ${held} of ${size} bytes acknowledged: ` +
+      'check the link rate against the image size, or raise the session timeout; run again to resume',
+  );
+}
+
+/** The transfer was aborted by the host on request; both sides freed the session. */
+export class TransferAbortedError extends HilbridgeError<'aborted'> {
+  constructor(link: string, confirmed: boolean) {
+    super(
+      'aborted',
+      confirmed
+        ? `transfer to ${link} aborted: the target freed the session`
+        : `transfer to ${link} aborted: the target did not confirm it freed the session (it drops it at its session timeout)`,
+    );
+  }
+}
+
+/** The target's answers contradict the transfer (e.g. DONE for another image): never accept a wrong image silently. */
+export function peerProtocol(link: string, detail: string): ProtocolError {
+  return new ProtocolError('peer_protocol', `${link} broke the protocol: ${detail}; nothing is accepted as sent, run the transfer again`);
+}

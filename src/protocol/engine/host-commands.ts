@@ -1,0 +1,59 @@
+/**
+ * One-shot host commands outside a transfer: each is one request/reply with
+ * retries (request.ts). Target errors reject as TargetError, silence as
+ * LinkError('peer_timeout').
+ */
+import { asyncScheduler } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
+import { ANY_SLOT } from '../messages-types.js';
+import type { FramRegion, SessionMsg, StatusInfoMsg } from '../messages-types.js';
+import { WireCode } from '../messages-codes.js';
+import type { FrameChannel } from '../types.js';
+import { request } from './request.js';
+
+export interface CommandOptions {
+  readonly scheduler?: SchedulerLike;
+  /** Wait per try, ms (default 1000). */
+  readonly timeoutMs?: number;
+  /** Default 3. */
+  readonly tries?: number;
+}
+
+function opts(o: CommandOptions, what: string, session = 0): Parameters<typeof request>[3] {
+  return { scheduler: o.scheduler ?? asyncScheduler, timeoutMs: o.timeoutMs ?? 1000, tries: o.tries ?? 3, what, session };
+}
+
+/** What the target holds of the image with this size and SHA-256 (QUERY). */
+export function query(channel: FrameChannel, size: number, sha256: Uint8Array, o: CommandOptions = {}): Promise<SessionMsg> {
+  return request(channel, { kind: 'query', size, sha256 }, ['session'], opts(o, 'QUERY'));
+}
+
+/** The target's state, session and slot table (STATUS). */
+export function status(channel: FrameChannel, o: CommandOptions = {}): Promise<StatusInfoMsg> {
+  return request(channel, { kind: 'status' }, ['status_info'], opts(o, 'STATUS'));
+}
+
+/** Go back to the previous image (ROLLBACK); slot defaults to the target's choice. */
+export async function rollback(channel: FrameChannel, slot = ANY_SLOT, o: CommandOptions = {}): Promise<void> {
+  await request(channel, { kind: 'rollback', slot }, ['result'], opts(o, 'ROLLBACK'));
+}
+
+/** Make a trial image permanent (CONFIRM). */
+export async function confirm(channel: FrameChannel, slot = ANY_SLOT, o: CommandOptions = {}): Promise<void> {
+  await request(channel, { kind: 'confirm', slot }, ['result'], opts(o, 'CONFIRM'));
+}
+
+/** Erase every slot and the value store (FACTORY_RESET, with its guard word). */
+export async function factoryReset(channel: FrameChannel, o: CommandOptions = {}): Promise<void> {
+  await request(channel, { kind: 'factory_reset' }, ['result'], opts(o, 'FACTORY_RESET'));
+}
+
+/** The FRAM map (FMAP). */
+export async function fmap(channel: FrameChannel, o: CommandOptions = {}): Promise<readonly FramRegion[]> {
+  return (await request(channel, { kind: 'fmap' }, ['fmap_info'], opts(o, 'FMAP'))).regions;
+}
+
+/** Abort `session` (or whatever the target is receiving) and make the target free it (ABORT outside a transfer). */
+export async function abortSession(channel: FrameChannel, session = 0, o: CommandOptions = {}): Promise<void> {
+  await request(channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, ['result'], opts(o, 'ABORT', session));
+}

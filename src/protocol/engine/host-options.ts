@@ -1,0 +1,77 @@
+/**
+ * Options, events and result of a host transfer.
+ */
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { ImageKind, TargetCountersWire } from '../messages-types.js';
+import type { TransferCounters } from './counters.js';
+import type { PeerInfo } from './host-connect.js';
+import type { RtoOptions } from './rto.js';
+
+export interface TransferOptions {
+  /** What connect() agreed with the target. */
+  readonly peer: PeerInfo;
+  readonly scheduler?: SchedulerLike;
+  /** Target slot (default 0). */
+  readonly slot?: number;
+  /** Image kind announced in BEGIN (default raw). */
+  readonly imageKind?: ImageKind;
+  /** Chunk bytes (default and maximum: peer.maxChunk). */
+  readonly chunk?: number;
+  /** Chunks in flight (default and maximum: peer.window). */
+  readonly window?: number;
+  /** Target ACKs after this many in-order chunks (default window/4, at least 1). */
+  readonly ackEvery?: number;
+  /** ... or this long after the first unacknowledged one, ms (default 20). */
+  readonly ackDelayMs?: number;
+  /** Ask what the target holds and send only the rest (default true). */
+  readonly resume?: boolean;
+  /** Make the target discard anything held, even of this image (default false). */
+  readonly fresh?: boolean;
+  /** Consecutive timeouts without a word from the target before peer_timeout (default 8). */
+  readonly tries?: number;
+  /** RTO bounds; the initial RTO defaults to twice connect's setup time (at least the minimum). */
+  readonly rto?: RtoOptions;
+  /** Whole-transfer budget, ms (default 600000). */
+  readonly sessionTimeoutMs?: number;
+  /** Session id, 1..65535 (default: derived from the image and a counter). */
+  readonly sessionId?: number;
+  /** When this emits, the host aborts: ABORT to the target, which frees the session; then the stream errors with code 'aborted'. */
+  readonly abort$?: Observable<unknown>;
+}
+
+export const TRANSFER_DEFAULTS = {
+  slot: 0,
+  ackDelayMs: 20,
+  tries: 8,
+  sessionTimeoutMs: 600_000,
+} as const;
+
+export interface TransferResult {
+  readonly session: number;
+  readonly size: number;
+  readonly crc32: number;
+  /** Hex SHA-256 the target verified. */
+  readonly sha256: string;
+  readonly slot: number;
+  /** True if the target already held part of this image. */
+  readonly resumed: boolean;
+  /** Bytes the target held at BEGIN (not sent again). */
+  readonly alreadyHeld: number;
+  /** Resume query before BEGIN, ms (connection setup; not in transferMs). */
+  readonly setupMs: number;
+  /** BEGIN sent to DONE received, ms. */
+  readonly transferMs: number;
+  readonly chunk: number;
+  readonly window: number;
+  readonly counters: TransferCounters;
+  /** The target's own counts, from DONE. */
+  readonly target: TargetCountersWire;
+  /** Smoothed RTT and RTO at the end, ms. */
+  readonly srttMs: number | undefined;
+  readonly rtoMs: number;
+}
+
+export type TransferEvent =
+  | { readonly kind: 'begun'; readonly resumed: boolean; readonly heldBytes: number; readonly size: number }
+  | { readonly kind: 'progress'; readonly heldBytes: number; readonly size: number; readonly counters: TransferCounters }
+  | { readonly kind: 'done'; readonly result: TransferResult };

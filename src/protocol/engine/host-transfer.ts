@@ -1,0 +1,449 @@
+/**
+ * The host side of a transfer (docs/protocol.md sections 5-7): QUERY what
+ * the target holds, BEGIN pipelined with the first window of DATA, selective
+ * repeat driven by ACK bitmaps and an RFC 6298 retransmission timer, END
+ * right after the last chunk, DONE checked against the source.
+ *
+ * One frame is handed to the channel at a time (send resolves on acceptance
+ * by the link), so the wire stays busy without queueing more than a frame.
+ */
+import { Observable, asyncScheduler } from 'rxjs';
+import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
+import { LinkError, asHilbridgeError } from '../../errors.js';
+import type { ImageSource } from '../../transports/image-source.js';
+import { toHex } from '../messages-bytes.js';
+import { TargetError, WireCode } from '../messages-codes.js';
+import { HoldState, ImageKind } from '../messages-types.js';
+import type { AckMsg, ByteRange, DoneMsg, Message, NackMsg, ResultMsg, SessionMsg } from '../messages-types.js';
+import type { ChannelCounters, FrameChannel } from '../types.js';
+import { mergeCounters, zeroCounters } from './counters.js';
+import { TransferAbortedError, peerProtocol, peerTimeout, sessionTimeout } from './errors.js';
+import { TRANSFER_DEFAULTS } from './host-options.js';
+import type { TransferEvent, TransferOptions } from './host-options.js';
+import { request } from './request.js';
+import { RtoEstimator } from './rto.js';
+import { SendWindow } from './send-window.js';
+import { Timer } from './timer.js';
+import type { Incoming } from './wire.js';
+import { incoming, nextSeq, sendMessage } from './wire.js';
+
+/** Where the host is in a transfer. */
+export enum HostState {
+  Querying = 'querying',
+  Sending = 'sending',
+  Aborting = 'aborting',
+  Finished = 'finished',
+}
+
+let sessionCounter = 0;
+
+function defaultSessionId(sha: Uint8Array): number {
+  sessionCounter = (sessionCounter + 1) & 0xffff;
+  return ((((sha[0] ?? 0) << 8) | (sha[1] ?? 0)) + sessionCounter) % 0xffff + 1;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+class HostSender {
+  state = HostState.Querying;
+  private readonly scheduler: SchedulerLike;
+  private readonly win: SendWindow;
+  private readonly rto: RtoEstimator;
+  private readonly timer: Timer;
+  private readonly sessionTimer: Timer;
+  private readonly counters = zeroCounters();
+  private readonly base: ChannelCounters;
+  private readonly session: number;
+  private readonly tries: number;
+  private readonly subs: Subscription[] = [];
+  private readonly controlSeqs = new Map<number, 'begin' | 'end'>();
+  private readonly nackedEarly = new Set<number>();
+  private beginAcked = false;
+  private needBegin = false;
+  private beginSentAt: number | undefined;
+  private endSent = false;
+  private endSentAt = 0;
+  private endRefused = false;
+  private silent = 0;
+  private rebegins = 0;
+  private pumping = false;
+  private startedAt = 0;
+  private setupMs = 0;
+  private resumed = false;
+  private alreadyHeld = 0;
+
+  constructor(
+    private readonly channel: FrameChannel,
+    private readonly source: ImageSource,
+    private readonly opts: TransferOptions,
+    private readonly out: Subscriber<TransferEvent>,
+  ) {
+    this.scheduler = opts.scheduler ?? asyncScheduler;
+    const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
+    const window = Math.min(opts.window ?? opts.peer.window, opts.peer.window);
+    this.win = new SendWindow(source.size, chunk, window);
+    this.rto = new RtoEstimator({ initialRtoMs: Math.max(2 * opts.peer.setupMs, opts.rto?.minRtoMs ?? 0), ...opts.rto });
+    this.timer = new Timer(this.scheduler);
+    this.sessionTimer = new Timer(this.scheduler);
+    this.base = { ...channel.counters };
+    this.session = opts.sessionId ?? defaultSessionId(source.sha256);
+    this.tries = opts.tries ?? TRANSFER_DEFAULTS.tries;
+  }
+
+  start(): void {
+    const budget = this.opts.sessionTimeoutMs ?? TRANSFER_DEFAULTS.sessionTimeoutMs;
+    this.sessionTimer.set(budget, () => this.fail(sessionTimeout(this.channel.name, budget, this.win.heldBytes, this.source.size)));
+    this.subs.push(
+      incoming(this.channel, true).subscribe({
+        next: (m) => this.onIncoming(m),
+        error: (e: unknown) => this.fail(e),
+        complete: () => this.fail(new LinkError('link_closed', this.channel.name, `${this.channel.name} closed during the transfer`)),
+      }),
+    );
+    if (this.opts.abort$) this.subs.push(this.opts.abort$.subscribe(() => this.abort()));
+    if (this.opts.resume === false || this.opts.fresh === true || this.source.size === 0) {
+      this.begin();
+      return;
+    }
+    const t0 = this.scheduler.now();
+    request(this.channel, { kind: 'query', size: this.source.size, sha256: this.source.sha256 }, ['session'], {
+      scheduler: this.scheduler,
+      timeoutMs: this.rto.rto,
+      tries: this.tries,
+      what: 'QUERY',
+    }).then(
+      (reply) => {
+        this.setupMs = this.scheduler.now() - t0;
+        if (reply.state === HoldState.partial || reply.state === HoldState.complete) this.win.setHeld(reply.ranges);
+        this.begin();
+      },
+      (e: unknown) => this.fail(e),
+    );
+  }
+
+  private begin(): void {
+    if (this.state !== HostState.Querying) return;
+    this.state = HostState.Sending;
+    this.startedAt = this.scheduler.now();
+    this.needBegin = true;
+    this.kick();
+  }
+
+  private get done(): boolean {
+    return this.state === HostState.Finished;
+  }
+
+  /** Send whatever is due, one frame at a time, then re-arm the timer. */
+  private kick(): void {
+    this.arm();
+    if (this.pumping || this.state !== HostState.Sending) return;
+    this.pumping = true;
+    this.pump().then(
+      () => {
+        this.pumping = false;
+        if (this.state === HostState.Sending && this.hasWork()) this.kick();
+        else this.arm();
+      },
+      (e: unknown) => {
+        this.pumping = false;
+        this.fail(e);
+      },
+    );
+  }
+
+  private hasWork(): boolean {
+    return this.needBegin || this.win.canSend || this.endDue();
+  }
+
+  private endDue(): boolean {
+    return !this.endSent && (this.endRefused ? this.win.allHeld : this.win.allSentOnce);
+  }
+
+  private async pump(): Promise<void> {
+    while (this.state === HostState.Sending) {
+      if (this.needBegin) {
+        this.needBegin = false;
+        await this.sendControl('begin', this.beginMsg());
+        this.beginSentAt = this.scheduler.now();
+      } else if (this.win.canSend) {
+        const i = this.win.take();
+        if (i === undefined) continue;
+        const { start, end } = this.win.range(i);
+        const bytes = await this.source.read(start, end - start);
+        if (this.done) return;
+        await sendMessage(this.channel, { kind: 'data', offset: start, bytes }, this.session, nextSeq(this.channel));
+        this.counters.framesSent++;
+        this.counters.bytesSent += bytes.length;
+        if (this.win.sent(i, this.scheduler.now())) this.counters.retransmits++;
+      } else if (this.endDue()) {
+        this.endSent = true;
+        this.endSentAt = this.scheduler.now();
+        await this.sendControl('end', { kind: 'end' });
+        this.endSentAt = this.scheduler.now();
+      } else return;
+      this.arm();
+    }
+  }
+
+  private async sendControl(kind: 'begin' | 'end', msg: Message): Promise<void> {
+    const seq = nextSeq(this.channel);
+    if (this.controlSeqs.size > 64) this.controlSeqs.clear();
+    this.controlSeqs.set(seq, kind);
+    this.counters.framesSent++;
+    await sendMessage(this.channel, msg, this.session, seq);
+  }
+
+  private beginMsg(): Message {
+    const s = this.source;
+    return {
+      kind: 'begin',
+      size: s.size,
+      crc32: s.crc32,
+      sha256: s.sha256,
+      slot: this.opts.slot ?? TRANSFER_DEFAULTS.slot,
+      imageKind: this.opts.imageKind ?? ImageKind.raw,
+      chunk: this.win.chunk,
+      window: this.win.window,
+      ackEvery: Math.min(255, this.opts.ackEvery ?? Math.max(1, Math.floor(this.win.window / 4))),
+      ackDelayMs: this.opts.ackDelayMs ?? TRANSFER_DEFAULTS.ackDelayMs,
+      fresh: this.opts.fresh === true,
+    };
+  }
+
+  /** Arm the retransmission timer for the earliest of: a chunk's RTO, an unanswered BEGIN, an unanswered END. */
+  private arm(): void {
+    if (this.state !== HostState.Sending) {
+      this.timer.clear();
+      return;
+    }
+    const rto = this.rto.rto;
+    let due = this.win.nextExpiry(rto);
+    if (!this.beginAcked && this.beginSentAt !== undefined && !this.needBegin) due = Math.min(due, this.beginSentAt + rto);
+    if (this.endSent) due = Math.min(due, this.endSentAt + rto);
+    if (due === Infinity) this.timer.clear();
+    else if (due !== this.timer.due) this.timer.set(due - this.scheduler.now(), () => this.onTimeout());
+  }
+
+  private onTimeout(): void {
+    if (this.state !== HostState.Sending) return;
+    const now = this.scheduler.now();
+    const rto = this.rto.rto;
+    let fired = this.win.expire(now, rto) > 0;
+    if (!this.beginAcked && this.beginSentAt !== undefined && now >= this.beginSentAt + rto) {
+      this.needBegin = true;
+      fired = true;
+    }
+    if (this.endSent && now >= this.endSentAt + rto) {
+      this.endSent = false;
+      fired = true;
+    }
+    if (fired) {
+      this.counters.timeouts++;
+      this.rto.backoff();
+      if (++this.silent >= this.tries) {
+        const what = this.beginAcked ? `${this.win.heldBytes} of ${this.source.size} bytes acknowledged` : 'BEGIN unanswered';
+        this.fail(peerTimeout(this.channel.name, this.tries, what));
+        return;
+      }
+    }
+    this.kick();
+  }
+
+  private onIncoming(m: Incoming): void {
+    if (this.state === HostState.Finished) return;
+    if (!m.ok) {
+      this.counters.malformed++;
+      return;
+    }
+    const msg = m.msg;
+    if (msg.kind === 'result') {
+      const kind = this.controlSeqs.get(m.seq);
+      if (kind !== undefined) this.onResult(kind, msg);
+      return;
+    }
+    if (m.session !== this.session) {
+      if (msg.kind === 'ack' || msg.kind === 'nack' || msg.kind === 'done') this.counters.outOfWindow++;
+      return;
+    }
+    switch (msg.kind) {
+      case 'session':
+        return this.onSession(msg);
+      case 'ack':
+        return this.onAck(msg);
+      case 'nack':
+        return this.onNack(msg);
+      case 'done':
+        return this.onDone(msg);
+      case 'abort':
+        return this.fail(new TargetError(msg.code, this.channel.name, 'the target aborted the transfer', msg.detail));
+      default:
+        return;
+    }
+  }
+
+  private onSession(msg: SessionMsg): void {
+    this.silent = 0;
+    if (this.beginAcked || this.state !== HostState.Sending) {
+      this.counters.duplicates++;
+      return;
+    }
+    if (msg.size !== this.source.size || !sameBytes(msg.sha256, this.source.sha256)) {
+      if (msg.state !== HoldState.none) return this.fail(peerProtocol(this.channel.name, 'SESSION names another image than BEGIN'));
+    }
+    this.beginAcked = true;
+    const ranges: readonly ByteRange[] = msg.state === HoldState.none ? [] : msg.ranges;
+    this.win.setHeld(ranges);
+    for (const i of this.nackedEarly) this.win.markLost(i);
+    this.nackedEarly.clear();
+    if (this.rebegins === 0) {
+      this.resumed = ranges.length > 0;
+      this.alreadyHeld = this.win.heldBytes;
+      this.out.next({ kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, size: this.source.size });
+    }
+    this.kick();
+  }
+
+  private onAck(msg: AckMsg): void {
+    this.silent = 0;
+    const r = this.win.ack(msg, this.scheduler.now());
+    if (!r.valid) {
+      this.counters.malformed++;
+      return;
+    }
+    for (const s of r.rttSamples) this.rto.sample(s);
+    if (r.newlyHeld > 0) {
+      this.out.next({ kind: 'progress', heldBytes: this.win.heldBytes, size: this.source.size, counters: this.snapshot() });
+    }
+    this.kick();
+  }
+
+  private onNack(msg: NackMsg): void {
+    this.silent = 0;
+    this.counters.naks++;
+    const i = Math.floor(msg.offset / this.win.chunk);
+    switch (msg.code) {
+      case WireCode.ESRCH:
+        if (this.nackedEarly.size < this.win.window) this.nackedEarly.add(i);
+        return this.sessionLost();
+      case WireCode.ECANCELED:
+        return this.fail(new TargetError(msg.code, this.channel.name, 'the target aborted the session', '', msg.offset));
+      default:
+        return this.fail(new TargetError(msg.code, this.channel.name, 'the target refused DATA', '', msg.offset));
+    }
+  }
+
+  /** The target does not know the session (restarted, or timed out): BEGIN again; it resumes from what it kept. */
+  private sessionLost(): void {
+    if (!this.beginAcked) return;
+    if (++this.rebegins > this.tries) {
+      return this.fail(new TargetError(WireCode.ESRCH, this.channel.name, 'the target keeps losing the session', `${this.rebegins} re-BEGINs`));
+    }
+    this.beginAcked = false;
+    this.needBegin = true;
+    this.kick();
+  }
+
+  private onResult(kind: 'begin' | 'end', msg: ResultMsg): void {
+    this.silent = 0;
+    const link = this.channel.name;
+    if (kind === 'begin') {
+      if (msg.code !== WireCode.OK) this.fail(new TargetError(msg.code, link, 'BEGIN refused', msg.detail, msg.offset));
+      return;
+    }
+    switch (msg.code) {
+      case WireCode.EAGAIN:
+        this.endSent = false;
+        this.endRefused = true;
+        return this.kick();
+      case WireCode.EINPROGRESS:
+        this.endSentAt = this.scheduler.now();
+        return this.arm();
+      case WireCode.ESRCH:
+        return this.sessionLost();
+      default:
+        return this.fail(new TargetError(msg.code, link, 'verify/commit failed', msg.detail, msg.offset));
+    }
+  }
+
+  private onDone(msg: DoneMsg): void {
+    const s = this.source;
+    if (msg.size !== s.size || msg.crc32 !== s.crc32 || !sameBytes(msg.sha256, s.sha256)) {
+      return this.fail(peerProtocol(this.channel.name, `DONE reports ${msg.size} bytes, SHA-256 ${toHex(msg.sha256)}, not the image sent`));
+    }
+    const result = {
+      session: this.session,
+      size: s.size,
+      crc32: s.crc32,
+      sha256: toHex(s.sha256),
+      slot: msg.slot,
+      resumed: this.resumed,
+      alreadyHeld: this.alreadyHeld,
+      setupMs: this.setupMs,
+      transferMs: this.scheduler.now() - this.startedAt,
+      chunk: this.win.chunk,
+      window: this.win.window,
+      counters: mergeCounters(this.counters, this.channel.counters, this.base, msg.counters),
+      target: msg.counters,
+      srttMs: this.rto.smoothedRtt,
+      rtoMs: this.rto.rto,
+    };
+    this.finish();
+    this.out.next({ kind: 'done', result });
+    this.out.complete();
+  }
+
+  private snapshot(): ReturnType<typeof zeroCounters> {
+    return mergeCounters(this.counters, this.channel.counters, this.base);
+  }
+
+  private abort(): void {
+    if (this.state === HostState.Finished || this.state === HostState.Aborting) return;
+    this.state = HostState.Aborting;
+    this.timer.clear();
+    request(this.channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, ['result'], {
+      scheduler: this.scheduler,
+      timeoutMs: this.rto.rto,
+      tries: Math.min(this.tries, 3),
+      session: this.session,
+      what: 'ABORT',
+    }).then(
+      () => this.fail(new TransferAbortedError(this.channel.name, true)),
+      (e: unknown) => this.fail(new TransferAbortedError(this.channel.name, e instanceof TargetError && e.code === 'ESRCH')),
+    );
+  }
+
+  private finish(): void {
+    this.state = HostState.Finished;
+    this.timer.clear();
+    this.sessionTimer.clear();
+    for (const s of this.subs) s.unsubscribe();
+  }
+
+  fail(e: unknown): void {
+    if (this.state === HostState.Finished) return;
+    this.finish();
+    this.out.error(asHilbridgeError(e));
+  }
+
+  dispose(): void {
+    this.finish();
+  }
+}
+
+/**
+ * Move `source` into the target's slot. Emits 'begun' (with what the target
+ * already held), 'progress' on every acknowledgement that adds bytes, and
+ * 'done' with the result and counters; errors with a HilbridgeError
+ * (LinkError peer_timeout/session_timeout/link_*, TargetError with the
+ * target's code, ProtocolError, or 'aborted'). Unsubscribing stops sending
+ * and leaves the target's session to resume later.
+ */
+export function transfer(channel: FrameChannel, source: ImageSource, opts: TransferOptions): Observable<TransferEvent> {
+  return new Observable<TransferEvent>((subscriber) => {
+    const sender = new HostSender(channel, source, opts, subscriber);
+    sender.start();
+    return () => sender.dispose();
+  });
+}

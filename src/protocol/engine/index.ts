@@ -1,0 +1,24 @@
+/**
+ * The transfer engine's public API.
+ *
+ * Host:   connect(channel, opts) -> Promise<PeerInfo>
+ *         transfer(channel, source, opts) -> Observable<TransferEvent>
+ *         query/status/rollback/confirm/factoryReset/fmap/abortSession (host-commands.ts)
+ * Target: serveTarget(channel, backend, opts) -> TargetHandle
+ */
+export { connect, chunkLimit, CONNECT_DEFAULTS } from './host-connect.js';
+export type { ConnectOptions, PeerInfo } from './host-connect.js';
+export { transfer, HostState } from './host-transfer.js';
+export { TRANSFER_DEFAULTS } from './host-options.js';
+export type { TransferEvent, TransferOptions, TransferResult } from './host-options.js';
+export type { TransferCounters } from './counters.js';
+export { serveTarget } from './target.js';
+export { TargetState, SERVE_DEFAULTS } from './target-types.js';
+export type { ServeOptions, TargetCounters, TargetHandle } from './target-types.js';
+export { FileSink, SinkError } from './file-sink.js';
+export type { FileSinkOptions } from './file-sink.js';
+export { TransferAbortedError } from './errors.js';
+export { RtoEstimator, RTO_DEFAULTS } from './rto.js';
+export type { RtoOptions } from './rto.js';
+export { query, status, rollback, confirm, factoryReset, fmap, abortSession } from './host-commands.js';
+export type { CommandOptions } from './host-commands.js';
