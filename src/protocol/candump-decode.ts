@@ -1,0 +1,174 @@
+/**
+ * Decode a CAN capture into protocol messages: group segments by (interface,
+ * identifier format, node, direction), reassemble each group with the
+ * channel's own CanReassembler, check frames with decodeFrame and payloads
+ * with decodeMessage. Problems become notes at the point they happen (CRC
+ * errors, lost or out-of-order segments, undecodable payloads); traffic that
+ * is not hilbridge's is counted per identifier and summarised.
+ *
+ * Memory: one reassembly buffer per group (at most the largest frame) and one
+ * counter per foreign identifier.
+ */
+import { canIndexModulus, decodeCanId } from './can-id.js';
+import type { CanDirection, CanIdFormat } from './can-id.js';
+import { CanReassembler } from './can-reassembler.js';
+import type { CandumpLine } from './candump.js';
+import { MAX_FRAME_LIMIT } from './constants.js';
+import { decodeFrame, peekFrameSize } from './frame.js';
+import { decodeMessage } from './messages.js';
+import type { Message } from './messages-types.js';
+import { newCounters } from './channel-core.js';
+import type { ChannelCounters } from './types.js';
+
+/** Where an entry happened: capture line, time and the stream it belongs to. */
+export interface StreamPlace {
+  readonly line: number;
+  /** Seconds as in the capture, or null when the capture has no timestamps. */
+  readonly time: number | null;
+  readonly iface: string;
+  readonly node: number;
+  readonly direction: CanDirection;
+  readonly idFormat: CanIdFormat;
+}
+
+export type NoteCode = 'lost_segment' | 'orphan_segment' | 'crc_error' | 'bad_frame' | 'bad_payload' | 'oversize';
+
+export type CaptureEntry =
+  | (StreamPlace & { readonly kind: 'message'; readonly session: number; readonly seq: number; readonly msg: Message })
+  | (StreamPlace & { readonly kind: 'note'; readonly note: NoteCode; readonly detail: string });
+
+export interface CaptureSummary {
+  readonly lines: number;
+  readonly canFrames: number;
+  readonly messages: number;
+  readonly notes: Readonly<Record<NoteCode, number>>;
+  /** Frames that are not hilbridge traffic, and the identifiers they used (hex, with counts). */
+  readonly foreignFrames: number;
+  readonly foreignIds: Readonly<Record<string, number>>;
+  readonly unparsedLines: number;
+  /** Frames still incomplete when the capture ended. */
+  readonly incomplete: number;
+}
+
+interface Group {
+  readonly place: Omit<StreamPlace, 'line' | 'time'>;
+  readonly counters: ChannelCounters;
+  readonly reassembler: CanReassembler;
+  /** A frame start (segment 0 with the magic) has been seen in this stream. */
+  started: boolean;
+  /** Expected size of the frame in progress. */
+  expected: number;
+}
+
+export class CaptureDecoder {
+  private readonly groups = new Map<string, Group>();
+  private readonly foreignIds = new Map<string, number>();
+  private lines = 0;
+  private canFrames = 0;
+  private messages = 0;
+  private foreign = 0;
+  private unparsed = 0;
+  private readonly notes: Record<NoteCode, number> = { lost_segment: 0, orphan_segment: 0, crc_error: 0, bad_frame: 0, bad_payload: 0, oversize: 0 };
+
+  /** Feed one capture line; returns the messages and notes it produced (usually none or one). */
+  push(l: CandumpLine): CaptureEntry[] {
+    this.lines++;
+    switch (l.kind) {
+      case 'blank':
+        return [];
+      case 'unparsed':
+        this.unparsed++;
+        return [];
+      case 'remote':
+        this.countForeign(l.id, l.id > 0x7ff);
+        return [];
+      case 'frame':
+        this.canFrames++;
+        return this.frame(l);
+    }
+  }
+
+  summary(): CaptureSummary {
+    let incomplete = 0;
+    for (const g of this.groups.values()) if (g.reassembler.buffered > 0) incomplete++;
+    return {
+      lines: this.lines,
+      canFrames: this.canFrames,
+      messages: this.messages,
+      notes: { ...this.notes },
+      foreignFrames: this.foreign,
+      foreignIds: Object.fromEntries(this.foreignIds),
+      unparsedLines: this.unparsed,
+      incomplete,
+    };
+  }
+
+  private countForeign(id: number, extended: boolean): void {
+    this.foreign++;
+    const key = id.toString(16).toUpperCase().padStart(extended ? 8 : 3, '0');
+    this.foreignIds.set(key, (this.foreignIds.get(key) ?? 0) + 1);
+  }
+
+  private frame(l: Extract<CandumpLine, { kind: 'frame' }>): CaptureEntry[] {
+    const f = l.frame;
+    const idFormat: CanIdFormat = f.extended ? 'ext' : 'std';
+    const addr = decodeCanId(idFormat, f.id);
+    if (addr === undefined) {
+      this.countForeign(f.id, f.extended);
+      return [];
+    }
+    const key = `${l.iface}/${idFormat}/${addr.node}/${addr.direction}`;
+    let g = this.groups.get(key);
+    const startSize = addr.index === 0 ? peekFrameSize(f.data) : undefined;
+    const inProgress = g !== undefined && g.reassembler.buffered > 0;
+    // Not ours: a first segment without the magic, or a continuation on a stream that never started a frame.
+    if ((addr.index === 0 && startSize === undefined && !inProgress) || (addr.index !== 0 && !inProgress && g?.started !== true)) {
+      this.countForeign(f.id, f.extended);
+      return [];
+    }
+    if (g === undefined) {
+      const counters = newCounters();
+      const place = { iface: l.iface, node: addr.node, direction: addr.direction, idFormat };
+      g = { place, counters, reassembler: new CanReassembler(MAX_FRAME_LIMIT, canIndexModulus(idFormat), counters), started: false, expected: 0 };
+      this.groups.set(key, g);
+    }
+    const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null };
+    const out: CaptureEntry[] = [];
+    const note = (n: NoteCode, detail: string): void => {
+      this.notes[n]++;
+      out.push({ ...at, kind: 'note', note: n, detail });
+    };
+    const before = { seg: g.counters.segmentErrors, mal: g.counters.malformed, over: g.counters.oversize, held: g.reassembler.buffered };
+    const bytes = g.reassembler.push(addr.index, f.data);
+    if (g.counters.segmentErrors > before.seg) {
+      if (before.held > 0) {
+        note('lost_segment', `segment index ${addr.index} breaks the frame in progress: ${before.held} of ${g.expected} bytes dropped (a segment was lost or reordered)`);
+      } else {
+        note('orphan_segment', `segment index ${addr.index} continues no frame: its first segment was lost`);
+      }
+    }
+    if (g.counters.malformed > before.mal) note('bad_frame', `segment 0 does not start with the frame magic 0x4842`);
+    if (g.counters.oversize > before.over) note('oversize', `frame of ${startSize ?? '?'} bytes exceeds the largest frame`);
+    if (startSize !== undefined && addr.index === 0) {
+      g.started = true;
+      g.expected = startSize;
+    }
+    if (bytes !== undefined) out.push(...this.complete(bytes, at, note));
+    return out;
+  }
+
+  private complete(bytes: Uint8Array, at: StreamPlace, note: (n: NoteCode, d: string) => void): CaptureEntry[] {
+    const r = decodeFrame(bytes, MAX_FRAME_LIMIT);
+    if (!r.ok) {
+      note(r.fault === 'crcErrors' ? 'crc_error' : 'bad_frame', `frame of ${bytes.length} bytes: ${r.detail}`);
+      return [];
+    }
+    const m = decodeMessage(r.frame.type, r.frame.payload);
+    if (!m.ok) {
+      note('bad_payload', `type 0x${r.frame.type.toString(16).padStart(2, '0')} session ${r.frame.session} seq ${r.frame.seq}: ${m.detail}`);
+      return [];
+    }
+    this.messages++;
+    return [{ ...at, kind: 'message', session: r.frame.session, seq: r.frame.seq, msg: m.msg }];
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The key fields of each message, for reading a capture: offsets and lengths
+ * of DATA, the cumulative offset and bitmap of ACK, error code names of
+ * RESULT/NACK/ABORT. One plain object per message (JSON-able), and the same
+ * as `key=value` text.
+ */
+import { wireCodeName } from './messages-codes.js';
+import { HoldState, ImageKind, MessageType, typeOfKind } from './messages-types.js';
+import type { Message, MessageTypeName } from './messages-types.js';
+
+const names = new Map<number, MessageTypeName>(Object.entries(MessageType).map(([k, v]) => [v, k as MessageTypeName]));
+
+/** "DATA", "ACK", ... for a message. */
+export function messageName(msg: Message): MessageTypeName {
+  return names.get(typeOfKind[msg.kind])!;
+}
+
+const hex = (n: number, w = 8): string => '0x' + (n >>> 0).toString(16).padStart(w, '0');
+const bytesHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const enumName = (table: Record<string, number>, v: number): string => Object.entries(table).find(([, n]) => n === v)?.[0] ?? String(v);
+
+export type FieldValue = string | number | boolean | null;
+
+/** The fields worth seeing for `msg`, in display order. */
+export function messageFields(msg: Message): Record<string, FieldValue> {
+  switch (msg.kind) {
+    case 'hello':
+      return { version: msg.version, maxFrame: msg.maxFrame, maxChunk: msg.maxChunk, window: msg.window };
+    case 'info':
+      return {
+        nodeId: msg.nodeId,
+        identity: msg.identity,
+        version: msg.version,
+        maxFrame: msg.maxFrame,
+        maxChunk: msg.maxChunk,
+        window: msg.window,
+        capabilities: hex(msg.capabilities),
+        framSize: msg.framSize,
+        slots: msg.slots.length,
+      };
+    case 'query':
+      return { size: msg.size, sha256: bytesHex(msg.sha256) };
+    case 'session':
+      return {
+        state: enumName(HoldState, msg.state),
+        size: msg.size,
+        ranges: msg.ranges.map((r) => `${r.start}-${r.end}`).join(',') || '-',
+        truncated: msg.truncated,
+      };
+    case 'begin':
+      return {
+        size: msg.size,
+        crc32: hex(msg.crc32),
+        slot: msg.slot,
+        image: enumName(ImageKind, msg.imageKind),
+        chunk: msg.chunk,
+        window: msg.window,
+        ackEvery: msg.ackEvery,
+        ackDelayMs: msg.ackDelayMs,
+        fresh: msg.fresh,
+        sha256: bytesHex(msg.sha256),
+      };
+    case 'data':
+      return { offset: msg.offset, length: msg.bytes.length, end: msg.offset + msg.bytes.length };
+    case 'ack':
+      return { cumulative: msg.cumulative, bitmap: msg.bitmap.length === 0 ? '-' : bytesHex(msg.bitmap) };
+    case 'nack':
+      return { code: wireCodeName(msg.code), offset: msg.offset };
+    case 'done':
+      return { slot: msg.slot, size: msg.size, crc32: hex(msg.crc32), ...msg.counters };
+    case 'abort':
+      return { code: wireCodeName(msg.code), detail: msg.detail };
+    case 'status_info':
+      return { state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots.length };
+    case 'rollback':
+    case 'confirm':
+      return { slot: msg.slot };
+    case 'fmap_info':
+      return { regions: msg.regions.map((r) => r.name).join(',') };
+    case 'result':
+      return { code: wireCodeName(msg.code), offset: msg.offset ?? null, detail: msg.detail };
+    case 'end':
+    case 'status':
+    case 'fmap':
+    case 'factory_reset':
+      return {};
+  }
+}
+
+/** `key=value` text of the fields (strings with spaces quoted). */
+export function formatFields(fields: Record<string, FieldValue>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && /[\s"]/.test(v) ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+}
