@@ -162,7 +162,7 @@ describe('loader state machine: verification failures go to FAILED, free the sta
 
   it('crc_mismatch: the image is corrupt (HXE CRC)', async () => {
     const bad = NEW.slice();
-    bad[200] ^= 0xff;
+    bad[200] = (bad[200] ?? 0) ^ 0xff;
     expect((await failing(bad)).code).toBe('crc_mismatch');
   });
 
