@@ -82,6 +82,8 @@ export interface SlotInfo {
   readonly app?: string | undefined;
   readonly size?: number | undefined;
   readonly crc32?: number | undefined;
+  /** SHA-256 of the slot's image, lowercase hex (optional: older targets omit it). */
+  readonly sha256?: string | undefined;
 }
 
 /** One region of the FRAM map (FMAP_INFO). */
@@ -203,6 +205,10 @@ export interface StatusInfoMsg {
   readonly size: number;
   readonly held: number;
   readonly slots: readonly SlotInfo[];
+  /** Boots of the active image so far (trial boots while unconfirmed); optional on the wire. */
+  readonly bootCount?: number | undefined;
+  /** The error that last failed a load, null if none; optional on the wire. */
+  readonly lastError?: { readonly code: string; readonly message: string } | null | undefined;
 }
 
 export interface RollbackMsg {

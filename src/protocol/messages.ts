@@ -33,6 +33,7 @@ const slotSchema = z.object({
   app: z.string().optional(),
   size: z.number().int().min(0).optional(),
   crc32: z.number().int().min(0).optional(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 const slotsSchema = z.array(slotSchema);
 const regionsSchema = z.array(
@@ -44,6 +45,8 @@ const statusSchema = z.object({
   size: z.number().int().min(0),
   held: z.number().int().min(0),
   slots: slotsSchema,
+  bootCount: z.number().int().min(0).optional(),
+  lastError: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
 });
 
 /** Result of decoding one payload. */
@@ -166,7 +169,9 @@ function encodePayload(msg: Message): Uint8Array {
       return new PayloadWriter(Size.abortFixed + d.length).u16(msg.code).bytes(d).done();
     }
     case 'status_info':
-      return utf8(JSON.stringify({ state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots }));
+      return utf8(
+        JSON.stringify({ state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots, bootCount: msg.bootCount, lastError: msg.lastError }),
+      );
     case 'rollback':
     case 'confirm':
       check('slot', msg.slot, 0xff);

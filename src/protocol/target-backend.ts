@@ -60,6 +60,8 @@ export interface CommitResult {
 export interface BackendStatus {
   readonly state: string;
   readonly slots: readonly SlotInfo[];
+  readonly bootCount?: number;
+  readonly lastError?: { readonly code: string; readonly message: string } | null;
 }
 
 export interface TargetBackend {

@@ -30,6 +30,7 @@ export function slotTable(map: FramMap): SlotInfo[] {
       app: image ? (s.appName ?? undefined) : undefined,
       size: image ? (s.size ?? undefined) : undefined,
       crc32: image && s.crc32 !== null ? Number.parseInt(s.crc32, 16) : undefined,
+      sha256: image ? (s.sha256 ?? undefined) : undefined,
     };
   });
 }

@@ -200,7 +200,7 @@ export class VirtualBoard implements TargetBackend {
   async status(): Promise<BackendStatus> {
     await Promise.resolve();
     const r = this.report();
-    return { state: r.state, slots: slotTable(this.fram.map()) };
+    return { state: r.state, slots: slotTable(this.fram.map()), bootCount: r.bootAttempt, lastError: r.lastError };
   }
 
   async rollback(slot: number): Promise<void> {

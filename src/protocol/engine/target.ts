@@ -139,7 +139,7 @@ class TargetServer {
         const st = await this.backend.status();
         this.reply(m, {
           kind: 'status_info', state: this.rx ? this.state : st.state, session: this.session,
-          size: this.rx?.size ?? 0, held: this.rx?.held.total ?? 0, slots: st.slots,
+          size: this.rx?.size ?? 0, held: this.rx?.held.total ?? 0, slots: st.slots, bootCount: st.bootCount, lastError: st.lastError,
         });
         return;
       }
