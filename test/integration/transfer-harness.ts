@@ -107,7 +107,7 @@ export class Rig {
   }
 
   connect(): Promise<PeerInfo> {
-    return this.clock.until(connect(this.host, { scheduler: this.clock.scheduler }));
+    return this.clock.until(connect(this.host, { scheduler: this.clock.scheduler, tries: 8 }));
   }
 
   /** Run a whole transfer in virtual time; resolves with every event (the last is 'done') or rejects with the error. */

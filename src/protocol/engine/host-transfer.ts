@@ -37,6 +37,9 @@ export enum HostState {
 
 let sessionCounter = 0;
 
+/** Tolerance for comparing scheduler times against computed deadlines, ms. */
+const TIME_EPSILON_MS = 1e-6;
+
 function defaultSessionId(sha: Uint8Array): number {
   sessionCounter = (sessionCounter + 1) & 0xffff;
   return ((((sha[0] ?? 0) << 8) | (sha[1] ?? 0)) + sessionCounter) % 0xffff + 1;
@@ -62,9 +65,10 @@ class HostSender {
   private readonly nackedEarly = new Set<number>();
   private beginAcked = false;
   private needBegin = false;
-  private beginSentAt: number | undefined;
+  /** When an unanswered BEGIN / END is due again (fixed when sent, so later back-offs do not push it away). */
+  private beginDue: number | undefined;
   private endSent = false;
-  private endSentAt = 0;
+  private endDue = 0;
   private endRefused = false;
   private silent = 0;
   private rebegins = 0;
@@ -154,10 +158,10 @@ class HostSender {
   }
 
   private hasWork(): boolean {
-    return this.needBegin || this.win.canSend || this.endDue();
+    return this.needBegin || this.win.canSend || this.endWanted();
   }
 
-  private endDue(): boolean {
+  private endWanted(): boolean {
     return !this.endSent && (this.endRefused ? this.win.allHeld : this.win.allSentOnce);
   }
 
@@ -166,7 +170,7 @@ class HostSender {
       if (this.needBegin) {
         this.needBegin = false;
         await this.sendControl('begin', this.beginMsg());
-        this.beginSentAt = this.scheduler.now();
+        this.beginDue = this.scheduler.now() + this.rto.rto;
       } else if (this.win.canSend) {
         const i = this.win.take();
         if (i === undefined) continue;
@@ -177,11 +181,11 @@ class HostSender {
         this.counters.framesSent++;
         this.counters.bytesSent += bytes.length;
         if (this.win.sent(i, this.scheduler.now())) this.counters.retransmits++;
-      } else if (this.endDue()) {
+      } else if (this.endWanted()) {
         this.endSent = true;
-        this.endSentAt = this.scheduler.now();
+        this.endDue = Infinity;
         await this.sendControl('end', { kind: 'end' });
-        this.endSentAt = this.scheduler.now();
+        this.endDue = this.scheduler.now() + this.rto.rto;
       } else return;
       this.arm();
     }
@@ -220,22 +224,23 @@ class HostSender {
     }
     const rto = this.rto.rto;
     let due = this.win.nextExpiry(rto);
-    if (!this.beginAcked && this.beginSentAt !== undefined && !this.needBegin) due = Math.min(due, this.beginSentAt + rto);
-    if (this.endSent) due = Math.min(due, this.endSentAt + rto);
+    if (!this.beginAcked && this.beginDue !== undefined && !this.needBegin) due = Math.min(due, this.beginDue);
+    if (this.endSent) due = Math.min(due, this.endDue);
     if (due === Infinity) this.timer.clear();
     else if (due !== this.timer.due) this.timer.set(due - this.scheduler.now(), () => this.onTimeout());
   }
 
   private onTimeout(): void {
     if (this.state !== HostState.Sending) return;
-    const now = this.scheduler.now();
+    // Timers fire at now + (due - now), which floating point may put a hair before `due`.
+    const now = this.scheduler.now() + TIME_EPSILON_MS;
     const rto = this.rto.rto;
     let fired = this.win.expire(now, rto) > 0;
-    if (!this.beginAcked && this.beginSentAt !== undefined && now >= this.beginSentAt + rto) {
+    if (!this.beginAcked && this.beginDue !== undefined && !this.needBegin && now >= this.beginDue) {
       this.needBegin = true;
       fired = true;
     }
-    if (this.endSent && now >= this.endSentAt + rto) {
+    if (this.endSent && now >= this.endDue) {
       this.endSent = false;
       fired = true;
     }
@@ -358,7 +363,7 @@ class HostSender {
         this.endRefused = true;
         return this.kick();
       case WireCode.EINPROGRESS:
-        this.endSentAt = this.scheduler.now();
+        this.endDue = this.scheduler.now() + this.rto.rto;
         return this.arm();
       case WireCode.ESRCH:
         return this.sessionLost();
