@@ -21,7 +21,7 @@ import { TransferAbortedError, peerProtocol, peerTimeout, sessionTimeout } from 
 import { TRANSFER_DEFAULTS } from './host-options.js';
 import type { TransferEvent, TransferOptions } from './host-options.js';
 import { request } from './request.js';
-import { RtoEstimator } from './rto.js';
+import { RTO_DEFAULTS, RtoEstimator } from './rto.js';
 import { SendWindow } from './send-window.js';
 import { Timer } from './timer.js';
 import type { Incoming } from './wire.js';
@@ -88,7 +88,7 @@ class HostSender {
     const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
     const window = Math.min(opts.window ?? opts.peer.window, opts.peer.window);
     this.win = new SendWindow(source.size, chunk, window);
-    this.rto = new RtoEstimator({ initialRtoMs: Math.max(2 * opts.peer.setupMs, opts.rto?.minRtoMs ?? 0), ...opts.rto });
+    this.rto = new RtoEstimator({ initialRtoMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), ...opts.rto });
     this.timer = new Timer(this.scheduler);
     this.sessionTimer = new Timer(this.scheduler);
     this.base = { ...channel.counters };
@@ -172,15 +172,16 @@ class HostSender {
         await this.sendControl('begin', this.beginMsg());
         this.beginDue = this.scheduler.now() + this.rto.rto;
       } else if (this.win.canSend) {
-        const i = this.win.take();
-        if (i === undefined) continue;
-        const { start, end } = this.win.range(i);
+        const next = this.win.take();
+        if (next === undefined) continue;
+        const { start, end } = this.win.range(next.index);
         const bytes = await this.source.read(start, end - start);
         if (this.done) return;
         await sendMessage(this.channel, { kind: 'data', offset: start, bytes }, this.session, nextSeq(this.channel));
         this.counters.framesSent++;
         this.counters.bytesSent += bytes.length;
-        if (this.win.sent(i, this.scheduler.now())) this.counters.retransmits++;
+        if (next.repeat) this.counters.retransmits++;
+        this.win.sent(next.index, this.scheduler.now());
       } else if (this.endWanted()) {
         this.endSent = true;
         this.endDue = Infinity;

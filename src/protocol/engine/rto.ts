@@ -12,7 +12,7 @@ export interface RtoOptions {
   readonly initialRtoMs?: number;
   readonly minRtoMs?: number;
   readonly maxRtoMs?: number;
-  /** Clock granularity G, ms. */
+  /** Clock granularity G, ms (default 20). */
   readonly granularityMs?: number;
 }
 
@@ -20,7 +20,8 @@ export const RTO_DEFAULTS = {
   initialRtoMs: 1000,
   minRtoMs: 100,
   maxRtoMs: 8000,
-  granularityMs: 1,
+  /** Timer granularity G: event-loop timers and OS scheduling jitter, so a steady RTT never yields an RTO a jitter away from it. */
+  granularityMs: 20,
 } as const;
 
 export class RtoEstimator {

@@ -110,32 +110,34 @@ export class SendWindow {
     this.queueLost(i);
   }
 
-  /** The next chunk to send (repeats first, then new chunks inside the window), marked as being sent. */
-  take(): number | undefined {
+  /**
+   * The next chunk to send (repeats first, then new chunks inside the
+   * window), marked as being sent; `repeat` says it was sent before.
+   */
+  take(): { index: number; repeat: boolean } | undefined {
     while (this.lostQueue.length > 0) {
       const i = this.lostQueue.shift()!;
       if (this.held[i] === 1) continue;
-      const f = this.flight.get(i) ?? { tx: 0, sentAt: undefined, sends: 0, lost: false };
+      const f = this.flight.get(i) ?? { tx: 0, sentAt: undefined, sends: 1, lost: false };
       f.lost = false;
       f.sentAt = undefined;
       this.flight.set(i, f);
-      return i;
+      return { index: i, repeat: true };
     }
     const i = this.skipHeld(this.nextNew);
     if (i >= this.total || i >= this.base + this.window) return undefined;
     this.nextNew = i + 1;
     this.flight.set(i, { tx: 0, sentAt: undefined, sends: 0, lost: false });
-    return i;
+    return { index: i, repeat: false };
   }
 
-  /** The link accepted chunk `i` at `now`. Returns true if this was a repeat. */
-  sent(i: number, now: number): boolean {
+  /** The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held). */
+  sent(i: number, now: number): void {
     const f = this.flight.get(i);
-    if (f === undefined) return false;
+    if (f === undefined) return;
     f.tx = ++this.txCounter;
     f.sentAt = now;
     f.sends++;
-    return f.sends > 1;
   }
 
   /** Apply an ACK at `now`. */
