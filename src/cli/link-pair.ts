@@ -1,59 +1,66 @@
 /**
  * In-process emulator pairs: `--link emulator[:mode][@rate],pair=<name>`.
- * The first command to open a pair name creates one emulated link and takes
- * its end for its role; the next command in the same process with the same
- * name and the other role takes the other end. This lets `hilbridge target`
- * and `hilbridge flash` run against each other in one process (tests, demos)
- * over the real emulator, with nothing mocked.
+ * The first command to name a pair creates one emulated link. The target
+ * role takes its target end (one at a time; closing it ends the pair). Host
+ * commands take its host end one after another, as successive host programs
+ * would take a serial port: closing a host command's end releases it for the
+ * next instead of unplugging the link. This lets `hilbridge target` and the
+ * board commands run against each other in one process (tests, demos) over
+ * the real emulator, with nothing mocked.
  */
 import { UsageError } from '../errors.js';
 import type { ChannelRole } from '../protocol/channel.js';
 import type { LinkSpec, OpenedLink, TransportRegistry } from '../transports/registry.js';
 import type { AnyTransport } from '../transports/types.js';
 
-interface Pending {
+interface Pair {
   readonly opened: Promise<OpenedLink>;
-  readonly taken: ChannelRole;
+  readonly inUse: Set<ChannelRole>;
 }
 
-const pending = new Map<string, Pending>();
+const pairs = new Map<string, Pair>();
 
 /** The spec without its `pair` option (what the emulator adapter understands). */
 function withoutPair(spec: LinkSpec): LinkSpec {
-  const options = Object.fromEntries(Object.entries(spec.options).filter(([k]) => k !== 'pair'));
-  return { ...spec, options };
+  return { ...spec, options: Object.fromEntries(Object.entries(spec.options).filter(([k]) => k !== 'pair')) };
+}
+
+/** The same transport with `close` replaced. */
+function withClose(t: AnyTransport, close: () => Promise<void>): AnyTransport {
+  return Object.create(t, { close: { value: close } }) as AnyTransport;
 }
 
 /** Open (or join) the emulator pair `name` and return this role's end. */
-export async function openPairEnd(
-  registry: TransportRegistry,
-  spec: LinkSpec,
-  name: string,
-  role: ChannelRole,
-): Promise<AnyTransport> {
-  const existing = pending.get(name);
-  if (existing === undefined) {
-    const opened = registry.open(withoutPair(spec));
-    pending.set(name, { opened, taken: role });
-    try {
-      const link = await opened;
-      return role === 'host' ? link.transport : peerOf(link, spec);
-    } catch (e) {
-      pending.delete(name);
-      throw e;
-    }
+export async function openPairEnd(registry: TransportRegistry, spec: LinkSpec, name: string, role: ChannelRole): Promise<AnyTransport> {
+  let pair = pairs.get(name);
+  if (pair === undefined) {
+    pair = { opened: registry.open(withoutPair(spec)), inUse: new Set() };
+    pairs.set(name, pair);
   }
-  if (existing.taken === role) {
-    throw new UsageError('bad_link_spec', `link "${spec.text}": the ${role} end of emulator pair "${name}" is already in use in this process`);
+  if (pair.inUse.has(role)) {
+    throw new UsageError('bad_link_spec', `link "${spec.text}": the ${role} end of emulator pair "${name}" is in use in this process`);
   }
-  pending.delete(name);
-  const link = await existing.opened;
-  return role === 'host' ? link.transport : peerOf(link, spec);
-}
-
-function peerOf(link: OpenedLink, spec: LinkSpec): AnyTransport {
+  const p = pair;
+  p.inUse.add(role);
+  let link: OpenedLink;
+  try {
+    link = await p.opened;
+  } catch (e) {
+    pairs.delete(name);
+    throw e;
+  }
   if (link.peer === undefined) {
     throw new UsageError('bad_link_spec', `link "${spec.text}": pair= works only with emulator links (they have a peer in this process)`);
   }
-  return link.peer;
+  if (role === 'target') {
+    return withClose(link.peer, async () => {
+      if (pairs.get(name) === p) pairs.delete(name);
+      await link.transport.close();
+      await link.peer?.close();
+    });
+  }
+  return withClose(link.transport, () => {
+    p.inUse.delete('host');
+    return Promise.resolve();
+  });
 }

@@ -61,6 +61,8 @@ export interface OpenLink {
   readonly name: string;
   readonly timeoutMs: number;
   readonly scheduler: SchedulerLike;
+  /** Chunk the host should ask for on this link (undefined: what the frame allows). */
+  readonly maxChunk: number | undefined;
   close(): Promise<void>;
 }
 
@@ -73,8 +75,10 @@ export interface OpenLinkDeps {
 export const DEFAULT_TIMEOUT_MS = 500;
 /** Request tries before peer_timeout. */
 export const REQUEST_TRIES = 3;
-/** Largest encoded frame per framing: 1024-byte chunks on byte streams and CAN FD, 256 on classic CAN. */
-export const DEFAULT_MAX_FRAME = { bytes: 1044, can: 276, canfd: 1044 } as const;
+/** Largest encoded frame: a 1024-byte DATA chunk (also room for INFO/STATUS with SHA-256s). */
+export const DEFAULT_MAX_FRAME = 1044;
+/** DATA chunk on classic CAN: 256 bytes (33 segments), so one lost segment costs little. */
+export const CLASSIC_CAN_CHUNK = 256;
 
 /** Add the common link options to a command. */
 export function addLinkOptions(cmd: Command): Command {
@@ -155,15 +159,15 @@ export async function openLink(plan: LinkPlan, role: ChannelRole, deps: OpenLink
   try {
     if (transport.framing === 'can') {
       if (plan.node === undefined) throw new UsageError('missing_node', `${transport.name} is a CAN link: give --node <id>`);
-      const maxFrame = plan.fd ? DEFAULT_MAX_FRAME.canfd : DEFAULT_MAX_FRAME.can;
-      channel = openCanChannel(transport, { node: plan.node, idFormat: plan.idFormat, fd: plan.fd, role, maxFrame });
+      channel = openCanChannel(transport, { node: plan.node, idFormat: plan.idFormat, fd: plan.fd, role, maxFrame: DEFAULT_MAX_FRAME });
     } else {
       if (plan.node !== undefined) throw new UsageError('invalid_option', `--node applies to CAN links only; ${transport.name} is a byte stream`);
-      channel = openByteStreamChannel(transport, { maxFrame: DEFAULT_MAX_FRAME.bytes, role });
+      channel = openByteStreamChannel(transport, { maxFrame: DEFAULT_MAX_FRAME, role });
     }
   } catch (e) {
     await transport.close();
     throw e;
   }
-  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, close: () => channel.close() };
+  const maxChunk = transport.framing === 'can' && !plan.fd ? CLASSIC_CAN_CHUNK : undefined;
+  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, maxChunk, close: () => channel.close() };
 }

@@ -16,14 +16,33 @@ export interface CliRun {
 let depth = 0;
 const out: string[] = [];
 const err: string[] = [];
+const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+
+function capture(into: string[], chunk: string | Uint8Array): boolean {
+  into.push(String(chunk));
+  const text = out.join('');
+  for (const w of [...waiters]) {
+    if (w.pattern.test(text)) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  }
+  return true;
+}
+
+/** Resolves once the captured stdout of the running commands matches `pattern` (woken by writes, never by polling). */
+export function outputMatches(pattern: RegExp): Promise<void> {
+  if (pattern.test(out.join(''))) return Promise.resolve();
+  return new Promise((resolve) => waiters.push({ pattern, resolve }));
+}
 
 /** Run `hilbridge ...args`. Concurrent runs (target + flash) share the captured streams. */
 export async function runCli(...args: string[]): Promise<CliRun> {
   if (depth++ === 0) {
     out.length = 0;
     err.length = 0;
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
-    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (err.push(String(chunk)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => capture(out, chunk));
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => capture(err, chunk));
   }
   let code: number;
   try {

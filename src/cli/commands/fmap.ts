@@ -11,23 +11,28 @@ import { UsageError } from '../../errors.js';
 import { FramError } from '../../fram/errors.js';
 import { decodeFramMap } from '../../fram/map.js';
 import type { FramMap } from '../../fram/map-types.js';
+import { runFmapOverLink } from '../link-fmap.js';
+import { addLinkOptions, type LinkCliOptions } from '../link.js';
 import { ExitCode, action } from '../run.js';
 
-interface FmapOptions {
-  fram: string;
-  json?: boolean;
+interface FmapOptions extends LinkCliOptions {
+  fram?: string;
 }
 
 export function register(program: Command): void {
-  program
-    .command('fmap')
-    .description('decode a FRAM image file: superblocks, slots, values, wear and corruption, with offsets')
-    .requiredOption('--fram <file>', 'FRAM image file of a (virtual) board')
-    .option('--json', 'print the map as one JSON object')
-    .action(action((opts: FmapOptions) => run(opts), (opts) => opts.json === true));
+  addLinkOptions(
+    program
+      .command('fmap')
+      .description('decode a FRAM image file (superblocks, slots, values, wear, corruption, with offsets), or ask a board for its FRAM map over a link')
+      .option('--fram <file>', 'FRAM image file of a (virtual) board'),
+  ).action(action((opts: FmapOptions) => run(opts), (opts) => opts.json === true));
 }
 
 async function run(opts: FmapOptions): Promise<ExitCode> {
+  if (opts.fram === undefined) return runFmapOverLink(opts);
+  if (opts.uart !== undefined || opts.can !== undefined || opts.link !== undefined) {
+    throw new UsageError('conflicting_options', 'give --fram <file> (offline) or a link (over the wire), not both');
+  }
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(opts.fram));

@@ -1,0 +1,68 @@
+/**
+ * `hilbridge status <link> [--json]`: what the board runs and holds: loader
+ * state, the active image (slot, app, size, CRC-32, SHA-256), every slot, boot
+ * count and the last load error. Exit 0, 3 when the board does not answer.
+ */
+import type { Command } from 'commander';
+import type { SlotInfo, StatusInfoMsg } from '../../protocol/messages-types.js';
+import { status } from '../../protocol/engine/index.js';
+import { emit, withBoard } from '../link-board.js';
+import { addLinkOptions } from '../link.js';
+import type { LinkCliOptions } from '../link.js';
+import { ExitCode, action } from '../run.js';
+
+export function register(program: Command): void {
+  addLinkOptions(program.command('status').description("show the board's state, active image, slots, boot count and last error")).action(
+    action((opts: LinkCliOptions) => run(opts), (opts) => opts.json === true),
+  );
+}
+
+const hex32 = (n: number | undefined): string | null => (n === undefined ? null : '0x' + (n >>> 0).toString(16).padStart(8, '0'));
+
+function slotJson(s: SlotInfo): Record<string, unknown> {
+  return { slot: s.slot, state: s.state, appName: s.app ?? null, size: s.size ?? null, crc32: hex32(s.crc32), sha256: s.sha256 ?? null };
+}
+
+/** The `--json` object of a STATUS reply. */
+export function statusJson(link: string, identity: string, st: StatusInfoMsg): Record<string, unknown> {
+  const active = st.slots.find((s) => s.state === 'active' || s.state === 'trial');
+  return {
+    ok: true,
+    link,
+    identity,
+    state: st.state,
+    trial: active?.state === 'trial',
+    active: active === undefined ? null : slotJson(active),
+    slots: st.slots.map(slotJson),
+    bootCount: st.bootCount ?? null,
+    lastError: st.lastError ?? null,
+    session: st.session === 0 ? null : { id: st.session, size: st.size, held: st.held },
+  };
+}
+
+function slotLine(s: SlotInfo): string {
+  const image = s.app !== undefined || s.size !== undefined ? ` ${s.app ?? '(unnamed)'}, ${s.size ?? '?'} bytes, crc32 ${hex32(s.crc32) ?? '?'}` : '';
+  return `  slot ${s.slot}  ${s.state.padEnd(8)}${image}${s.sha256 ? `, sha256 ${s.sha256}` : ''}`;
+}
+
+/** Human text of a STATUS reply. */
+export function statusText(link: string, identity: string, st: StatusInfoMsg): string {
+  const active = st.slots.find((s) => s.state === 'active' || s.state === 'trial');
+  const lines = [
+    `${link}: ${identity}, state ${st.state}`,
+    `active      ${active === undefined ? 'none' : `slot ${active.slot}${active.state === 'trial' ? ' (trial, not confirmed)' : ''}: ${active.app ?? '(unnamed)'}`}`,
+    `boot count  ${st.bootCount ?? 'not reported'}`,
+    `last error  ${st.lastError === undefined ? 'not reported' : st.lastError === null ? 'none' : `[${st.lastError.code}] ${st.lastError.message}`}`,
+  ];
+  if (st.session !== 0) lines.push(`session     ${st.session}: ${st.held} of ${st.size} bytes held`);
+  lines.push('slots', ...st.slots.map(slotLine));
+  return lines.join('\n');
+}
+
+async function run(opts: LinkCliOptions): Promise<ExitCode> {
+  return withBoard(opts, async ({ link, peer, request }) => {
+    const st = await status(link.channel, request);
+    emit(opts.json === true, statusJson(link.name, peer.info.identity, st), statusText(link.name, peer.info.identity, st));
+    return ExitCode.Ok;
+  });
+}

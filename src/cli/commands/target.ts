@@ -1,0 +1,130 @@
+/**
+ * `hilbridge target <link> --fram <file> [--fram-size <bytes>] [--caps <mask>]
+ * [--limits code=..,rodata=..,ram=..,stack=..] [--node <id>] [--json]`: run a
+ * virtual board on a real link until SIGINT/SIGTERM, serving it with the
+ * engine's serveTarget. Its state lives in the FRAM file: kill -9 and a
+ * restart is a power cycle. Logs one line per provisioning event (JSON lines
+ * with --json). Exit 0 on a clean stop, 3 when the link fails.
+ */
+import { existsSync } from 'node:fs';
+import { Subject, fromEvent, merge, firstValueFrom, map } from 'rxjs';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import type { ResourceLimits } from '../../loader/policy.js';
+import { serveTarget } from '../../protocol/engine/index.js';
+import type { BoardEvent } from '../../target/events.js';
+import { DEFAULT_LIMITS, VirtualBoard } from '../../target/board.js';
+import { addLinkOptions, openLink, planLink } from '../link.js';
+import type { LinkCliOptions, LinkPlan } from '../link.js';
+import { ExitCode, action } from '../run.js';
+
+interface TargetOptions extends LinkCliOptions {
+  fram?: string;
+  framSize?: string;
+  caps?: string;
+  limits?: string;
+}
+
+/** FRAM size of a new file when --fram-size is not given. */
+export const DEFAULT_FRAM_SIZE = 256 * 1024;
+
+/** Stop requests for every target this process serves (signals feed it; embedders and tests may too). */
+export const stopTargets = new Subject<string>();
+
+export function register(program: Command): void {
+  addLinkOptions(program.command('target').description('run a virtual board on a link until stopped; its state lives in the FRAM file'))
+    .option('--fram <file>', 'FRAM image file (created when missing)')
+    .option('--fram-size <bytes>', `size of a new FRAM file (default ${DEFAULT_FRAM_SIZE})`)
+    .option('--caps <mask>', 'HXE capability bits the board offers, e.g. 0x7 (default: all known)')
+    .option('--limits <list>', `per-app budget, e.g. code=65536,rodata=65536,ram=32768,stack=2048 (default ${limitsText(DEFAULT_LIMITS)})`)
+    .action(action((opts: TargetOptions) => run(opts), (opts) => opts.json === true));
+}
+
+function limitsText(l: ResourceLimits): string {
+  return `code=${l.code},rodata=${l.rodata},ram=${l.ram},stack=${l.stack}`;
+}
+
+function wholeNumber(option: string, text: string, min = 0): number {
+  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > 0xffffffff) {
+    throw new UsageError('invalid_option', `${option} ${JSON.stringify(text)} is not a whole number (decimal or 0x hex) >= ${min}`);
+  }
+  return n;
+}
+
+export function parseLimits(text: string): ResourceLimits {
+  const out: Record<keyof ResourceLimits, number> = { ...DEFAULT_LIMITS };
+  for (const part of text.split(',')) {
+    const [k = '', v] = part.split('=');
+    if (!(k in out) || v === undefined) {
+      throw new UsageError('invalid_option', `--limits: "${part}" is not one of code=, rodata=, ram=, stack= with a byte count`);
+    }
+    out[k as keyof ResourceLimits] = wholeNumber(`--limits ${k}`, v);
+  }
+  return out;
+}
+
+/** The board's node id and the link plan: on byte streams --node only names the board in INFO. */
+function planTarget(opts: TargetOptions): { plan: LinkPlan; nodeId: number } {
+  const byteStream = (p: LinkPlan): boolean => p.spec.kind === 'uart' || (p.spec.kind === 'emulator' && !['can', 'canfd'].includes(p.spec.target ?? 'uart'));
+  const plan = planLink(opts.uart !== undefined ? { ...opts, node: undefined } : opts);
+  const nodeId = opts.node === undefined ? 1 : wholeNumber('--node', opts.node, 1);
+  return { plan: byteStream(plan) ? { ...plan, node: undefined } : plan, nodeId };
+}
+
+function eventText(e: BoardEvent): string {
+  const { type, pid, phase, timestamp, ...fields } = e;
+  const kv = Object.entries(fields)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+  return `${new Date(timestamp).toISOString()} ${type} pid=${pid} phase=${phase} ${kv}`;
+}
+
+async function run(opts: TargetOptions): Promise<ExitCode> {
+  if (opts.fram === undefined) throw new UsageError('missing_option', 'target needs --fram <file>: the board keeps its images and values there');
+  const { plan, nodeId } = planTarget(opts);
+  const framSize = opts.framSize === undefined ? undefined : wholeNumber('--fram-size', opts.framSize, 1);
+  const capabilities = opts.caps === undefined ? undefined : wholeNumber('--caps', opts.caps);
+  const limits = opts.limits === undefined ? undefined : parseLimits(opts.limits);
+  const size = framSize ?? (existsSync(opts.fram) ? undefined : DEFAULT_FRAM_SIZE);
+  const json = opts.json === true;
+  const out = (obj: Record<string, unknown>, text: string): void => void process.stdout.write(json ? JSON.stringify(obj) + '\n' : text + '\n');
+
+  const link = await openLink(plan, 'target');
+  let board: VirtualBoard;
+  try {
+    board = VirtualBoard.open({
+      fram: size === undefined ? { file: opts.fram } : { file: opts.fram, size },
+      nodeId,
+      source: link.transport.framing === 'can' ? 'can_master' : 'uart',
+      progressWindowMs: json ? 100 : 1000,
+      ...(capabilities === undefined ? {} : { capabilities }),
+      ...(limits === undefined ? {} : { limits }),
+    });
+  } catch (e) {
+    await link.close();
+    throw e;
+  }
+  const events = board.events$.subscribe((e) => out(e, eventText(e)));
+  const handle = serveTarget(link.channel, board, { scheduler: link.scheduler });
+  const r = board.report();
+  out(
+    { event: 'ready', link: link.name, nodeId, identity: board.identity, fram: opts.fram, framSize: board.device.size, state: r.state, active: r.active, recovery: r.recovery },
+    `serving ${board.identity} node ${nodeId} on ${link.name}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}`,
+  );
+  const stop = merge(
+    fromEvent(process, 'SIGINT').pipe(map(() => 'SIGINT')),
+    fromEvent(process, 'SIGTERM').pipe(map(() => 'SIGTERM')),
+    stopTargets,
+    handle.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
+  );
+  const why = await firstValueFrom(stop);
+  await handle.close();
+  events.unsubscribe();
+  board.close();
+  await link.close();
+  if (typeof why !== 'string') throw why;
+  out({ event: 'stopped', reason: why }, `stopped (${why}): FRAM ${opts.fram} closed`);
+  return ExitCode.Ok;
+}

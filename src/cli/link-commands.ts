@@ -1,0 +1,58 @@
+/**
+ * The one-request board commands (abort, rollback, confirm, reset): each
+ * validates its options before touching the link, sends one request through
+ * the engine, and reports `{"ok":true,"link":...,"command":...}` or the
+ * target's error (exit 1), a usage error (2) or a silent link (3).
+ */
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { ANY_SLOT } from '../protocol/messages-types.js';
+import type { BoardSession } from './link-board.js';
+import { emit, withBoard } from './link-board.js';
+import { addLinkOptions, planLink } from './link.js';
+import type { LinkCliOptions } from './link.js';
+import { ExitCode, action } from './run.js';
+
+export interface SimpleOptions extends LinkCliOptions {
+  slot?: string;
+  factory?: boolean;
+  yes?: boolean;
+}
+
+export interface SimpleCommand {
+  readonly name: string;
+  readonly description: string;
+  /** Extra options of this command. */
+  readonly options?: (cmd: Command) => Command;
+  /** Check options before the link opens (throw UsageError). */
+  readonly check?: (opts: SimpleOptions) => void;
+  /** Run the request; return what was done, in words. */
+  readonly run: (s: BoardSession, opts: SimpleOptions) => Promise<string>;
+}
+
+/** `--slot <n>` as a wire slot (ANY_SLOT when absent). */
+export function slotOption(opts: SimpleOptions): number {
+  if (opts.slot === undefined) return ANY_SLOT;
+  const n = Number(opts.slot);
+  if (!/^\d+$/.test(opts.slot) || n > 254) throw new UsageError('invalid_option', `--slot ${JSON.stringify(opts.slot)} is not a slot number 0..254`);
+  return n;
+}
+
+export function registerSimple(program: Command, c: SimpleCommand): void {
+  let cmd = addLinkOptions(program.command(c.name).description(c.description));
+  if (c.options) cmd = c.options(cmd);
+  cmd.action(
+    action(
+      async (opts: SimpleOptions): Promise<ExitCode> => {
+        c.check?.(opts);
+        planLink(opts);
+        return withBoard(opts, async (s) => {
+          const done = await c.run(s, opts);
+          emit(opts.json === true, { ok: true, link: s.link.name, command: c.name, result: done }, `${s.link.name}: ${done}`);
+          return ExitCode.Ok;
+        });
+      },
+      (opts) => opts.json === true,
+    ),
+  );
+}
