@@ -5,7 +5,7 @@
  * Opening a board is a power-on (boot sequence in board-boot.ts); `powerOff`
  * is a power cut (pending value writes are lost), `close` an orderly shutdown.
  */
-import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, concat, from, type Observable, type SchedulerLike } from 'rxjs';
 import { crc32 } from 'node:zlib';
 import type { Fram, FramDevice, ImageSource } from '../fram/index.js';
 import { fromHex, toHex } from '../fram/codec.js';
@@ -62,6 +62,8 @@ export class VirtualBoard implements TargetBackend {
   private bootSummary: BootSummary;
   private closed = false;
   private booting = true;
+  /** What the boot sequence emitted (a rollback, value restores): bounded by the image's values. */
+  private readonly bootEvents: BoardEvent[] = [];
 
   private constructor(
     readonly fram: Fram,
@@ -85,10 +87,12 @@ export class VirtualBoard implements TargetBackend {
       phase,
     });
     const policy = { capabilities: this.capabilities, limits: this.limits };
+    const booting = this.bus.all$.subscribe((e) => this.bootEvents.push(e));
     for (const r of opts.residentApps ?? []) this.executive.registerResident(parseHxe(r.image), r.source, crc32(r.image) >>> 0);
     this.bootSummary = bootBoard(fram, this.executive, this.bus, policy, fram.settings().autoConfirm);
     this.loader = new Loader({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart', scheduler, suspendAfterMs: opts.suspendAfterMs });
     this.booting = false;
+    booting.unsubscribe();
   }
 
   /** Power on: open (or create and format) the FRAM, apply the settings given, boot. */
@@ -103,14 +107,18 @@ export class VirtualBoard implements TargetBackend {
     return new VirtualBoard(fram, device, formatted, opts);
   }
 
-  /** Events, progress coalesced per subscriber (see event-bus.ts). */
+  /**
+   * Events, progress coalesced per subscriber (see event-bus.ts). Every
+   * subscriber first gets the events of this power-on's boot sequence
+   * (rollback, value restores), since they happen before anyone can subscribe.
+   */
   get events$(): Observable<BoardEvent> {
-    return this.bus.events$;
+    return concat(from(this.bootEvents.slice()), this.bus.events$);
   }
 
-  /** Every event, progress not coalesced. */
+  /** Every event, progress not coalesced (boot events first, as events$). */
   get allEvents$(): Observable<BoardEvent> {
-    return this.bus.all$;
+    return concat(from(this.bootEvents.slice()), this.bus.all$);
   }
 
   get state(): LoaderState {
