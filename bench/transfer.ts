@@ -105,10 +105,10 @@ function rssMb(): number {
 
 async function memoryRun(json: boolean): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-bench-mem-'));
-  const size = 64 * 1024 * 1024;
+  const mib = 64;
   const path = join(dir, 'image.bin');
-  for (let i = 0; i < 64; i++) writeFileSync(path, randomBytes(1024 * 1024), { flag: i === 0 ? 'w' : 'a' });
-  const s: Scenario = { scenario: 'memory-64MiB', link: 'uart', lineRate: 4_000_000_000, latencyMs: 0, loss: 0, maxFrame: 65_551, window: 16 };
+  for (let i = 0; i < mib; i++) writeFileSync(path, randomBytes(1024 * 1024), { flag: i === 0 ? 'w' : 'a' });
+  const s: Scenario = { scenario: `memory-${mib}MiB`, link: 'uart', lineRate: 4_000_000_000, latencyMs: 0, loss: 0, maxFrame: 65_551, window: 16 };
   const source = await openFileImageSource(path);
   const before = rssMb();
   let peak = before;

@@ -1,0 +1,51 @@
+import { encodeFrame } from '../../../src/protocol/frame.js';
+import { encodeMessage } from '../../../src/protocol/messages.js';
+import type { Message } from '../../../src/protocol/messages.js';
+import { WireCode } from '../../../src/protocol/messages-codes.js';
+
+/**
+ * The worked hex examples of docs/protocol.md section 4.7, generated from the
+ * encoders (print them with `npx tsx test/unit/protocol/messages-examples.ts`).
+ */
+const sha = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + (i % 16));
+const info: Message = {
+  kind: 'info', version: 1, nodeId: 5, maxChunk: 4096, window: 64, maxFrame: 4116, capabilities: 0x1f, framSize: 262144,
+  identity: 'hsx-demo', slots: [{ slot: 0, state: 'active' }],
+};
+
+export const examples: readonly { label: string; fromTarget: boolean; session: number; seq: number; msg: Message }[] = [
+  { label: 'HELLO', fromTarget: false, session: 0, seq: 1, msg: { kind: 'hello', version: 1, maxChunk: 4096, window: 16, maxFrame: 4116 } },
+  { label: 'INFO', fromTarget: true, session: 0, seq: 1, msg: info },
+  { label: 'QUERY', fromTarget: false, session: 0, seq: 2, msg: { kind: 'query', size: 10000, sha256: sha } },
+  { label: 'SESSION (nothing held)', fromTarget: true, session: 0, seq: 2, msg: { kind: 'session', state: 0, truncated: false, size: 0, sha256: new Uint8Array(32), ranges: [] } },
+  {
+    label: 'BEGIN', fromTarget: false, session: 0x1234, seq: 3,
+    msg: { kind: 'begin', size: 10000, crc32: 0x1c291ca3, sha256: sha, slot: 0, imageKind: 1, chunk: 4096, window: 16, ackEvery: 4, ackDelayMs: 20, fresh: false },
+  },
+  { label: 'DATA (8 bytes at offset 0, shortened for the example)', fromTarget: false, session: 0x1234, seq: 4, msg: { kind: 'data', offset: 0, bytes: Uint8Array.of(0x48, 0x53, 0x58, 0x45, 0, 2, 0, 0) } },
+  { label: 'SESSION (fresh)', fromTarget: true, session: 0x1234, seq: 3, msg: { kind: 'session', state: 0, truncated: false, size: 10000, sha256: sha, ranges: [] } },
+  { label: 'ACK (chunk 1 missing, chunk 2 held)', fromTarget: true, session: 0x1234, seq: 9, msg: { kind: 'ack', cumulative: 4096, bitmap: Uint8Array.of(0x80) } },
+  { label: 'END', fromTarget: false, session: 0x1234, seq: 8, msg: { kind: 'end' } },
+  { label: 'RESULT EAGAIN', fromTarget: true, session: 0x1234, seq: 8, msg: { kind: 'result', code: WireCode.EAGAIN, offset: 4096, detail: '' } },
+  {
+    label: 'DONE', fromTarget: true, session: 0x1234, seq: 10,
+    msg: { kind: 'done', slot: 0, size: 10000, crc32: 0x1c291ca3, sha256: sha, counters: { framesReceived: 6, duplicates: 0, outOfWindow: 0, crcErrors: 0, malformed: 0 } },
+  },
+  { label: 'NACK ESRCH', fromTarget: true, session: 0x1234, seq: 4, msg: { kind: 'nack', code: WireCode.ESRCH, offset: 0 } },
+];
+
+/** The hex of an example frame, grouped as the document shows it. */
+export function exampleHex(e: (typeof examples)[number]): string {
+  const { type, payload } = encodeMessage(e.msg);
+  const bytes = encodeFrame({ type, flags: e.fromTarget ? 1 : 0, session: e.session, seq: e.seq, payload });
+  const hex = Buffer.from(bytes).toString('hex');
+  const header = hex.slice(0, 24);
+  const body = hex.slice(24, hex.length - 8);
+  const crc = hex.slice(-8);
+  return `${header.slice(0, 4)} ${header.slice(4, 6)} ${header.slice(6, 8)} ${header.slice(8, 12)} ${header.slice(12, 14)} ${header.slice(14, 16)} ${header.slice(16, 20)} ${header.slice(20, 24)} | ${body} | ${crc}`;
+}
+
+
+if (process.argv[1]?.endsWith('messages-examples.ts')) {
+  for (const e of examples) process.stdout.write(`${e.fromTarget ? 'T->H' : 'H->T'} ${e.label}\n    ${exampleHex(e)}\n`);
+}
