@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { abortSession, confirm, factoryReset, fmap, query, rollback, status } from '../../../../src/protocol/engine/host-commands.js';
+import { request } from '../../../../src/protocol/engine/request.js';
+import { TargetState, transfer } from '../../../../src/protocol/engine/index.js';
+import { bytesImageSource } from '../../../../src/transports/image-source.js';
+import { HoldState } from '../../../../src/protocol/messages-types.js';
+import { Rig, image } from '../../../integration/transfer-harness.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.dispose();
+  rig = undefined;
+});
+
+const sha = new Uint8Array(32).fill(7);
+
+describe('serveTarget commands over the real channel', () => {
+  it('answers HELLO with its limits and the negotiated minimum is used', async () => {
+    rig = new Rig({ serve: { window: 4, maxChunk: 512 } });
+    const peer = await rig.connect();
+    expect(peer).toMatchObject({ window: 4, maxChunk: 512, maxFrame: 4116 });
+    expect(peer.info.slots).toEqual([{ slot: 0, state: 'empty' }]);
+  });
+
+  it('QUERY, STATUS, FMAP, CONFIRM, ROLLBACK, FACTORY_RESET and ABORT', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler };
+    const c = rig.clock;
+    expect((await c.until(query(rig.host, 10, sha, o))).state).toBe(HoldState.none);
+    expect(await c.until(status(rig.host, o))).toMatchObject({ state: 'empty', session: 0, slots: [{ slot: 0, state: 'empty' }] });
+    expect(await c.until(fmap(rig.host, o))).toEqual([{ name: 'image', offset: 0, size: 256 * 1024 * 1024 }]);
+    await expect(c.until(rollback(rig.host, 0, o))).rejects.toMatchObject({ code: 'ENOTSUP', link: '/dev/ttyEMU0 (host end)' });
+    await expect(c.until(confirm(rig.host, 0, o))).rejects.toMatchObject({ code: 'ESRCH' });
+    const img = image(5000);
+    await rig.result(img);
+    await c.until(confirm(rig.host, 0, o));
+    expect((await c.until(status(rig.host, o))).state).toBe('committed');
+    await c.until(factoryReset(rig.host, o));
+    expect((await c.until(status(rig.host, o))).state).toBe('empty');
+    await c.until(abortSession(rig.host, 0, o));
+  });
+
+  it('refuses a BEGIN above its limits and answers undecodable payloads with EBADMSG', async () => {
+    rig = new Rig({ serve: { window: 4 } });
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN' };
+    const begin = { kind: 'begin' as const, size: 10, crc32: 0, sha256: sha, slot: 0, imageKind: 0 as const, chunk: 8, window: 5, ackEvery: 1, ackDelayMs: 0, fresh: false };
+    await expect(rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 9 }))).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(rig.clock.until(request(rig.host, { kind: 'hello', version: 1, maxChunk: 1, window: 1, maxFrame: 100 }, ['session'], { ...o, what: 'INFO' }))).rejects.toMatchObject({ code: 'peer_timeout' });
+    await rig.clock.until(rig.host.send({ type: 0x05, flags: 0, session: 9, seq: 77, payload: Uint8Array.of(1, 2, 3) }));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    expect(rig.target.counters.malformed).toBe(1);
+  });
+
+  it('suspends a session after the inter-chunk timeout, keeping its data for resume', async () => {
+    rig = new Rig({ serve: { interChunkTimeoutMs: 300 } });
+    const img = image(64 * 1024);
+    const peer = await rig.connect();
+    const sub = transfer(rig.host, bytesImageSource(img), { peer, scheduler: rig.clock.scheduler }).subscribe({ error: () => undefined });
+    await rig.clock.advanceTo(rig.clock.now + 150);
+    sub.unsubscribe(); // the host goes away without a word
+    expect(rig.target.state).toBe(TargetState.Receiving);
+    await rig.clock.advanceTo(rig.clock.now + 400);
+    expect(rig.target.state).toBe(TargetState.Idle);
+    expect(rig.target.session).toBe(0);
+    const kept = await rig.sink.held();
+    const keptBytes = kept!.ranges.reduce((n, x) => n + x.end - x.start, 0);
+    expect(keptBytes).toBeGreaterThan(0);
+    const r = await rig.result(img, { peer });
+    expect(r.resumed).toBe(true);
+    expect(r.counters.bytesSent).toBe(img.length - keptBytes);
+  });
+});
