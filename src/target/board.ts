@@ -6,6 +6,7 @@
  * is a power cut (pending value writes are lost), `close` an orderly shutdown.
  */
 import { asyncScheduler, concat, from, type Observable, type SchedulerLike } from 'rxjs';
+import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { Fram, FramDevice, ImageSource } from '../fram/index.js';
 import { fromHex, toHex } from '../fram/codec.js';
@@ -21,7 +22,7 @@ import { BoardError, framOp } from './errors.js';
 import { EventBus } from './event-bus.js';
 import type { BoardEvent, Phase } from './events.js';
 import { Executive, type RunningApp, type RunningValue } from './executive.js';
-import { Loader, LoaderState } from './loader.js';
+import { type CommitOutcome, Loader, LoaderState } from './loader.js';
 import type { LoadSession } from './session.js';
 
 export interface VirtualBoardOptions {
@@ -163,6 +164,20 @@ export class VirtualBoard implements TargetBackend {
 
   get apps(): readonly RunningApp[] {
     return this.executive.apps;
+  }
+
+  /**
+   * Install an image locally, as the board's own loader does from an SD
+   * manifest or a factory fixture: the same loader, checks and commit as over
+   * the wire, read in 1 KiB pieces; `confirm` makes it known-good at once.
+   */
+  install(bytes: Uint8Array, source: ImageSource, opts: { readonly confirm?: boolean } = {}): CommitOutcome {
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    this.loader.begin({ size: bytes.length, crc32: crc32(bytes) >>> 0, sha256: sha, imageKind: 'hxe', fresh: true, source });
+    for (let o = 0; o < bytes.length; o += 1024) this.loader.write(o, bytes.subarray(o, Math.min(bytes.length, o + 1024)));
+    const c = this.loader.end();
+    if (opts.confirm === true) framOp('confirm', () => this.fram.confirm());
+    return c;
   }
 
   // ---- TargetBackend -------------------------------------------------------
