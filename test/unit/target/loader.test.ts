@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualTimeScheduler } from 'rxjs';
 import { Capability } from '../../../src/loader/constants.js';
+import { MemoryFramDevice } from '../../../src/fram/index.js';
 import { ImageKind } from '../../../src/protocol/messages-types.js';
 import { LoaderState } from '../../../src/target/loader.js';
 import { BoardEventSchema } from '../../../src/target/events.js';
@@ -194,6 +195,30 @@ describe('loader state machine: verification failures go to FAILED, free the sta
       ['telemetry', 'sd_manifest'],
       ['telemetry_#0', 'uart'],
     ]);
+  });
+});
+
+describe('loader state machine: FAILED and FRAM failures', () => {
+  it('FAILED -> begin -> LOADING -> READY', async () => {
+    const { board } = await withOld();
+    await board.begin(beginFor(NEW, { crc32: 1 }));
+    await board.write(0, NEW);
+    expect(await codeOf(board.end())).toBe('crc_mismatch');
+    expect(board.state).toBe(LoaderState.FAILED);
+    await board.begin(beginFor(NEW));
+    expect(board.state).toBe(LoaderState.LOADING);
+    await board.write(0, NEW);
+    await board.end();
+    expect(board.state).toBe(LoaderState.READY);
+  });
+
+  it('a power cut during DATA is EIO; after the reboot the old image runs', async () => {
+    const { chip } = await withOld();
+    const board = openBoard(new Uint8Array(0), { fram: { device: new MemoryFramDevice(chip, { cutPowerAfterBytes: 300 }) } });
+    await board.begin(beginFor(NEW));
+    expect(await codeOf(board.write(0, NEW))).toBe('EIO');
+    expect(board.state).toBe(LoaderState.FAILED);
+    expectOldActive(openBoard(chip));
   });
 });
 
