@@ -16,13 +16,12 @@ export interface CliRun {
 let depth = 0;
 const out: string[] = [];
 const err: string[] = [];
-const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+const waiters: { test: () => boolean; resolve: () => void }[] = [];
 
 function capture(into: string[], chunk: string | Uint8Array): boolean {
   into.push(String(chunk));
-  const text = out.join('');
   for (const w of [...waiters]) {
-    if (w.pattern.test(text)) {
+    if (w.test()) {
       waiters.splice(waiters.indexOf(w), 1);
       w.resolve();
     }
@@ -30,20 +29,25 @@ function capture(into: string[], chunk: string | Uint8Array): boolean {
   return true;
 }
 
-/** Resolves once the captured stdout of the running commands matches `pattern` (woken by writes, never by polling). */
-export function outputMatches(pattern: RegExp): Promise<void> {
-  if (pattern.test(out.join(''))) return Promise.resolve();
-  return new Promise((resolve) => waiters.push({ pattern, resolve }));
+/** A position in the captured stdout, for outputMatches. */
+export function mark(): number {
+  return out.length;
 }
 
-/** Run `hilbridge ...args`. Concurrent runs (target + flash) share the captured streams. */
+/** Resolves once the stdout captured after `since` (a mark) matches `pattern` (woken by writes, never by polling). */
+export function outputMatches(pattern: RegExp, since: number): Promise<void> {
+  const test = (): boolean => pattern.test(out.slice(since).join(''));
+  if (test()) return Promise.resolve();
+  return new Promise((resolve) => waiters.push({ test, resolve }));
+}
+
+/** Run `hilbridge ...args`; returns what was written while it ran (concurrent runs, e.g. target + flash, share the streams). */
 export async function runCli(...args: string[]): Promise<CliRun> {
   if (depth++ === 0) {
-    out.length = 0;
-    err.length = 0;
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => capture(out, chunk));
     vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => capture(err, chunk));
   }
+  const from = { out: out.length, err: err.length };
   let code: number;
   try {
     process.exitCode = undefined;
@@ -56,8 +60,9 @@ export async function runCli(...args: string[]): Promise<CliRun> {
     process.exitCode = undefined;
     if (--depth === 0) vi.restoreAllMocks();
   }
-  return { code, stdout: out.join(''), stderr: err.join('') };
+  return { code, stdout: out.slice(from.out).join(''), stderr: err.slice(from.err).join('') };
 }
+
 
 /** JSON lines of a run's stdout. */
 export function jsonLines(stdout: string): Record<string, unknown>[] {

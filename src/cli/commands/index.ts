@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { register as abort } from './abort.js';
 import { register as confirm } from './confirm.js';
 import { register as decode } from './decode.js';
+import { register as demo } from './demo.js';
+import { register as flash } from './flash.js';
 import { register as fmap } from './fmap.js';
 import { register as inspect } from './inspect.js';
 import { register as pack } from './pack.js';
@@ -13,4 +15,4 @@ import { register as target } from './target.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [inspect, pack, fmap, decode, target, status, abort, rollback, confirm, reset];
+export const commands: RegisterCommand[] = [demo, inspect, pack, fmap, decode, target, flash, status, abort, rollback, confirm, reset];

@@ -1,0 +1,136 @@
+/**
+ * `hilbridge flash <image> <link> [--resume] [--json]`: verify the image
+ * locally (a bad image exits 1 before the link is touched), connect, send it
+ * with the engine's transfer (with --resume only what the target lacks),
+ * check that the target verified and committed exactly this image, report.
+ * A TTY gets a progress bar; --json one JSON object per line, the last
+ * `{"event":"result","ok",...}`. Exit 0 ok, 1 failed, 2 usage, 3 link.
+ */
+import type { Command } from 'commander';
+import { asHilbridgeError } from '../../errors.js';
+import { ImageKind, ANY_SLOT } from '../../protocol/messages-types.js';
+import { status, transfer } from '../../protocol/engine/index.js';
+import type { TransferEvent, TransferResult } from '../../protocol/engine/index.js';
+import { openFileImageSource } from '../../transports/image-source.js';
+import { peerProtocol } from '../../protocol/engine/errors.js';
+import { toHex } from '../../protocol/messages-bytes.js';
+import { lastValueFrom, tap } from 'rxjs';
+import { withPlannedBoard } from '../link-board.js';
+import { verifyImageFile } from '../link-image.js';
+import { addLinkOptions, planLink } from '../link.js';
+import type { LinkCliOptions } from '../link.js';
+import { transferBar } from '../progress.js';
+import type { TransferBar } from '../progress.js';
+import { ExitCode, action, exitCodeFor } from '../run.js';
+
+interface FlashOptions extends LinkCliOptions {
+  resume?: boolean;
+}
+
+/** At most one progress line per this many ms in --json mode. */
+const JSON_PROGRESS_MS = 100;
+
+export function register(program: Command): void {
+  addLinkOptions(
+    program
+      .command('flash')
+      .description('verify an HXE image, provision it on the board, have the board verify and commit it')
+      .argument('<image>', 'HXE image file')
+      .option('--resume', 'ask the board what it holds of this image and send only the rest'),
+  ).action(action((image: string, opts: FlashOptions) => run(image, opts)));
+}
+
+interface Tally {
+  held: number;
+  retransmits: number;
+  transferMs: number;
+  startedAt: number | undefined;
+}
+
+async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
+  const json = opts.json === true;
+  const line = (obj: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(obj) + '\n');
+  const say = (text: string): void => void process.stdout.write(text + '\n');
+  const tally: Tally = { held: 0, retransmits: 0, transferMs: 0, startedAt: undefined };
+  let bar: TransferBar | undefined;
+  try {
+    const plan = planLink(opts);
+    const image = await verifyImageFile(imagePath);
+    if (json) line({ event: 'verified_locally', image: imagePath, appName: image.appName, size: image.size, sha256: image.sha256 });
+    else say(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
+    const source = await openFileImageSource(imagePath);
+    try {
+      const result = await withPlannedBoard(plan, async ({ link, peer, request }) => {
+        if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}`);
+        let lastProgress = -Infinity;
+        const onEvent = (e: TransferEvent): void => {
+          const now = link.scheduler.now();
+          switch (e.kind) {
+            case 'begun':
+              tally.held = e.heldBytes;
+              tally.startedAt = now;
+              if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
+              else if (process.stdout.isTTY) bar = transferBar('flash', e.size, e.heldBytes, () => link.scheduler.now());
+              else say(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}`);
+              return;
+            case 'progress':
+              tally.held = e.heldBytes;
+              tally.retransmits = e.counters.retransmits;
+              bar?.update(e.heldBytes, e.counters.retransmits);
+              if (json && (now - lastProgress >= JSON_PROGRESS_MS || e.heldBytes === e.size)) {
+                lastProgress = now;
+                line({ event: 'progress', heldBytes: e.heldBytes, size: e.size, retransmits: e.counters.retransmits, counters: e.counters });
+              }
+              return;
+            case 'done':
+              bar?.update(e.result.size, e.result.counters.retransmits);
+              return;
+          }
+        };
+        const done = await lastValueFrom(
+          transfer(link.channel, source, {
+            peer,
+            scheduler: link.scheduler,
+            slot: ANY_SLOT,
+            imageKind: ImageKind.hxe,
+            resume: opts.resume === true,
+            fresh: opts.resume !== true,
+          }).pipe(tap(onEvent)),
+        );
+        bar?.stop();
+        bar = undefined;
+        if (done.kind !== 'done') throw peerProtocol(link.name, 'the transfer ended without DONE');
+        const r = done.result;
+        tally.held = r.size;
+        tally.retransmits = r.counters.retransmits;
+        tally.transferMs = r.transferMs;
+        if (json) line({ event: 'done', ...doneJson(r) });
+        const st = await status(link.channel, request);
+        const active = st.slots.find((s) => s.slot === r.slot);
+        if (active?.sha256 !== undefined && active.sha256 !== toHex(source.sha256)) {
+          throw peerProtocol(link.name, `slot ${r.slot} reports SHA-256 ${active.sha256} after committing ${toHex(source.sha256)}`);
+        }
+        if (json) line({ event: 'committed', slot: r.slot, state: active?.state ?? null, boardState: st.state });
+        else say(`committed to slot ${r.slot} (${active?.state ?? 'state not reported'}): ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
+        return r;
+      });
+      if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot });
+      return ExitCode.Ok;
+    } finally {
+      await source.close();
+    }
+  } catch (err) {
+    bar?.stop();
+    if (!json) throw err;
+    const e = asHilbridgeError(err);
+    line({ event: 'result', ok: false, bytes: tally.held, transferMs: tally.transferMs, retransmits: tally.retransmits, error: { code: e.code, message: e.message } });
+    return exitCodeFor(err);
+  }
+}
+
+function doneJson(r: TransferResult): Record<string, unknown> {
+  return {
+    session: r.session, slot: r.slot, size: r.size, crc32: r.crc32, sha256: r.sha256, resumed: r.resumed, alreadyHeld: r.alreadyHeld,
+    transferMs: r.transferMs, chunk: r.chunk, window: r.window, counters: r.counters, target: r.target,
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Local verification of an image before anything touches a link: the file
+ * is streamed once through the loader's streaming verifier (bounded memory),
+ * so a bad image fails with its ImageError (exit 1) and an unreadable file
+ * with a UsageError (exit 2).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { UsageError, isHilbridgeError } from '../errors.js';
+import type { HxeImage } from '../loader/image.js';
+import { HxeStreamVerifier } from '../loader/stream.js';
+
+export async function verifyImageFile(path: string): Promise<HxeImage> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (cause) {
+    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
+    throw new UsageError('file_unreadable', `cannot read image "${path}": ${why}`, { cause });
+  }
+  const verifier = new HxeStreamVerifier({ totalSize: size });
+  try {
+    for await (const block of createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) verifier.push(block);
+  } catch (cause) {
+    if (isHilbridgeError(cause)) throw cause; // the verifier's ImageError: the image is bad (exit 1)
+    throw new UsageError('file_unreadable', `cannot read image "${path}": ${String(cause)}`, { cause });
+  }
+  return verifier.end();
+}

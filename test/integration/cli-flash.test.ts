@@ -1,0 +1,112 @@
+/**
+ * `hilbridge flash` as users run it (the real program, in process) against
+ * `hilbridge target` on a FRAM file over an in-process emulator pair: the
+ * JSON event stream and result line, status afterwards, resume after the
+ * board went away mid-transfer, and the exit codes 1 (bad image, before the
+ * link), 2 (usage) and 3 (silent peer).
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { stopTargets } from '../../src/cli/commands/target.js';
+import { writeHxe } from '../../src/loader/writer.js';
+import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
+
+let pairs = 0;
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'hilbridge-flash-'));
+}
+
+/** A valid HXE image with `codeBytes` of code, written to a file. */
+function imageFile(dir: string, codeBytes: number, appName = 'flashme'): { path: string; sha256: string; size: number } {
+  const code = new Uint8Array(codeBytes).map((_, i) => (i * 7 + 3) & 0xff);
+  const bytes = writeHxe({ code, entry: 0, reqCaps: 0, appName, values: [], commands: [], mailboxes: [] });
+  const path = join(dir, `${appName}.hxe`);
+  writeFileSync(path, bytes);
+  return { path, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+}
+
+/** Start `hilbridge target` on `fram` over pair `name` and wait until it serves. */
+async function startTarget(fram: string, name: string, rate = 2_000_000): Promise<{ link: string[]; done: ReturnType<typeof runCli> }> {
+  const link = ['--link', `emulator:uart@${rate},pair=${name}`];
+  const since = mark();
+  const done = runCli('target', ...link, '--fram', fram, '--json');
+  await outputMatches(/"event":"ready"/, since);
+  return { link, done };
+}
+
+afterEach(() => stopTargets.next('test over'));
+
+describe('hilbridge flash', () => {
+  it('--json: events per line, the result line last; the board then runs the image on trial', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 6000);
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`);
+    const r = await runCli('flash', img.path, ...t.link, '--json');
+    expect(r.code).toBe(0);
+    const flashLines = jsonLines(r.stdout).filter((o) => typeof o.event === 'string' && o.event !== 'ready');
+    const events = flashLines.map((o) => o.event);
+    expect(events[0]).toBe('verified_locally');
+    expect(events[1]).toBe('begun');
+    expect(events).toContain('progress');
+    expect(events.slice(-3)).toEqual(['done', 'committed', 'result']);
+    const result = flashLines.at(-1)!;
+    expect(result).toMatchObject({ event: 'result', ok: true, bytes: img.size, retransmits: 0, resumed: false });
+    expect(result.transferMs).toBeGreaterThan(0);
+    expect(flashLines.find((o) => o.event === 'done')).toMatchObject({ sha256: img.sha256, size: img.size });
+    const st = jsonLines((await runCli('status', ...t.link, '--json')).stdout).find((o) => o.identity !== undefined)!;
+    expect(st).toMatchObject({ state: 'READY', trial: true, active: { appName: 'flashme', size: img.size, sha256: img.sha256 } });
+    const c = await runCli('confirm', ...t.link);
+    expect(c.code).toBe(0);
+  });
+
+  it('a bad image exits 1 before the link is touched (nobody serves this link)', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 64);
+    const bad = join(dir, 'bad.hxe');
+    const bytes = new Uint8Array(readFileSync(img.path));
+    bytes[0]! ^= 0xff;
+    writeFileSync(bad, bytes);
+    const r = await runCli('flash', bad, '--link', 'emulator', '--timeout', '20', '--json');
+    expect(r.code).toBe(1);
+    const last = jsonLines(r.stdout).at(-1)!;
+    expect(last).toMatchObject({ event: 'result', ok: false, bytes: 0, retransmits: 0, error: { code: 'bad_magic' } });
+    const text = await runCli('flash', bad, '--link', 'emulator', '--timeout', '20');
+    expect(text).toMatchObject({ code: 1, stderr: expect.stringContaining('[bad_magic]') as unknown });
+  });
+
+  it('exit 3 with the result line when the board does not answer; exit 2 for a missing file or bad options', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 64);
+    const r = await runCli('flash', img.path, '--link', 'emulator', '--timeout', '20', '--json');
+    expect(r.code).toBe(3);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'result', ok: false, error: { code: 'peer_timeout' } });
+    expect((await runCli('flash', join(dir, 'none.hxe'), '--link', 'emulator')).code).toBe(2);
+    expect((await runCli('flash', img.path, '--can', 'vcan0')).code).toBe(2);
+  });
+
+  it('--resume after the board went away mid-transfer sends only the rest', async () => {
+    const dir = tempDir();
+    const fram = join(dir, 'b.fram');
+    const img = imageFile(dir, 60_000);
+    const name = `f${++pairs}`;
+    const first = await startTarget(fram, name, 1_000_000);
+    const since = mark();
+    const cut = runCli('flash', img.path, ...first.link, '--json', '--timeout', '50');
+    await outputMatches(/"event":"progress","heldBytes":[1-9]/, since);
+    stopTargets.next('power cut');
+    const interrupted = await cut;
+    expect(interrupted.code).toBe(3);
+    const second = await startTarget(fram, `f${++pairs}`, 1_000_000);
+    const r = await runCli('flash', img.path, ...second.link, '--resume', '--json');
+    expect(r.code).toBe(0);
+    const result = jsonLines(r.stdout).filter((o) => o.event === 'result').at(-1)!;
+    expect(result).toMatchObject({ ok: true, resumed: true, bytes: img.size });
+    expect(result.alreadyHeld).toBeGreaterThan(0);
+    const done = jsonLines(r.stdout).find((o) => o.event === 'done')!;
+    expect((done.counters as { bytesSent: number }).bytesSent).toBe(img.size - (result.alreadyHeld as number));
+  });
+});
