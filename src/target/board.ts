@@ -196,7 +196,7 @@ export class VirtualBoard implements TargetBackend {
   async begin(req: BeginRequest): Promise<BeginResult> {
     await Promise.resolve();
     if (req.sha256.length !== 32) throw new BoardError('EBADMSG', `BEGIN carries a ${req.sha256.length}-byte SHA-256; it must be 32 bytes`);
-    const inactive = this.fram.staging()?.slot ?? (this.executive.slot?.slot === 'A' ? 'B' : 'A');
+    const inactive = this.report().active === 'A' ? 'B' : 'A';
     if (req.slot !== ANY_SLOT && req.slot !== slotNumber(inactive)) {
       throw new BoardError('EINVAL', `BEGIN asks for slot ${req.slot}; new images go to the inactive slot ${slotNumber(inactive)} (${inactive}) or ANY_SLOT (0xff)`);
     }
