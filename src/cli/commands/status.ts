@@ -42,7 +42,7 @@ export function statusJson(link: string, identity: string, st: StatusInfoMsg): R
 
 function slotLine(s: SlotInfo): string {
   const image = s.app !== undefined || s.size !== undefined ? ` ${s.app ?? '(unnamed)'}, ${s.size ?? '?'} bytes, crc32 ${hex32(s.crc32) ?? '?'}` : '';
-  return `  slot ${s.slot}  ${s.state.padEnd(8)}${image}${s.sha256 ? `, sha256 ${s.sha256}` : ''}`;
+  return `  slot ${s.slot}  ${s.state.padEnd(8)}${image}${s.sha256 ? `, sha256 ${s.sha256}` : ''}`.trimEnd();
 }
 
 /** Human text of a STATUS reply. */
