@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { writeHxe } from '../../src/loader/writer.js';
 import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let pairs = 0;
 
 function tempDir(): string {
@@ -30,10 +32,10 @@ function imageFile(dir: string, codeBytes: number, appName = 'flashme'): { path:
 }
 
 /** Start `hilbridge target` on `fram` over pair `name` and wait until it serves. */
-async function startTarget(fram: string, name: string, rate = 2_000_000): Promise<{ link: string[]; done: ReturnType<typeof runCli> }> {
+async function startTarget(fram: string, name: string, rate = 2_000_000, extra: string[] = []): Promise<{ link: string[]; done: ReturnType<typeof runCli> }> {
   const link = ['--link', `emulator:uart@${rate},pair=${name}`];
   const since = mark();
-  const done = runCli('target', ...link, '--fram', fram, '--json');
+  const done = runCli('target', ...link, '--fram', fram, '--json', ...extra);
   await outputMatches(/"event":"ready"/, since);
   return { link, done };
 }
@@ -61,6 +63,19 @@ describe('hilbridge flash', () => {
     expect(st).toMatchObject({ state: 'READY', trial: true, active: { appName: 'flashme', size: img.size, sha256: img.sha256 } });
     const c = await runCli('confirm', ...t.link);
     expect(c.code).toBe(0);
+  });
+
+  it("the board's refusal exits 1 with its code and message: an image needing capabilities the board lacks", async () => {
+    const dir = tempDir();
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 2_000_000, ['--caps', '0']);
+    const calib = join(ROOT, 'test/fixtures/hsx/v2/calib.hxe');
+    const r = await runCli('flash', calib, ...t.link, '--json');
+    expect(r.code).toBe(1);
+    const result = jsonLines(r.stdout).filter((o) => o.event === 'result').at(-1)!;
+    expect(result).toMatchObject({ ok: false, error: { code: 'missing_capability' } });
+    expect((result.error as { message: string }).message).toMatch(/answered missing_capability/);
+    const text = await runCli('flash', calib, ...t.link);
+    expect(text).toMatchObject({ code: 1, stderr: expect.stringMatching(/^hilbridge: error \[missing_capability\]: /m) as unknown });
   });
 
   it('a bad image exits 1 before the link is touched (nobody serves this link)', async () => {
