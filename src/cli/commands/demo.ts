@@ -1,0 +1,162 @@
+/**
+ * `hilbridge demo [--json] [--sample <name>] [--code-size <bytes>] [--fram <file>]`:
+ * the quick start. One process runs a virtual HSX board (memory FRAM, or a
+ * FRAM file) preloaded with the bundled calib sample, and an emulated UART
+ * (921600 baud 8N1, 2 ms latency, seeded 2% loss toward the board, so
+ * retransmits show). It prints the board's status, provisions another bundled
+ * sample over the real protocol with a live progress bar (plain lines when not
+ * a TTY, one JSON object per line with --json), confirms it, prints the status
+ * again, then sets a persisted value and power-cycles the board to show it
+ * restored from FRAM. Exit 0 when all of that worked.
+ */
+import type { Command } from 'commander';
+import { asyncScheduler, lastValueFrom, tap } from 'rxjs';
+import { HilbridgeError, UsageError } from '../../errors.js';
+import { openByteStreamChannel } from '../../protocol/channel.js';
+import { confirm, connect, serveTarget, transfer } from '../../protocol/engine/index.js';
+import type { TransferEvent, TransferResult } from '../../protocol/engine/index.js';
+import { ANY_SLOT, ImageKind } from '../../protocol/messages-types.js';
+import { VirtualBoard } from '../../target/board.js';
+import type { FramSpec } from '../../target/board-fram.js';
+import { formatReport } from '../../target/report-text.js';
+import { enlargeImage, readSample, SAMPLE_NAMES, type SampleName, samplePath } from '../../target/sample-image.js';
+import { createEmulatedLink } from '../../transports/emulator.js';
+import { bytesImageSource } from '../../transports/image-source.js';
+import { transferBar } from '../progress.js';
+import { ExitCode, action } from '../run.js';
+
+interface DemoOptions {
+  json?: boolean;
+  sample: string;
+  codeSize: string;
+  fram?: string;
+}
+
+const FRAM_SIZE = 256 * 1024;
+const LINK = { bitRate: 921_600, latencyMs: 2, seed: 11, loss: 0.02 } as const;
+
+export function register(program: Command): void {
+  program
+    .command('demo', { isDefault: true })
+    .description('quick start: a virtual board and an emulated UART in this process; provision a bundled sample with live progress and show the status before and after')
+    .option('--json', 'one JSON event per line')
+    .option('--sample <name>', `sample to provision: ${SAMPLE_NAMES.join(', ')}`, 'motor_ctl')
+    .option('--code-size <bytes>', 'enlarge the sample to this much code so the transfer takes a moment (0: send it as is)', '49152')
+    .option('--fram <file>', 'keep the board in this FRAM file (created when missing) instead of memory')
+    .action(action((opts: DemoOptions) => run(opts), (opts) => opts.json === true));
+}
+
+function parseOptions(opts: DemoOptions): { sample: SampleName; codeSize: number } {
+  const sample = SAMPLE_NAMES.find((n) => n === opts.sample);
+  if (sample === undefined) throw new UsageError('bad_option', `--sample ${opts.sample}: choose one of ${SAMPLE_NAMES.join(', ')}`);
+  const codeSize = Number(opts.codeSize);
+  if (!Number.isInteger(codeSize) || codeSize < 0 || codeSize > 0x10000) throw new UsageError('bad_option', `--code-size ${opts.codeSize}: give a byte count from 0 to 65536`);
+  return { sample, codeSize };
+}
+
+async function run(opts: DemoOptions): Promise<ExitCode> {
+  const { sample, codeSize } = parseOptions(opts);
+  const json = opts.json === true;
+  const out = (line: string): boolean => process.stdout.write(line + '\n');
+  const emit = (type: string, fields: Record<string, unknown>): void => {
+    if (json) out(JSON.stringify({ type, timestamp: asyncScheduler.now(), ...fields }));
+  };
+  const say = (text: string): void => {
+    if (!json) out(text);
+  };
+
+  const chip = new Uint8Array(FRAM_SIZE);
+  const fram: FramSpec = opts.fram === undefined ? { memory: chip } : { file: opts.fram, size: FRAM_SIZE };
+  let board = VirtualBoard.open({ fram, identity: 'hsx-demo', nodeId: 1, source: 'uart' });
+  const link = createEmulatedLink({ mode: 'bytes', bitRate: LINK.bitRate, latencyMs: LINK.latencyMs, seed: LINK.seed, faults: { direction: 'toTarget', loss: LINK.loss }, name: 'emulated UART' });
+  const host = openByteStreamChannel(link.host, { maxFrame: 1024 + 20, role: 'host' });
+  const targetCh = openByteStreamChannel(link.target, { maxFrame: 1024 + 20, role: 'target' });
+  let served = serveTarget(targetCh, board);
+  const boardEvents = board.events$.subscribe((e) => emit('board', { event: e }));
+  try {
+    emit('demo.link', { link: 'uart', ...LINK, framSize: FRAM_SIZE, fram: opts.fram ?? 'memory' });
+    say(`hilbridge demo: a virtual HSX board and an emulated UART in this process (${LINK.bitRate} baud 8N1, ${LINK.latencyMs} ms latency, ${LINK.loss * 100}% seeded loss toward the board)`);
+    await preload(board, say);
+    const before = board.report();
+    emit('demo.status', { when: 'before', report: before });
+    say('\nboard status before:\n' + formatReport(before));
+
+    const original = await readSample(sample);
+    const bytes = codeSize === 0 ? original : enlargeImage(original, codeSize).bytes;
+    const src = bytesImageSource(bytes, samplePath(sample));
+    emit('demo.image', { sample, samplePath: samplePath(sample), sampleBytes: original.length, size: bytes.length, enlarged: bytes !== original, crc32: src.crc32 });
+    say(`provisioning ${sample}: ${samplePath(sample)} is ${original.length} bytes` + (bytes === original ? '' : `; sending a ${bytes.length}-byte image built from its metadata with ${codeSize} bytes of padded code (so the progress means something; PERSIST values without a key get one)`));
+
+    const peer = await connect(host, { tries: 5 });
+    say(`  connected to ${peer.info.identity} node ${peer.info.nodeId}: chunk ${peer.maxChunk} B, window ${peer.window}`);
+    const result = await provision(host, src, peer, json, say);
+    emit('demo.transfer', { result: { ...result, sha256: result.sha256 } });
+    say(`  done: ${result.size} bytes in ${(result.transferMs / 1000).toFixed(2)} s (${((result.size / 1024) / Math.max(1e-3, result.transferMs / 1000)).toFixed(1)} KiB/s), ${result.counters.retransmits} retransmits, slot ${result.slot}, the board verified CRC-32 0x${result.crc32.toString(16).padStart(8, '0')} and SHA-256`);
+
+    await confirm(host, ANY_SLOT);
+    say(`confirmed slot ${result.slot}: the board keeps the new image across reboots`);
+    const after = board.report();
+    emit('demo.status', { when: 'after', report: after });
+    say('\nboard status after:\n' + formatReport(after));
+
+    // power cycle: a persisted value survives in FRAM
+    const app = board.executive.slot;
+    const persisted = app?.values.find((v) => v.persisted);
+    if (app !== null && persisted !== undefined) {
+      const value = persisted.value + 100;
+      board.setValue(app.pid, persisted.groupId, persisted.valueId, value);
+      say(`set ${persisted.name ?? 'value'} = ${value}, then power-cycle the board (a new board over the same FRAM)`);
+      boardEvents.unsubscribe();
+      await served.close();
+      board.close();
+      board = VirtualBoard.open({ fram, identity: 'hsx-demo', nodeId: 1, source: 'uart' });
+      board.events$.subscribe((e) => emit('board', { event: e }));
+      served = serveTarget(targetCh, board);
+      const rebooted = board.report();
+      emit('demo.status', { when: 'after_reboot', report: rebooted });
+      say('\nboard status after the power cycle:\n' + formatReport(rebooted));
+    }
+    emit('demo.done', { ok: true });
+    say('demo complete');
+    return ExitCode.Ok;
+  } finally {
+    boardEvents.unsubscribe();
+    await served.close();
+    board.close();
+    await link.close().catch(() => undefined);
+  }
+}
+
+/** A board that has never run anything gets the calib sample, as its factory image (from the SD manifest). */
+async function preload(board: VirtualBoard, say: (s: string) => void): Promise<void> {
+  const r = board.report();
+  if (r.trial) {
+    await board.confirm(ANY_SLOT);
+    say(`  confirmed the trial image an earlier run left in slot ${r.active ?? '?'}`);
+  }
+  if (r.active !== null) return;
+  const calib = await readSample('calib');
+  board.install(calib, 'sd_manifest', { confirm: true });
+  say(`  preloaded the board with ${samplePath('calib')} (${calib.length} bytes) as its factory image`);
+}
+
+async function provision(host: Parameters<typeof transfer>[0], src: Parameters<typeof transfer>[1], peer: Awaited<ReturnType<typeof connect>>, json: boolean, say: (s: string) => void): Promise<TransferResult> {
+  const tty = !json && process.stdout.isTTY === true;
+  const bar = tty ? transferBar('  provisioning', src.size, 0, () => asyncScheduler.now()) : undefined;
+  let nextLine = 0;
+  const onEvent = (e: TransferEvent): void => {
+    if (e.kind !== 'progress') return;
+    if (bar !== undefined) return bar.update(e.heldBytes, e.counters.retransmits);
+    const pct = Math.floor((e.heldBytes / e.size) * 100);
+    if (pct < nextLine) return;
+    nextLine = pct - (pct % 25) + 25;
+    say(`  ${String(pct).padStart(3)}%  ${e.heldBytes} / ${e.size} bytes, ${e.counters.retransmits} retransmits`);
+  };
+  try {
+    const last = await lastValueFrom(transfer(host, src, { peer, imageKind: ImageKind.hxe, slot: ANY_SLOT }).pipe(tap(onEvent)));
+    if (last.kind !== 'done') throw new HilbridgeError('internal_error', 'the transfer ended without a result');
+    return last.result;
+  } finally {
+    bar?.stop();
+  }
+}

@@ -1,0 +1,59 @@
+/** `hilbridge demo` as users run it: the real program in-process, real samples, human and --json output. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BoardEventSchema } from '../../src/target/events.js';
+import { runCli } from './cli-harness.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hilbridge-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('hilbridge demo', () => {
+  it('provisions a bundled sample over the emulated link and shows the status before and after (exit 0)', async () => {
+    const r = await runCli('demo');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const before = r.stdout.slice(r.stdout.indexOf('board status before:'), r.stdout.indexOf('provisioning motor_ctl'));
+    expect(before).toMatch(/slot A: active calib 312 B crc32 0x[0-9a-f]{8} from sd_manifest, verified/);
+    expect(before).toMatch(/slot B: empty/);
+    expect(r.stdout).toMatch(/samples\/motor_ctl\.hxe is 392 bytes; sending a \d+-byte image built from its metadata/);
+    expect(r.stdout).toMatch(/100%\s+\d+ \/ \d+ bytes, \d+ retransmits/);
+    const after = r.stdout.slice(r.stdout.indexOf('board status after:'), r.stdout.indexOf('set motor_speed'));
+    expect(after).toMatch(/active slot: B \(confirmed\)/);
+    expect(after).toMatch(/slot B: active motor_ctl \d+ B crc32 0x[0-9a-f]{8} from uart, verified\n\s+sha256 [0-9a-f]{64}/);
+    expect(after).toMatch(/slot A: previous calib/);
+    expect(after).toMatch(/motor_speed = 42 rpm \[init, nothing restored: missing/);
+    expect(r.stdout).toMatch(/after the power cycle:[\s\S]*motor_speed = 142 rpm \[restored from FRAM \(key 0x0115\)\]/);
+    expect(r.stdout).toMatch(/demo complete\n$/);
+  });
+
+  it('--json prints one JSON event per line; board events validate against their schemas', async () => {
+    const r = await runCli('demo', '--json', '--code-size', '8192');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; event?: unknown; when?: string; result?: { size: number } });
+    const board = lines.filter((l) => l.type === 'board').map((l) => BoardEventSchema.parse(l.event));
+    expect(board.map((e) => e.type)).toEqual(expect.arrayContaining(['provisioning.started', 'provisioning.progress', 'provisioning.complete', 'provisioning.persisted']));
+    expect(board.filter((e) => e.type === 'provisioning.complete').at(-1)).toMatchObject({ appName: 'motor_ctl', slot: 'B', source: 'uart', trial: true });
+    expect(lines.filter((l) => l.type === 'demo.status').map((l) => l.when)).toEqual(['before', 'after', 'after_reboot']);
+    expect(lines.find((l) => l.type === 'demo.transfer')?.result?.size).toBeGreaterThan(8192);
+    expect(lines.at(-1)).toMatchObject({ type: 'demo.done', ok: true });
+  });
+
+  it('keeps the board in a FRAM file: a second run finds the first run\'s image', async () => {
+    const fram = join(dir, 'board.fram');
+    expect((await runCli('demo', '--fram', fram, '--sample', 'telemetry', '--code-size', '0')).code).toBe(0);
+    const r = await runCli('demo', '--fram', fram, '--code-size', '4096');
+    expect(r.code).toBe(0);
+    const before = r.stdout.slice(r.stdout.indexOf('board status before:'), r.stdout.indexOf('provisioning motor_ctl'));
+    expect(before).toMatch(/active slot: B \(confirmed\)/);
+    expect(before).toMatch(/slot B: active telemetry 266 B/);
+    expect(r.stdout).not.toMatch(/preloaded/);
+  });
+
+  it('refuses an unknown sample with exit 2', async () => {
+    const r = await runCli('demo', '--sample', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--sample nope: choose one of calib, motor_ctl, telemetry/);
+  });
+});
