@@ -69,7 +69,8 @@ export function stagingStatus(store: FramStore): StagingStatus | null {
  */
 export function beginStaging(store: FramStore, req: StagingRequest): StagingStatus & { readonly resumed: boolean } {
   const sb = requireSuperblock(store);
-  if (sb.trial) {
+  // a trial image that no longer verifies (the board is in recovery) is not worth protecting: refusing would brick the board
+  if (sb.trial && sb.active !== null && verifySlot(store, store.layout, sb.active, sb.activeGen).ok) {
     throw new FramError('trial_pending', `slot ${sb.active ?? '-'} is still in trial (boot ${sb.bootAttempts} of ${sb.maxAttempts}); confirm or roll back before staging a new image`);
   }
   const slotId = inactiveSlot(sb);

@@ -61,6 +61,19 @@ describe('commit, boot, confirm, rollback, trial fallback', () => {
     expect(() => fram.commit(check)).toThrow(expect.objectContaining({ code: 'no_staging' }));
   });
 
+  it('a board in recovery because its trial image is corrupt (no previous) accepts a new image', () => {
+    const store = new Uint8Array(32 * 1024);
+    const fram = Fram.format(new MemoryFramDevice(store));
+    provision(fram, OLD);
+    store[fram.layout.slots[0].dataOffset + 10]! ^= 0x01;
+    const after = reopen(store);
+    expect(after.boot(check)).toMatchObject({ kind: 'recovery', reason: 'no_valid_image' });
+    expect(after.beginStaging({ size: NEW.length, sha256: sha(NEW), source: 'uart' })).toMatchObject({ slot: 'B', resumed: false });
+    after.writeStaged(0, NEW);
+    expect(after.commit(check)).toMatchObject({ slot: 'B', image: { appName: 'motor_ctl' } });
+    expect(reopen(store).boot(check)).toMatchObject({ kind: 'booted', slot: 'B', trial: true });
+  });
+
   it('staging resumes after a power cycle with the held ranges; commit needs every byte', () => {
     const { store, fram } = boardWith(OLD);
     fram.beginStaging({ size: NEW.length, sha256: sha(NEW), source: 'can_master' });
