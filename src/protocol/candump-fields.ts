@@ -36,6 +36,7 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
         window: msg.window,
         capabilities: hex(msg.capabilities),
         framSize: msg.framSize,
+        ...(msg.lineRates === undefined ? {} : { lineRates: msg.lineRates.join(',') }),
         slots: msg.slots.length,
       };
     case 'query':
@@ -77,6 +78,8 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
       return { slot: msg.slot };
     case 'fmap_info':
       return { regions: msg.regions.map((r) => r.name).join(',') };
+    case 'set_baud':
+      return { rate: msg.rate, confirmMs: msg.confirmMs };
     case 'result':
       return { code: wireCodeName(msg.code), offset: msg.offset ?? null, detail: msg.detail };
     case 'end':

@@ -25,6 +25,7 @@ export const MessageType = {
   FMAP: 0x11,
   FMAP_INFO: 0x12,
   RESULT: 0x13,
+  SET_BAUD: 0x14,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;
 
@@ -38,6 +39,11 @@ export const NO_OFFSET = 0xffffffff;
 export const FACTORY_RESET_MAGIC = 0x46525354;
 /** ROLLBACK/CONFIRM slot value meaning "the target's choice" (previous / active slot). */
 export const ANY_SLOT = 0xff;
+
+/** Most line rates an INFO lists (docs/protocol.md section 4.2). */
+export const MAX_LINE_RATES = 32;
+/** First byte of INFO's JSON slot table ('['): when it follows the identity directly, INFO lists no line rates. */
+export const SLOT_TABLE_START = 0x5b;
 
 /** What kind of image BEGIN announces. */
 export const ImageKind = { raw: 0, hxe: 1 } as const;
@@ -111,6 +117,11 @@ export interface InfoMsg {
   readonly capabilities: number;
   readonly framSize: number;
   readonly identity: string;
+  /**
+   * Line rates (bit/s, ascending) the target accepts in SET_BAUD; absent when
+   * its link cannot switch (CAN) or it predates baud switching.
+   */
+  readonly lineRates?: readonly number[] | undefined;
   readonly slots: readonly SlotInfo[];
 }
 
@@ -234,6 +245,15 @@ export interface FmapInfoMsg {
   readonly regions: readonly FramRegion[];
 }
 
+/** SET_BAUD: "switch the line to `rate`; revert unless you hear me at it within `confirmMs`". Answered RESULT at the old rate. */
+export interface SetBaudMsg {
+  readonly kind: 'set_baud';
+  /** Bit/s, one of INFO's lineRates. */
+  readonly rate: number;
+  /** The target reverts to the previous rate unless an intact frame arrives at the new one within this many ms (1..65535). */
+  readonly confirmMs: number;
+}
+
 export interface ResultMsg {
   readonly kind: 'result';
   readonly code: number;
@@ -261,7 +281,8 @@ export type Message =
   | FactoryResetMsg
   | FmapMsg
   | FmapInfoMsg
-  | ResultMsg;
+  | ResultMsg
+  | SetBaudMsg;
 
 export type MessageKind = Message['kind'];
 
@@ -286,6 +307,7 @@ export const typeOfKind: Readonly<Record<MessageKind, number>> = {
   fmap: MessageType.FMAP,
   fmap_info: MessageType.FMAP_INFO,
   result: MessageType.RESULT,
+  set_baud: MessageType.SET_BAUD,
 };
 
 /** Fixed payload sizes (bytes before any variable part). */
@@ -303,4 +325,5 @@ export const Size = {
   resultFixed: 6,
   slot: 1,
   factoryReset: 4,
+  setBaud: 6,
 } as const;

@@ -16,8 +16,10 @@ import {
   FACTORY_RESET_MAGIC,
   HoldState,
   ImageKind,
+  MAX_LINE_RATES,
   MessageType,
   NO_OFFSET,
+  SLOT_TABLE_START,
   SHA256_SIZE,
   SessionFlag,
   Size,
@@ -68,6 +70,32 @@ function checkSha(sha: Uint8Array): void {
   }
 }
 
+function checkRates(rates: readonly number[]): void {
+  check('line rate count', rates.length, MAX_LINE_RATES);
+  rates.forEach((r, i) => {
+    check('line rate', r, 0xffffffff);
+    if (r === 0 || (i > 0 && r <= rates[i - 1]!)) {
+      throw new ProtocolError('message_field_range', `cannot encode line rates ${rates.join(', ')}: they must be non-zero and strictly ascending`);
+    }
+  });
+}
+
+/** INFO's optional line-rate list after the identity: absent when the slot table ('[') follows directly. */
+function decodeRates(r: PayloadReader, p: Uint8Array): number[] | string | undefined {
+  const next = p[r.offset];
+  if (next === undefined || next === SLOT_TABLE_START) return undefined;
+  const count = r.u8('line rate count');
+  if (count === 0 || count > MAX_LINE_RATES) return `INFO line rate count ${count} is not 1..${MAX_LINE_RATES}`;
+  const rates: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const rate = r.u32('line rate');
+    if (r.short !== undefined) return `INFO payload too short for line rate ${i}`;
+    if (rate === 0 || (i > 0 && rate <= rates[i - 1]!)) return `INFO line rate ${i} (${rate}) is zero or not above the previous one`;
+    rates.push(rate);
+  }
+  return rates;
+}
+
 /** Encode a message: its frame type number and payload bytes. */
 export function encodeMessage(msg: Message): { type: number; payload: Uint8Array } {
   return { type: typeOfKind[msg.kind], payload: encodePayload(msg) };
@@ -88,7 +116,9 @@ function encodePayload(msg: Message): Uint8Array {
       check('maxChunk', msg.maxChunk, 0xffff);
       check('window', msg.window, 0xffff);
       const slots = utf8(JSON.stringify(msg.slots));
-      return new PayloadWriter(Size.infoFixed + id.length + slots.length)
+      const rates = msg.lineRates ?? [];
+      checkRates(rates);
+      const w = new PayloadWriter(Size.infoFixed + id.length + (rates.length > 0 ? 1 + 4 * rates.length : 0) + slots.length)
         .u8(msg.version)
         .u8(msg.nodeId)
         .u16(msg.maxChunk)
@@ -97,10 +127,18 @@ function encodePayload(msg: Message): Uint8Array {
         .u32(msg.capabilities)
         .u32(msg.framSize)
         .u8(id.length)
-        .bytes(id)
-        .bytes(slots)
-        .done();
+        .bytes(id);
+      if (rates.length > 0) {
+        w.u8(rates.length);
+        for (const rate of rates) w.u32(rate);
+      }
+      return w.bytes(slots).done();
     }
+    case 'set_baud':
+      check('rate', msg.rate, 0xffffffff);
+      check('confirmMs', msg.confirmMs, 0xffff);
+      if (msg.rate === 0 || msg.confirmMs === 0) throw new ProtocolError('message_field_range', 'cannot encode SET_BAUD with a zero rate or confirmMs (a bug in the caller)');
+      return new PayloadWriter(Size.setBaud).u32(msg.rate).u16(msg.confirmMs).done();
     case 'query':
       checkSha(msg.sha256);
       return new PayloadWriter(Size.query).u32(msg.size).bytes(msg.sha256).done();
@@ -251,9 +289,18 @@ export function decodeMessage(type: number, p: Uint8Array): DecodeResult {
       if (r.short !== undefined) return bad(`INFO payload too short for field ${r.short}`);
       if (identity === undefined) return bad('INFO identity is not valid UTF-8');
       if (maxChunk === 0 || window === 0) return bad('INFO has a zero chunk or window');
+      const lineRates = decodeRates(r, p);
+      if (typeof lineRates === 'string') return bad(lineRates);
       const slots = parseJson(r.rest(), slotsSchema, 'INFO slot table');
       if (typeof slots === 'string') return bad(slots);
-      return { ok: true, msg: { kind: 'info', version, nodeId, maxChunk, window, maxFrame, capabilities, framSize, identity, slots } };
+      const base = { kind: 'info', version, nodeId, maxChunk, window, maxFrame, capabilities, framSize, identity } as const;
+      return { ok: true, msg: lineRates === undefined ? { ...base, slots } : { ...base, lineRates, slots } };
+    }
+    case MessageType.SET_BAUD: {
+      const rate = r.u32('rate');
+      const confirmMs = r.u16('confirmMs');
+      if (r.short === undefined && (rate === 0 || confirmMs === 0)) return bad('SET_BAUD has a zero rate or confirmMs');
+      return finish(r, { kind: 'set_baud', rate, confirmMs }, 'SET_BAUD');
     }
     case MessageType.QUERY: {
       const size = r.u32('size');

@@ -23,6 +23,32 @@ export interface ModeOps<U> {
   validate(unit: U, link: string): UsageError | undefined;
   copy(unit: U): U;
   readonly unitOps: UnitOps<U>;
+  /** Byte streams: each end has its own, switchable line rate (`setBaudRate`). */
+  readonly lineRate?: LineRateOps<U>;
+}
+
+/** How a byte-stream link times and garbles units per end rate. */
+export interface LineRateOps<U> {
+  /** Rate both ends start at, bit/s. */
+  readonly initial: number;
+  /** Highest rate the link carries intact (Infinity: no limit). */
+  readonly max: number;
+  /** Above `bitRate`, every `garbleEvery`th unit per direction is garbled. */
+  readonly marginal: { readonly bitRate: number; readonly garbleEvery: number } | undefined;
+  /** Wire time of a unit sent at `bitRate`. */
+  durationMs(unit: U, bitRate: number): number;
+  /** What a receiver at the wrong rate makes of a unit. */
+  garble(unit: U): U;
+}
+
+/**
+ * A receiver sampling at the wrong rate sees framing errors and other bytes
+ * than were sent; modelled deterministically as every byte XOR 0x55. It turns
+ * delimiters into data and some data into delimiters, so the COBS splitter
+ * sees garbage runs (counted malformed/CRC errors), never a valid frame.
+ */
+function garbleBytes(u: Uint8Array): Uint8Array {
+  return u.map((b) => b ^ 0x55);
 }
 
 function positive(name: string, v: number): number {
@@ -31,8 +57,19 @@ function positive(name: string, v: number): number {
 }
 
 export function byteStreamMode(o: ByteStreamEmulatorOptions): ModeOps<Uint8Array> {
-  const msPerByte = (uartBitsPerByte(o.framing) / positive('bitRate', o.bitRate)) * 1000;
+  const bitsPerByte = uartBitsPerByte(o.framing);
+  const msPerByte = (bitsPerByte / positive('bitRate', o.bitRate)) * 1000;
   return {
+    lineRate: {
+      initial: o.bitRate,
+      max: o.maxBitRate === undefined ? Infinity : positive('maxBitRate', o.maxBitRate),
+      marginal:
+        o.marginal === undefined
+          ? undefined
+          : { bitRate: positive('marginal.bitRate', o.marginal.bitRate), garbleEvery: Math.max(1, Math.floor(positive('marginal.garbleEvery', o.marginal.garbleEvery))) },
+      durationMs: (u, bitRate) => (u.length * bitsPerByte * 1000) / bitRate,
+      garble: garbleBytes,
+    },
     framingProps: { framing: 'bytes' },
     sharedBus: false,
     capacity: positive('txQueueBytes', o.txQueueBytes ?? 4096),

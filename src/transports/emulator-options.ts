@@ -39,6 +39,14 @@ export interface ByteStreamEmulatorOptions extends EmulatorCommonOptions {
   readonly framing?: UartFraming;
   /** Transmit FIFO per side, bytes (default 4096). */
   readonly txQueueBytes?: number;
+  /**
+   * Highest rate the cable and level shifters carry, bit/s (default: no
+   * limit). Units sent faster arrive garbled, like units sent while the two
+   * ends' rates differ (see `setBaudRate` on the byte-stream ends).
+   */
+  readonly maxBitRate?: number;
+  /** A marginal line: above `bitRate`, every `garbleEvery`th unit of a direction arrives garbled (deterministic). */
+  readonly marginal?: { readonly bitRate: number; readonly garbleEvery: number };
 }
 
 /** A CAN link: one shared bus, lower identifier wins arbitration. */
@@ -73,6 +81,8 @@ export interface DirectionStats {
   discarded: number;
   /** Wire time spent on this direction's units, ms. */
   wireMs: number;
+  /** Units garbled because the two ends' line rates differed, or exceeded the link's maxBitRate (byte streams). */
+  rateGarbled: number;
 }
 
 export interface LinkStats {
@@ -92,5 +102,6 @@ export function emptyDirectionStats(): DirectionStats {
     reordered: 0,
     discarded: 0,
     wireMs: 0,
+    rateGarbled: 0,
   };
 }

@@ -4,7 +4,7 @@
  * `reconnect` builds a new one on the same timeline, faults and stats.
  */
 import { Subject } from 'rxjs';
-import { LinkError } from '../errors.js';
+import { LinkError, UsageError } from '../errors.js';
 import type { FaultInjector } from './emulator-faults.js';
 import type { ModeOps } from './emulator-modes.js';
 import type { DirectionStats } from './emulator-options.js';
@@ -56,6 +56,12 @@ export class Session<U> {
   private readonly holdTokens: [number, number] = [0, 0];
   private counted = 0;
   private atHandle: EventHandle | undefined;
+  /** Byte streams: each end's current line rate, bit/s. */
+  private readonly rates: [number, number];
+  /** `setBaudRate` calls waiting for their side's transmit queue to drain. */
+  private readonly drainWaiters: [(() => void)[], (() => void)[]] = [[], []];
+  /** Units per direction sent above the marginal rate (every Nth is garbled). */
+  private readonly marginalCount: [number, number] = [0, 0];
 
   constructor(
     private readonly ctx: LinkContext<U>,
@@ -67,9 +73,12 @@ export class Session<U> {
     const done = (side: Side) => (_queue: number, unit: U, end: number, ms: number): void => this.transmitted(side, unit, end, ms);
     const wins = (a: U, b: U): boolean => mode.wins(a, b);
     const dur = (u: U): number => mode.durationMs(u);
+    const lr = mode.lineRate;
+    this.rates = [lr?.initial ?? 0, lr?.initial ?? 0];
+    const durOf = (side: Side) => (lr === undefined ? dur : (u: U): number => lr.durationMs(u, this.rates[side]));
     this.wires = mode.sharedBus
       ? [new Wire(timeline, this.queues, dur, wins, (queue, u, end, ms) => done(queue === 0 ? 0 : 1)(queue, u, end, ms))]
-      : [new Wire(timeline, [this.queues[0]], dur, wins, done(0)), new Wire(timeline, [this.queues[1]], dur, wins, done(1))];
+      : [new Wire(timeline, [this.queues[0]], durOf(0), wins, done(0)), new Wire(timeline, [this.queues[1]], durOf(1), wins, done(1))];
     this.endpoints = [this.makeEndpoint(0), this.makeEndpoint(1)];
     this.transports = [this.endpoints[0].transport, this.endpoints[1].transport];
     if (trigger?.atMs !== undefined) {
@@ -88,6 +97,7 @@ export class Session<U> {
       `${this.ctx.name}: the link went away (emulated disconnect); reconnect and resume`,
     );
     for (const w of this.wires) w.stop();
+    this.releaseDrainWaiters();
     this.ctx.stats[0].discarded += this.queues[0].flush(error);
     this.ctx.stats[1].discarded += this.queues[1].flush(error);
     for (const f of this.inFlight) {
@@ -134,15 +144,50 @@ export class Session<U> {
       },
     };
     Object.assign(ep.transport, mode.framingProps);
+    if (mode.lineRate !== undefined) Object.assign(ep.transport, { setBaudRate: (bitRate: number) => this.setBaudRate(side, ep, label, bitRate) });
     return ep;
   }
 
-  private transmitted(dir: Side, unit: U, end: number, ms: number): void {
+  /** This end's line rate from now on, once every unit it already queued has left the wire (tcdrain, then the new divisor). */
+  private setBaudRate(side: Side, ep: Endpoint<U>, label: string, bitRate: number): Promise<void> {
+    if (ep.closed) return Promise.reject(new LinkError('link_closed', label, `${label}: setBaudRate after close`));
+    if (!this.alive) return Promise.reject(new LinkError('link_disconnected', label, `${label}: the link is disconnected`));
+    if (!(Number.isFinite(bitRate) && bitRate > 0)) {
+      return Promise.reject(new UsageError('bad_emulator_option', `${label}: cannot set a line rate of ${bitRate} bit/s`));
+    }
+    return new Promise<void>((resolve) => {
+      const apply = (): void => {
+        this.rates[side] = bitRate;
+        resolve();
+      };
+      if (this.queues[side].items.length === 0) apply();
+      else this.drainWaiters[side].push(apply);
+    });
+  }
+
+  /** The current line rate of an end (byte streams; 0 for CAN). */
+  rateOf(side: Side): number {
+    return this.rates[side];
+  }
+
+  private releaseDrainWaiters(): void {
+    for (const side of [0, 1] as const) for (const w of this.drainWaiters[side].splice(0)) w();
+  }
+
+  private transmitted(dir: Side, sent: U, end: number, ms: number): void {
     const { stats, injectors, latencyMs, mode } = this.ctx;
     const s = stats[dir];
     s.unitsSent++;
-    s.bytesSent += mode.payloadBytes(unit);
+    s.bytesSent += mode.payloadBytes(sent);
     s.wireMs += ms;
+    const lr = mode.lineRate;
+    let unit = sent;
+    const marginal = lr?.marginal !== undefined && this.rates[dir] > lr.marginal.bitRate && ++this.marginalCount[dir] % lr.marginal.garbleEvery === 0;
+    if (lr !== undefined && (this.rates[0] !== this.rates[1] || this.rates[dir] > lr.max || marginal)) {
+      unit = lr.garble(sent);
+      s.rateGarbled++;
+    }
+    if (lr !== undefined && this.queues[dir].items.length === 0) for (const w of this.drainWaiters[dir].splice(0)) w();
     const arrive = end + latencyMs;
     const injector = injectors[dir];
     const decision = injector.decide(unit);

@@ -45,6 +45,8 @@ export interface EmulatedLink<T> {
   readonly stats: LinkStats;
   /** True until the current pair is disconnected. */
   readonly connected: boolean;
+  /** Byte streams: the current line rate of each end, bit/s (`setBaudRate` changes them; a reconnect starts both at `bitRate`). */
+  readonly lineRates: { readonly host: number; readonly target: number };
   /** Disconnect now: sends reject and both rx$ error with LinkError('link_disconnected'). Idempotent. */
   disconnect(): void;
   /**
@@ -111,6 +113,9 @@ function build<U, T>(options: EmulatedLinkOptions, mode: ModeOps<U>): EmulatedLi
     stats,
     get connected() {
       return session.alive;
+    },
+    get lineRates() {
+      return { host: session.rateOf(0), target: session.rateOf(1) };
     },
     disconnect: () => session.disconnect(),
     reconnect: (o) => {

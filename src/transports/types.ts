@@ -46,6 +46,13 @@ export interface Transport<Unit> {
 /** A byte-stream link (UART, pty): units are arbitrary chunks of bytes; boundaries carry no meaning. */
 export interface ByteStreamTransport extends Transport<Uint8Array> {
   readonly framing: 'bytes';
+  /**
+   * Change this end's line rate, bit/s (UART, the emulator; absent where the
+   * rate means nothing, e.g. a TCP stream). Waits until every byte already
+   * accepted by `send` has left at the old rate, then switches. Rejects with
+   * LinkError when the rate cannot be set.
+   */
+  setBaudRate?(bitRate: number): Promise<void>;
 }
 
 /** A CAN link: units are CAN frames. */

@@ -102,10 +102,21 @@ class SerialTransport implements UartTransport {
   setBaudRate(baudRate: number): Promise<void> {
     if (this.closing !== undefined) return Promise.reject(this.closedError());
     return new Promise((resolve, reject) => {
-      this.port.update({ baudRate }, (err) => {
-        if (err) reject(new LinkError('link_unavailable', this.name, `${this.name}: cannot set ${baudRate} baud: does the adapter support it?`, { cause: err }));
-        else resolve();
+      // tcdrain first: bytes already written (e.g. the SET_BAUD reply) must leave at the old rate.
+      this.port.drain((drainErr) => {
+        if (drainErr) {
+          reject(new LinkError('link_disconnected', this.name, `${this.name}: cannot drain before switching to ${baudRate} baud: ${drainErr.message}`, { cause: drainErr }));
+          return;
+        }
+        this.update(baudRate, resolve, reject);
       });
+    });
+  }
+
+  private update(baudRate: number, resolve: () => void, reject: (e: LinkError) => void): void {
+    this.port.update({ baudRate }, (err) => {
+      if (err) reject(new LinkError('link_unavailable', this.name, `${this.name}: cannot set ${baudRate} baud: does the adapter support it?`, { cause: err }));
+      else resolve();
     });
   }
 

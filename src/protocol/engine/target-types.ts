@@ -3,6 +3,7 @@
  */
 import type { SchedulerLike } from 'rxjs';
 import type { HilbridgeError } from '../../errors.js';
+import type { TargetBaudOptions } from './target-baud.js';
 
 export interface ServeOptions {
   readonly scheduler?: SchedulerLike;
@@ -16,6 +17,8 @@ export interface ServeOptions {
   readonly sessionTimeoutMs?: number;
   /** Frames waiting for the backend before DATA is dropped (counted as overrun), default 256. */
   readonly queueLimit?: number;
+  /** Byte-stream links that can switch rates: INFO lists the rates and SET_BAUD is served (otherwise ENOTSUP). */
+  readonly baud?: TargetBaudOptions;
 }
 
 export const SERVE_DEFAULTS = {
@@ -50,6 +53,10 @@ export interface TargetCounters {
   naksSent: number;
   sessionsBegun: number;
   aborts: number;
+  /** SET_BAUD switches made. */
+  baudSwitches: number;
+  /** Switches undone on their own (unconfirmed, or silence at a switched rate). */
+  baudReverts: number;
 }
 
 export interface TargetHandle {
@@ -57,6 +64,8 @@ export interface TargetHandle {
   /** Current session id, 0 if none. */
   readonly session: number;
   readonly counters: Readonly<TargetCounters>;
+  /** The line rate now, bit/s (undefined without the `baud` option). */
+  readonly lineRate: number | undefined;
   /** Abort the current session from the target: the backend frees it and the host is told (ABORT). */
   abort(detail?: string): Promise<void>;
   /** Stop serving; the backend keeps what it holds (a later serveTarget can resume). Does not close the channel. */

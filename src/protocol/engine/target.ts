@@ -19,6 +19,7 @@ import type { TargetBackend } from '../target-backend.js';
 import type { FrameChannel } from '../types.js';
 import { chunkLimit } from './host-connect.js';
 import { RxSession, sameImage } from './rx-session.js';
+import { TargetBaud } from './target-baud.js';
 import { SERVE_DEFAULTS, TargetState } from './target-types.js';
 import type { ServeOptions, TargetCounters, TargetHandle } from './target-types.js';
 import type { Incoming } from './wire.js';
@@ -30,7 +31,9 @@ class TargetServer {
   state = TargetState.Idle;
   readonly counters: TargetCounters = {
     framesReceived: 0, duplicates: 0, outOfWindow: 0, malformed: 0, overrun: 0, acksSent: 0, naksSent: 0, sessionsBegun: 0, aborts: 0,
+    baudSwitches: 0, baudReverts: 0,
   };
+  readonly baud: TargetBaud | undefined;
   private readonly scheduler: SchedulerLike;
   private readonly maxChunk: number;
   private readonly window: number;
@@ -51,6 +54,7 @@ class TargetServer {
     this.scheduler = opts.scheduler ?? asyncScheduler;
     this.maxChunk = Math.min(opts.maxChunk ?? 0xffff, chunkLimit(channel.maxFrame));
     this.window = opts.window ?? SERVE_DEFAULTS.window;
+    this.baud = opts.baud === undefined ? undefined : new TargetBaud(opts.baud, this.scheduler, this.counters);
     this.sub = incoming(channel, false).subscribe({
       next: (m) => this.enqueue(m),
       error: (e: unknown) => this.stop(asHilbridgeError(e)),
@@ -64,6 +68,7 @@ class TargetServer {
 
   private enqueue(m: Incoming): void {
     this.counters.framesReceived++;
+    this.baud?.heard();
     if (this.queue.length >= (this.opts.queueLimit ?? SERVE_DEFAULTS.queueLimit) && m.ok && m.msg.kind === 'data') {
       this.counters.overrun++;
       return;
@@ -122,9 +127,12 @@ class TargetServer {
         const info = await this.backend.info();
         this.reply(m, {
           kind: 'info', version: PROTOCOL_VERSION, maxFrame: this.channel.maxFrame, maxChunk: this.maxChunk, window: this.window, ...info,
+          ...(this.baud === undefined ? {} : { lineRates: this.baud.rates }),
         });
         return;
       }
+      case 'set_baud':
+        return this.onSetBaud(m, msg.rate, msg.confirmMs);
       case 'query':
         return this.onQuery(m, msg.size, msg.sha256);
       case 'begin':
@@ -164,6 +172,17 @@ class TargetServer {
         this.counters.malformed++;
         return this.reply(m, this.result(WireCode.ENOTSUP, `${msg.kind} is a target-to-host message`));
     }
+  }
+
+  /** Answer OK at the old rate, wait until the link accepted it, then switch (TargetBaud drains and reverts unless confirmed). */
+  private async onSetBaud(m: Incoming, rate: number, confirmMs: number): Promise<void> {
+    const baud = this.baud;
+    if (baud === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, `${this.channel.name} cannot change its line rate`));
+    if (this.state === TargetState.Verifying) return this.reply(m, this.result(WireCode.EBUSY, `verifying session ${this.session}`));
+    const refused = baud.refusal(rate);
+    if (refused !== undefined) return this.reply(m, this.result(refused.code, refused.detail));
+    await sendMessage(this.channel, this.result(WireCode.OK), m.session, m.seq).catch(() => undefined);
+    await baud.switchTo(rate, confirmMs);
   }
 
   private async onQuery(m: Incoming, size: number, sha256: Uint8Array): Promise<void> {
@@ -328,6 +347,7 @@ class TargetServer {
     this.rx?.close();
     this.rx = undefined;
     this.state = TargetState.Closed;
+    this.baud?.stop();
     this.sub.unsubscribe();
     this.queue.length = 0;
     this.endResolve(error === undefined ? {} : { error });
@@ -348,6 +368,9 @@ export function serveTarget(channel: FrameChannel, backend: TargetBackend, opts:
       return s.session;
     },
     counters: s.counters,
+    get lineRate() {
+      return s.baud?.rate;
+    },
     abort: (detail = 'aborted by the target') => s.abortSession(WireCode.ECANCELED, detail),
     close: () => {
       s.stop();
