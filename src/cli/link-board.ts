@@ -4,8 +4,8 @@
  * (status, abort, rollback, confirm, reset, fmap, flash) goes through here,
  * so they share validation, timeouts and error reporting.
  */
-import type { CommandOptions, PeerInfo } from '../protocol/engine/index.js';
-import { connect } from '../protocol/engine/index.js';
+import type { BaudAttempt, BaudOptions, CommandOptions, PeerInfo } from '../protocol/engine/index.js';
+import { connect, negotiateBaud, switchBaud } from '../protocol/engine/index.js';
 import { REQUEST_TRIES, openLink, planLink } from './link.js';
 import type { LinkCliOptions, LinkPlan, OpenLink, OpenLinkDeps } from './link.js';
 
@@ -14,19 +14,48 @@ export interface BoardSession {
   readonly peer: PeerInfo;
   /** Options for the engine's one-shot requests (timeout per try, tries, clock). */
   readonly request: CommandOptions;
+  /** Set when the line rate was negotiated (byte-stream links, `switchBaud`). */
+  readonly baud: BoardBaud | undefined;
+}
+
+/** The line rate of a board session; a command that changes it (flash's fallback) updates `rate`. */
+export interface BoardBaud {
+  /** Rate both ends start and end the command at. */
+  readonly start: number;
+  rate: number;
+  readonly attempts: readonly BaudAttempt[];
+  readonly options: BaudOptions;
+}
+
+export interface BoardOptions {
+  /** Move to the highest common line rate after HELLO and back to the start rate before closing (flash, status). */
+  readonly switchBaud?: boolean;
 }
 
 /** Validate the options first (so usage errors never touch a link), then open, connect and run `fn`. */
-export async function withBoard<T>(opts: LinkCliOptions, fn: (s: BoardSession) => Promise<T>, deps: OpenLinkDeps = {}): Promise<T> {
-  return withPlannedBoard(planLink(opts), fn, deps);
+export async function withBoard<T>(opts: LinkCliOptions, fn: (s: BoardSession) => Promise<T>, deps: OpenLinkDeps = {}, board: BoardOptions = {}): Promise<T> {
+  return withPlannedBoard(planLink(opts), fn, deps, board);
 }
 
-export async function withPlannedBoard<T>(plan: LinkPlan, fn: (s: BoardSession) => Promise<T>, deps: OpenLinkDeps = {}): Promise<T> {
+export async function withPlannedBoard<T>(plan: LinkPlan, fn: (s: BoardSession) => Promise<T>, deps: OpenLinkDeps = {}, board: BoardOptions = {}): Promise<T> {
   const link = await openLink(plan, 'host', deps);
   try {
     const request: CommandOptions = { scheduler: link.scheduler, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES };
-    const peer = await connect(link.channel, { ...request, ...(link.maxChunk === undefined ? {} : { maxChunk: link.maxChunk }) });
-    return await fn({ link, peer, request });
+    const connectOpts = link.maxChunk === undefined ? {} : { maxChunk: link.maxChunk };
+    let peer = await connect(link.channel, { ...request, ...connectOpts });
+    let baud: BoardBaud | undefined;
+    if (board.switchBaud === true && link.baud !== undefined) {
+      const options: BaudOptions = { link: link.baud.control, scheduler: link.scheduler, rates: link.baud.rates, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES, connect: connectOpts };
+      const n = await negotiateBaud(link.channel, peer, link.baud.start, options);
+      peer = n.peer;
+      baud = { start: link.baud.start, rate: n.rate, attempts: n.attempts, options };
+    }
+    try {
+      return await fn({ link, peer, request, baud });
+    } finally {
+      // Leave the board at the start rate so the next command finds it at once (it would also go back by itself after its idle timeout).
+      if (baud !== undefined && baud.rate !== baud.start) await switchBaud(link.channel, peer, baud.rate, baud.start, baud.options).catch(() => undefined);
+    }
   } finally {
     await link.close();
   }

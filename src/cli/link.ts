@@ -2,7 +2,7 @@
  * The link options every board command shares, and the one function that
  * opens them:
  *
- *   --uart <path> [--baud <n>]
+ *   --uart <path> [--baud <n>] [--baud-max <n>] [--no-baud-switch]
  *   --can <iface> --node <id> [--fd] [--ext]
  *   --link <spec>            the registry's spec strings (can:vcan0, uart:/dev/ttyUSB0@115200,
  *                            emulator[:uart|can|canfd][,pair=<name>]); --node applies to CAN kinds
@@ -21,6 +21,8 @@ import { LinkError, UsageError, isHilbridgeError } from '../errors.js';
 import { checkCanNode } from '../protocol/can-id.js';
 import type { CanIdFormat } from '../protocol/can-id.js';
 import { openByteStreamChannel, openCanChannel } from '../protocol/channel.js';
+import { BAUD_DEFAULTS, DEFAULT_LINE_RATES } from '../protocol/engine/index.js';
+import type { LineRateControl } from '../protocol/engine/index.js';
 import type { ChannelRole } from '../protocol/channel.js';
 import type { FrameChannel } from '../protocol/types.js';
 import { parseLinkSpec, transports } from '../transports/registry.js';
@@ -32,6 +34,9 @@ import { openPairEnd } from './link-pair.js';
 export interface LinkCliOptions {
   uart?: string;
   baud?: string;
+  baudMax?: string;
+  /** false with --no-baud-switch. */
+  baudSwitch?: boolean;
   can?: string;
   node?: string;
   fd?: boolean;
@@ -51,6 +56,16 @@ export interface LinkPlan {
   /** Wait per request try, ms. */
   readonly timeoutMs: number;
   readonly json: boolean;
+  /** Rate switching: UART links by default, emulator byte streams only with --baud-max; never CAN or with --no-baud-switch. */
+  readonly baud: BaudPlan | undefined;
+}
+
+/** Where a byte-stream link starts and which rates this end accepts. */
+export interface BaudPlan {
+  /** --baud or the spec's @rate, else 115200. */
+  readonly start: number;
+  /** Ascending; DEFAULT_LINE_RATES up to --baud-max, plus the start rate and --baud-max itself. */
+  readonly rates: readonly number[];
 }
 
 /** An open link: the frame channel to the peer and what the commands need around it. */
@@ -63,6 +78,8 @@ export interface OpenLink {
   readonly scheduler: SchedulerLike;
   /** Chunk the host should ask for on this link (undefined: what the frame allows). */
   readonly maxChunk: number | undefined;
+  /** Set when the plan allows rate switching and the transport can switch. */
+  readonly baud: (BaudPlan & { readonly control: LineRateControl }) | undefined;
   close(): Promise<void>;
 }
 
@@ -84,7 +101,9 @@ export const CLASSIC_CAN_CHUNK = 256;
 export function addLinkOptions(cmd: Command): Command {
   return cmd
     .option('--uart <path>', 'serial port or pty of the board, e.g. /dev/ttyUSB0')
-    .option('--baud <n>', 'UART baud rate (default 115200)')
+    .option('--baud <n>', `UART baud rate to start at (default ${BAUD_DEFAULTS.startRate})`)
+    .option('--baud-max <n>', `highest UART rate to switch to after connecting (default ${DEFAULT_LINE_RATES.at(-1)})`)
+    .option('--no-baud-switch', 'stay at the starting UART rate (no SET_BAUD)')
     .option('--can <iface>', 'SocketCAN interface, e.g. can0 or vcan0')
     .option('--node <id>', 'CAN node id of the board (1..31, or 1..254 with --ext)')
     .option('--fd', 'CAN FD (64-byte segments)')
@@ -112,8 +131,9 @@ export function planLink(o: LinkCliOptions): LinkPlan {
   if (chosen.length > 1) {
     throw new UsageError('conflicting_link', `give one link, not ${chosen.map((k) => `--${k}`).join(' and ')}`);
   }
-  for (const [opt, on] of [['--baud', o.baud !== undefined], ['--fd', o.fd === true], ['--ext', o.ext === true]] as const) {
-    const needs = opt === '--baud' ? 'uart' : 'can';
+  const uartOpts = [['--baud', o.baud !== undefined], ['--baud-max', o.baudMax !== undefined], ['--no-baud-switch', o.baudSwitch === false]] as const;
+  for (const [opt, on] of [...uartOpts, ['--fd', o.fd === true], ['--ext', o.ext === true]] as const) {
+    const needs = opt === '--fd' || opt === '--ext' ? 'can' : 'uart';
     if (on && o[needs] === undefined && o.link === undefined) throw new UsageError('invalid_option', `${opt} applies to --${needs} links only`);
   }
   if (o.node !== undefined && o.uart !== undefined) throw new UsageError('invalid_option', '--node applies to CAN links only, not --uart');
@@ -133,7 +153,20 @@ export function planLink(o: LinkCliOptions): LinkPlan {
     spec = parseLinkSpec(o.link!);
   }
   if (node !== undefined) checkCanNode(idFormat, node, spec.target ?? spec.text);
-  return { spec, node, idFormat, fd: o.fd === true || spec.options.fd === '1' || (spec.kind === 'emulator' && spec.target === 'canfd'), timeoutMs, json: o.json === true };
+  const fd = o.fd === true || spec.options.fd === '1' || (spec.kind === 'emulator' && spec.target === 'canfd');
+  return { spec, node, idFormat, fd, timeoutMs, json: o.json === true, baud: planBaud(o, spec) };
+}
+
+/** The rate plan of a byte-stream link (undefined: never switch). */
+function planBaud(o: LinkCliOptions, spec: LinkSpec): BaudPlan | undefined {
+  const max = positiveInt('--baud-max', o.baudMax, 0xffffffff);
+  const byteStream = spec.kind === 'uart' || (spec.kind === 'emulator' && (spec.target ?? 'uart') === 'uart');
+  if (!byteStream || o.baudSwitch === false || (spec.kind === 'emulator' && max === undefined)) return undefined;
+  const start = spec.bitRate ?? BAUD_DEFAULTS.startRate;
+  if (max !== undefined && max < start) throw new UsageError('invalid_option', `--baud-max ${max} is below the starting rate ${start}`);
+  const top = max ?? Infinity;
+  const rates = [...new Set([...DEFAULT_LINE_RATES.filter((r) => r <= top), start, ...(max === undefined ? [] : [max])])].sort((a, b) => a - b);
+  return { start, rates: rates.filter((r) => r >= start) };
 }
 
 async function openTransport(registry: TransportRegistry, plan: LinkPlan, role: ChannelRole, scheduler: SchedulerLike): Promise<AnyTransport> {
@@ -169,5 +202,9 @@ export async function openLink(plan: LinkPlan, role: ChannelRole, deps: OpenLink
     throw e;
   }
   const maxChunk = transport.framing === 'can' && !plan.fd ? CLASSIC_CAN_CHUNK : undefined;
-  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, maxChunk, close: () => channel.close() };
+  const t = transport;
+  const baud = plan.baud !== undefined && t.framing === 'bytes' && typeof t.setBaudRate === 'function'
+    ? { ...plan.baud, control: { setBaudRate: (n: number) => t.setBaudRate!(n) } }
+    : undefined;
+  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, maxChunk, baud, close: () => channel.close() };
 }

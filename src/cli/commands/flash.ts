@@ -9,8 +9,8 @@
 import type { Command } from 'commander';
 import { asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT } from '../../protocol/messages-types.js';
-import { status, transfer } from '../../protocol/engine/index.js';
-import type { TransferEvent, TransferResult } from '../../protocol/engine/index.js';
+import { status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
+import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
 import { openFileImageSource } from '../../transports/image-source.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../protocol/messages-bytes.js';
@@ -60,12 +60,19 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
     else say(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
     const source = await openFileImageSource(imagePath);
     try {
-      const result = await withPlannedBoard(plan, async ({ link, peer, request }) => {
-        if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}`);
+      const result = await withPlannedBoard(plan, async ({ link, peer, request, baud }) => {
+        const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;
+        if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
+        if (json && baud !== undefined) line({ event: 'baud', reason: 'negotiated', from: baud.start, rate: baud.rate, attempts: baud.attempts });
         let lastProgress = -Infinity;
-        const onEvent = (e: TransferEvent): void => {
+        const onEvent = (e: AdaptiveTransferEvent): void => {
           const now = link.scheduler.now();
           switch (e.kind) {
+            case 'baud':
+              if (baud !== undefined) baud.rate = e.rate;
+              if (json) line({ event: 'baud', reason: 'errors', from: e.from, rate: e.rate, errorRate: e.errorRate, attempts: [e.attempt] });
+              else say(`errors at ${e.from} bit/s (${(e.errorRate * 100).toFixed(0)}% of frames): ${e.attempt.outcome === 'switched' ? `now at ${e.rate} bit/s` : `staying (${e.attempt.outcome})`}`);
+              return;
             case 'begun':
               tally.held = e.heldBytes;
               tally.startedAt = now;
@@ -87,16 +94,18 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
               return;
           }
         };
-        const done = await lastValueFrom(
-          transfer(link.channel, source, {
-            peer,
-            scheduler: link.scheduler,
-            slot: ANY_SLOT,
-            imageKind: ImageKind.hxe,
-            resume: opts.resume === true,
-            fresh: opts.resume !== true,
-          }).pipe(tap(onEvent)),
-        );
+        const topts: TransferOptions = {
+          peer,
+          scheduler: link.scheduler,
+          slot: ANY_SLOT,
+          imageKind: ImageKind.hxe,
+          resume: opts.resume === true,
+          fresh: opts.resume !== true,
+        };
+        const events = baud === undefined
+          ? transfer(link.channel, source, topts)
+          : transferWithFallback(link.channel, source, topts, { ...baud.options, rate: baud.rate });
+        const done = await lastValueFrom(events.pipe(tap(onEvent)));
         bar?.stop();
         bar = undefined;
         if (done.kind !== 'done') throw peerProtocol(link.name, 'the transfer ended without DONE');
@@ -113,7 +122,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         if (json) line({ event: 'committed', slot: r.slot, state: active?.state ?? null, boardState: st.state });
         else say(`committed to slot ${r.slot} (${active?.state ?? 'state not reported'}): ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
         return r;
-      });
+      }, {}, { switchBaud: true });
       if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot });
       return ExitCode.Ok;
     } finally {

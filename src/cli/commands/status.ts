@@ -60,9 +60,15 @@ export function statusText(link: string, identity: string, st: StatusInfoMsg): s
 }
 
 async function run(opts: LinkCliOptions): Promise<ExitCode> {
-  return withBoard(opts, async ({ link, peer, request }) => {
-    const st = await status(link.channel, request);
-    emit(opts.json === true, statusJson(link.name, peer.info.identity, st), statusText(link.name, peer.info.identity, st));
-    return ExitCode.Ok;
-  });
+  return withBoard(
+    opts,
+    async ({ link, peer, request, baud }) => {
+      const st = await status(link.channel, request);
+      const json = { ...statusJson(link.name, peer.info.identity, st), ...(baud === undefined ? {} : { lineRate: baud.rate }) };
+      emit(opts.json === true, json, statusText(link.name, peer.info.identity, st) + (baud === undefined ? '' : `\nline rate   ${baud.rate} bit/s`));
+      return ExitCode.Ok;
+    },
+    {},
+    { switchBaud: true },
+  );
 }

@@ -107,11 +107,16 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     throw e;
   }
   const events = board.events$.subscribe((e) => out(e, eventText(e)));
-  const handle = serveTarget(link.channel, board, { scheduler: link.scheduler });
+  // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
+  const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
+  const handle = serveTarget(link.channel, board, { scheduler: link.scheduler, ...(baud === undefined ? {} : { baud }) });
   const r = board.report();
   out(
-    { event: 'ready', link: link.name, nodeId, identity: board.identity, fram: opts.fram, framSize: board.device.size, state: r.state, active: r.active, recovery: r.recovery },
-    `serving ${board.identity} node ${nodeId} on ${link.name}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}`,
+    {
+      event: 'ready', link: link.name, nodeId, identity: board.identity, fram: opts.fram, framSize: board.device.size, state: r.state, active: r.active, recovery: r.recovery,
+      lineRates: baud?.rates ?? null,
+    },
+    `serving ${board.identity} node ${nodeId} on ${link.name}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
   );
   const stop = merge(
     fromEvent(process, 'SIGINT').pipe(map(() => 'SIGINT')),
