@@ -32,6 +32,10 @@ export const examples: readonly { label: string; fromTarget: boolean; session: n
     msg: { kind: 'done', slot: 0, size: 10000, crc32: 0x1c291ca3, sha256: sha, counters: { framesReceived: 6, duplicates: 0, outOfWindow: 0, crcErrors: 0, malformed: 0 } },
   },
   { label: 'NACK ESRCH', fromTarget: true, session: 0x1234, seq: 4, msg: { kind: 'nack', code: WireCode.ESRCH, offset: 0 } },
+  { label: 'INFO (UART target, line rates 115200..921600)', fromTarget: true, session: 0, seq: 1, msg: { ...info, lineRates: [115200, 230400, 460800, 921600] } },
+  { label: 'SET_BAUD 921600, confirm within 1000 ms', fromTarget: false, session: 0, seq: 2, msg: { kind: 'set_baud', rate: 921600, confirmMs: 1000 } },
+  { label: 'RESULT OK (sent at 115200; then the target switches)', fromTarget: true, session: 0, seq: 2, msg: { kind: 'result', code: WireCode.OK, offset: undefined, detail: '' } },
+  { label: 'HELLO (at 921600: the proof)', fromTarget: false, session: 0, seq: 3, msg: { kind: 'hello', version: 1, maxChunk: 4096, window: 16, maxFrame: 4116 } },
 ];
 
 /** The hex of an example frame, grouped as the document shows it. */
