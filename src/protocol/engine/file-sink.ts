@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { HilbridgeError, UsageError } from '../../errors.js';
 import { toHex } from '../messages-bytes.js';
+import { ANY_SLOT } from '../messages-types.js';
 import type { ByteRange, FramRegion, ImageKind } from '../messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, CommitResult, HeldImage, TargetBackend } from '../target-backend.js';
 import { RangeSet } from './ranges.js';
@@ -132,7 +133,7 @@ export class FileSink implements TargetBackend {
       }
       fs.ftruncateSync(this.openFd(), req.size);
       this.have = new RangeSet();
-      this.meta = { size: req.size, sha256: sha, crc32: req.crc32, slot: req.slot, imageKind: req.imageKind, ranges: [], committed: false };
+      this.meta = { size: req.size, sha256: sha, crc32: req.crc32, slot: req.slot === ANY_SLOT ? 0 : req.slot, imageKind: req.imageKind, ranges: [], committed: false };
       this.persist();
       resolve({ resumed: false, ranges: [] });
     });

@@ -2,6 +2,7 @@
  * Options, events and result of a host transfer.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
+import { ANY_SLOT } from '../messages-types.js';
 import type { ImageKind, TargetCountersWire } from '../messages-types.js';
 import type { TransferCounters } from './counters.js';
 import type { PeerInfo } from './host-connect.js';
@@ -11,7 +12,7 @@ export interface TransferOptions {
   /** What connect() agreed with the target. */
   readonly peer: PeerInfo;
   readonly scheduler?: SchedulerLike;
-  /** Target slot (default 0). */
+  /** Target slot (default ANY_SLOT: the target picks its inactive slot). */
   readonly slot?: number;
   /** Image kind announced in BEGIN (default raw). */
   readonly imageKind?: ImageKind;
@@ -40,7 +41,7 @@ export interface TransferOptions {
 }
 
 export const TRANSFER_DEFAULTS = {
-  slot: 0,
+  slot: ANY_SLOT,
   ackDelayMs: 20,
   tries: 8,
   sessionTimeoutMs: 600_000,
