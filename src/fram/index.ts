@@ -7,7 +7,7 @@ export { FileFramDevice, type FileFramOptions } from './file-device.js';
 export { computeLayout, type FramLayout, type Partition, type PartitionName, type SlotId } from './layout.js';
 export type { BootReport, RollbackResult } from './boot.js';
 export type { CommitResult, StagingRequest, StagingStatus } from './staging.js';
-export type { ByteRange } from './ranges.js';
+export type { ByteRange } from '../util/ranges.js';
 export { IMAGE_SOURCES, type ImageCheck, type ImageSource, type SlotHeader } from './slot.js';
 export { type Settings, DEFAULT_SETTINGS } from './settings.js';
 export type { TrustArea, KeyType } from './trust.js';

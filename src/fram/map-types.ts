@@ -1,6 +1,6 @@
 /** The FRAM map: a plain JSON-able description of a FRAM image, every item with its byte offset. */
 import type { PartitionName, SlotId } from './layout.js';
-import type { ByteRange } from './ranges.js';
+import type { ByteRange } from '../util/ranges.js';
 import type { RecordStatus } from './record.js';
 import type { Settings } from './settings.js';
 import type { ImageSource, SlotProblem } from './slot.js';

@@ -8,7 +8,7 @@ import { type DualRead, type DualSpec, readDual } from './dual.js';
 import { computeLayout, SLOT_IDS, type SlotId, type SlotLayout } from './layout.js';
 import type { FramMap, MapCopy, MapFinding, MapSlot, MapValueRecord } from './map-types.js';
 import { readPartitionTable } from './partition-table.js';
-import { missingRanges } from './ranges.js';
+import { missingRanges } from '../util/ranges.js';
 import { readSettings, settingsSpec } from './settings.js';
 import { type SlotCheck, slotLayout, verifySlot } from './slot.js';
 import { readJournal } from './staging-journal.js';

@@ -11,7 +11,7 @@
 import { decodeName, encodeName, fromHex, toHex, view } from './codec.js';
 import { type DualRead, type DualSpec, newestPayload, readDual, writeDual } from './dual.js';
 import type { FramLayout, SlotId } from './layout.js';
-import type { ByteRange } from './ranges.js';
+import type { ByteRange } from '../util/ranges.js';
 import type { FramIo } from './record.js';
 import { IMAGE_SOURCES, type ImageSource } from './slot.js';
 

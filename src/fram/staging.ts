@@ -8,7 +8,7 @@ import { asHilbridgeError, isHilbridgeError } from '../errors.js';
 import { crc32, sha256Hex } from './codec.js';
 import { FramError, at } from './errors.js';
 import type { SlotId } from './layout.js';
-import { addRange, type ByteRange, missingRanges } from './ranges.js';
+import { addRange, type ByteRange, missingRanges } from '../util/ranges.js';
 import { invalidateRecord } from './record.js';
 import { readSettings } from './settings.js';
 import { type ImageCheck, type ImageSource, type SlotHeader, readSlotHeader, slotLayout, verifySlot, writeSlotHeader } from './slot.js';

@@ -3,6 +3,7 @@
  * numbers and the typed structure of every message. Codecs live in
  * messages.ts.
  */
+import type { ByteRange } from '../util/ranges.js';
 
 /** Message type numbers (the frame header's `type` byte). */
 export const MessageType = {
@@ -74,11 +75,8 @@ export const SessionFlag = {
   truncated: 0x01,
 } as const;
 
-/** Half-open byte range [start, end). */
-export interface ByteRange {
-  readonly start: number;
-  readonly end: number;
-}
+/** Half-open byte range [start, end) (the one definition, shared with src/fram). */
+export type { ByteRange };
 
 /** One slot of the target's slot table (INFO, STATUS). */
 export interface SlotInfo {

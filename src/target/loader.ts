@@ -14,7 +14,7 @@
  */
 import { type Fram, type ImageSource, type SlotId } from '../fram/index.js';
 import { asHilbridgeError, type HilbridgeError } from '../errors.js';
-import type { ByteRange } from '../fram/ranges.js';
+import type { ByteRange } from '../util/ranges.js';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { BoardError, framOp } from './errors.js';
 import type { EventBus } from './event-bus.js';

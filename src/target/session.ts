@@ -11,7 +11,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ImageSource } from '../fram/index.js';
-import { addRange, type ByteRange, missingRanges } from '../fram/ranges.js';
+import { addRange, type ByteRange, missingRanges, rangesTotal } from '../util/ranges.js';
 import type { ImageError } from '../loader/errors.js';
 import type { HxeImage } from '../loader/image.js';
 import { checkBudget, checkCapabilities, type ResourceLimits } from '../loader/policy.js';
@@ -62,7 +62,7 @@ export class LoadSession {
   }
 
   get heldBytes(): number {
-    return this.heldRanges.reduce((n, r) => n + r.end - r.start, 0);
+    return rangesTotal(this.heldRanges);
   }
 
   get missing(): ByteRange[] {

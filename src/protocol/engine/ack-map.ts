@@ -6,7 +6,7 @@
  * Trailing zero bytes are not sent.
  */
 import type { AckMsg } from '../messages-types.js';
-import type { RangeSet } from './ranges.js';
+import type { RangeSet } from '../../util/ranges.js';
 
 /** Build the ACK for what `held` says, listing chunks up to `maxChunks` beyond the cumulative point. */
 export function buildAck(held: RangeSet, chunk: number, size: number, maxChunks: number): AckMsg {

@@ -18,7 +18,7 @@ import { toHex } from '../messages-bytes.js';
 import { ANY_SLOT } from '../messages-types.js';
 import type { ByteRange, FramRegion, ImageKind } from '../messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, CommitResult, HeldImage, TargetBackend } from '../target-backend.js';
-import { RangeSet } from './ranges.js';
+import { RangeSet } from '../../util/ranges.js';
 
 export interface FileSinkOptions {
   /** Largest image accepted, bytes (default 256 MiB); larger BEGINs get ENOSPC. */

@@ -11,7 +11,7 @@ import type { SchedulerLike } from 'rxjs';
 import { HoldState } from '../messages-types.js';
 import type { BeginMsg, ByteRange, Message } from '../messages-types.js';
 import { buildAck } from './ack-map.js';
-import { RangeSet } from './ranges.js';
+import { RangeSet } from '../../util/ranges.js';
 import { SERVE_DEFAULTS } from './target-types.js';
 import type { ServeOptions, TargetCounters } from './target-types.js';
 import { Timer } from './timer.js';

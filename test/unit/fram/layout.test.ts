@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { computeLayout } from '../../../src/fram/layout.js';
-import { addRange, missingRanges } from '../../../src/fram/ranges.js';
+import { addRange, missingRanges } from '../../../src/util/ranges.js';
 
 describe('layout', () => {
   it('32 KiB: fixed areas, 4 KiB value store, two 13056-byte slots', () => {

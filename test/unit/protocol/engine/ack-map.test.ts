@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildAck, readAck } from '../../../../src/protocol/engine/ack-map.js';
-import { RangeSet } from '../../../../src/protocol/engine/ranges.js';
+import { RangeSet } from '../../../../src/util/ranges.js';
 
 describe('ACK cumulative offset + bitmap', () => {
   it('encodes held chunks beyond the cumulative point, MSB first, without trailing zero bytes', () => {

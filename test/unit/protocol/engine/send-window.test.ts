@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DUP_THRESHOLD, SendWindow } from '../../../../src/protocol/engine/send-window.js';
 import { buildAck } from '../../../../src/protocol/engine/ack-map.js';
-import { RangeSet } from '../../../../src/protocol/engine/ranges.js';
+import { RangeSet } from '../../../../src/util/ranges.js';
 
 function ackOf(held: number[], chunk: number, size: number, window = 64) {
   const set = new RangeSet();
