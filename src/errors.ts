@@ -36,6 +36,24 @@ export class HilbridgeError<C extends string = string> extends Error {
   }
 }
 
+/**
+ * A failure one byte offset is to blame for (into an image file, a FRAM image,
+ * or an image on the wire), so the user can look there with a hex viewer.
+ * `--json` carries it as `offset` (null when no single place is to blame).
+ */
+export class OffsetError<C extends string = string> extends HilbridgeError<C> {
+  readonly offset: number | undefined;
+
+  constructor(code: C, message: string, offset?: number, options: { cause?: unknown } = {}) {
+    super(code, message, options);
+    this.offset = offset;
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { offset: this.offset ?? null };
+  }
+}
+
 /** Bad command-line arguments, configuration, or a local file that cannot be read/written. */
 export class UsageError extends HilbridgeError {}
 

@@ -3,7 +3,7 @@
  * image (or the partition) and what to check, so a bench engineer can open the
  * FRAM file in a hex viewer or run `hilbridge fmap`.
  */
-import { HilbridgeError } from '../errors.js';
+import { OffsetError } from '../errors.js';
 
 export type FramErrorCode =
   | 'fram_too_small' // device smaller than MIN_FRAM_SIZE
@@ -24,19 +24,8 @@ export type FramErrorCode =
   | 'bad_persist_key' // persist key 0 or 0xFFFF
   | 'value_store_full'; // no free value record left
 
-export class FramError extends HilbridgeError<FramErrorCode> {
-  /** Byte offset in the FRAM image the problem is at, when one place is to blame. */
-  readonly offset: number | undefined;
-
-  constructor(code: FramErrorCode, message: string, offset?: number, options: { cause?: unknown } = {}) {
-    super(code, message, options);
-    this.offset = offset;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { offset: this.offset ?? null };
-  }
-}
+/** `offset`: the byte offset in the FRAM image the problem is at, when one place is to blame. */
+export class FramError extends OffsetError<FramErrorCode> {}
 
 /** Format a FRAM offset the way messages show it: 0x01a0. */
 export function at(offset: number): string {

@@ -4,7 +4,7 @@
  * problem is, so a bench engineer can open the file in a hex viewer and look.
  * docs/hxe.md lists every code with what to check.
  */
-import { HilbridgeError } from '../errors.js';
+import { OffsetError } from '../errors.js';
 
 export type ImageErrorCode =
   | 'bad_magic' // bytes 0-3 are not "HSXE"
@@ -26,19 +26,8 @@ export type ImageErrorCode =
   | 'reserved_not_zero' // v2 reserved header bytes are not all zero
   | 'too_large'; // code/ro/bss above 64 KiB, or metadata above the verifier's cap
 
-export class ImageError extends HilbridgeError<ImageErrorCode> {
-  /** Byte offset into the image file where the problem is, when one byte range is to blame. */
-  readonly offset: number | undefined;
-
-  constructor(code: ImageErrorCode, message: string, offset?: number, options: { cause?: unknown } = {}) {
-    super(code, message, options);
-    this.offset = offset;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { offset: this.offset ?? null };
-  }
-}
+/** `offset`: the byte offset into the image file where the problem is, when one byte range is to blame. */
+export class ImageError extends OffsetError<ImageErrorCode> {}
 
 /** Format a byte offset or value the way messages show it: 0x1c. */
 export function hex(n: number, width = 0): string {

@@ -5,7 +5,7 @@
  * (their codes are in the same table). FRAM failures are mapped here, keeping
  * the FramError as the cause.
  */
-import { HilbridgeError } from '../errors.js';
+import { OffsetError } from '../errors.js';
 import { FramError } from '../fram/index.js';
 
 export type BoardErrorCode =
@@ -20,19 +20,8 @@ export type BoardErrorCode =
   | 'crc_mismatch' // whole-image CRC-32 differs from BEGIN's
   | 'sha256_mismatch'; // whole-image SHA-256 differs from BEGIN's
 
-export class BoardError extends HilbridgeError<BoardErrorCode> {
-  /** Image byte offset the error refers to, when one place is to blame. */
-  readonly offset: number | undefined;
-
-  constructor(code: BoardErrorCode, message: string, offset?: number, options: { cause?: unknown } = {}) {
-    super(code, message, options);
-    this.offset = offset;
-  }
-
-  protected override details(): Record<string, unknown> {
-    return { offset: this.offset ?? null };
-  }
-}
+/** `offset`: the image byte offset the error refers to, when one place is to blame. */
+export class BoardError extends OffsetError<BoardErrorCode> {}
 
 /** Map a FRAM failure to the wire code a host can act on; anything else is returned unchanged. */
 export function fromFramError(e: unknown, what: string): unknown {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { HilbridgeError, UsageError } from '../../errors.js';
+import { OffsetError, UsageError } from '../../errors.js';
 import { toHex } from '../messages-bytes.js';
 import { ANY_SLOT } from '../messages-types.js';
 import type { ByteRange, FramRegion, ImageKind } from '../messages-types.js';
@@ -38,16 +38,8 @@ interface Meta {
   committed: boolean;
 }
 
-/** A failure of the sink whose code the target puts on the wire. */
-export class SinkError extends HilbridgeError {
-  constructor(
-    code: string,
-    message: string,
-    readonly offset?: number,
-  ) {
-    super(code, message);
-  }
-}
+/** A failure of the sink whose code (and offset) the target puts on the wire. */
+export class SinkError extends OffsetError {}
 
 const BLOCK = 64 * 1024;
 
