@@ -4,16 +4,15 @@
  * decode of a FRAM file (`--fram`) lives in commands/fmap.ts.
  */
 import { UsageError } from '../errors.js';
+import { hex } from '../util/hex.js';
 import { fmap } from '../protocol/engine/index.js';
 import type { FramRegion } from '../protocol/messages-types.js';
 import { emit, withBoard } from './link-board.js';
 import type { LinkCliOptions } from './link.js';
 import { ExitCode } from './run.js';
 
-const h = (n: number): string => '0x' + n.toString(16).padStart(4, '0');
-
 export function regionsText(link: string, framSize: number, regions: readonly FramRegion[]): string {
-  return [`${link}: FRAM ${framSize} bytes, ${regions.length} regions`, ...regions.map((r) => `  ${h(r.offset)} ${String(r.size).padStart(7)}  ${r.name}`)].join('\n');
+  return [`${link}: FRAM ${framSize} bytes, ${regions.length} regions`, ...regions.map((r) => `  ${hex(r.offset, 4)} ${String(r.size).padStart(7)}  ${r.name}`)].join('\n');
 }
 
 /** Fetch and print the FRAM map of the board on the link. */

@@ -1,23 +1,4 @@
-/** Big-endian field access, CRC-32 (IEEE, as zlib) and SHA-256 for FRAM records. */
-import { createHash } from 'node:crypto';
-import { crc32 as zcrc32 } from 'node:zlib';
-
-export function crc32(data: Uint8Array, previous = 0): number {
-  return zcrc32(data, previous) >>> 0;
-}
-
-/** Lowercase hex SHA-256. */
-export function sha256Hex(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
-export function fromHex(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, 'hex'));
-}
+/** Big-endian field access and name fields for FRAM records (CRC-32 and SHA-256 are in src/util/digest.ts). */
 
 export function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

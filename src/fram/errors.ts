@@ -4,6 +4,7 @@
  * FRAM file in a hex viewer or run `hilbridge fmap`.
  */
 import { OffsetError } from '../errors.js';
+import { hex } from '../util/hex.js';
 
 export type FramErrorCode =
   | 'fram_too_small' // device smaller than MIN_FRAM_SIZE
@@ -29,5 +30,5 @@ export class FramError extends OffsetError<FramErrorCode> {}
 
 /** Format a FRAM offset the way messages show it: 0x01a0. */
 export function at(offset: number): string {
-  return '0x' + offset.toString(16).padStart(4, '0');
+  return hex(offset, 4);
 }

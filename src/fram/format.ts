@@ -5,7 +5,7 @@
  * format again.
  */
 import { randomBytes } from 'node:crypto';
-import { toHex } from './codec.js';
+import { toHex } from '../util/hex.js';
 import { LAYOUT_VERSION } from './layout.js';
 import { writePartitionTable } from './partition-table.js';
 import { DEFAULT_SETTINGS } from './settings.js';

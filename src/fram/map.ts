@@ -3,8 +3,10 @@
  * every corruption found classified as explainable by a power cut (info) or
  * not (error). `hilbridge fmap` prints it; the FRAM map service sends it.
  */
+import { hex, toHex } from '../util/hex.js';
 import type { FramReader } from './device.js';
 import { type DualRead, type DualSpec, readDual } from './dual.js';
+import { at } from './errors.js';
 import { computeLayout, SLOT_IDS, type SlotId, type SlotLayout } from './layout.js';
 import type { FramMap, MapCopy, MapFinding, MapSlot, MapValueRecord } from './map-types.js';
 import { readPartitionTable } from './partition-table.js';
@@ -16,11 +18,8 @@ import { decodeSuperblock, readSuperblock, type Superblock } from './superblock.
 import { readTrust, trustSpec } from './trust.js';
 import { scanCells } from './values.js';
 import { readWear, wearSpec } from './wear.js';
-import { toHex } from './codec.js';
 
 export type { FramMap } from './map-types.js';
-
-const hexOff = (n: number): string => '0x' + n.toString(16).padStart(4, '0');
 
 function copies(d: DualRead): MapCopy[] {
   return d.copies.map((c, i) => ({ copy: i as 0 | 1, offset: c.offset, status: c.status, seq: c.seq, newest: d.newest === i }));
@@ -30,14 +29,14 @@ function copies(d: DualRead): MapCopy[] {
 function dualFindings(name: string, d: DualRead, findings: MapFinding[], required: boolean): void {
   for (const c of d.copies) {
     if (c.status === 'corrupt' || (c.status === 'valid' && c.seq === null)) {
-      findings.push({ severity: 'error', code: `${name}_copy_corrupt`, offset: c.offset, message: `${name} copy at ${hexOff(c.offset)} is committed but fails its CRC or magic: not a power cut; check the FRAM` });
+      findings.push({ severity: 'error', code: `${name}_copy_corrupt`, offset: c.offset, message: `${name} copy at ${at(c.offset)} is committed but fails its CRC or magic: not a power cut; check the FRAM` });
     } else if (c.status === 'incomplete') {
       const ok = d.newest !== null;
-      findings.push({ severity: ok ? 'info' : 'error', code: `${name}_copy_incomplete`, offset: c.offset, message: `${name} copy at ${hexOff(c.offset)} is incomplete (interrupted write)${ok ? '; the other copy is valid' : ' and no copy is valid'}` });
+      findings.push({ severity: ok ? 'info' : 'error', code: `${name}_copy_incomplete`, offset: c.offset, message: `${name} copy at ${at(c.offset)} is incomplete (interrupted write)${ok ? '; the other copy is valid' : ' and no copy is valid'}` });
     }
   }
   if (required && d.newest === null && d.copies.every((c) => c.status === 'blank')) {
-    findings.push({ severity: 'error', code: `${name}_missing`, offset: d.copies[0].offset, message: `no ${name} at ${hexOff(d.copies[0].offset)}: the FRAM is not formatted` });
+    findings.push({ severity: 'error', code: `${name}_missing`, offset: d.copies[0].offset, message: `no ${name} at ${at(d.copies[0].offset)}: the FRAM is not formatted` });
   }
 }
 
@@ -71,7 +70,7 @@ function mapped(s: SlotLayout, role: MapSlot['role'], v: SlotCheck, sb: Superblo
     role,
     appName: h?.appName ?? null,
     size: h?.size ?? null,
-    crc32: h === null ? null : '0x' + h.crc32.toString(16).padStart(8, '0'),
+    crc32: h === null ? null : hex(h.crc32, 8),
     sha256: h?.sha256 ?? null,
     generation: h?.generation ?? null,
     source: h?.source ?? null,
@@ -89,7 +88,7 @@ export function decodeFramMap(dev: FramReader): FramMap {
   const pt = readPartitionTable(dev, L);
   if (pt.status !== 'valid' || !pt.matchesLayout) {
     const why = pt.status === 'valid' ? 'does not match the layout for this size' : `is ${pt.status}`;
-    findings.push({ severity: 'error', code: 'partition_table_invalid', offset: pt.offset, message: `partition table at ${hexOff(pt.offset)} ${why}` });
+    findings.push({ severity: 'error', code: 'partition_table_invalid', offset: pt.offset, message: `partition table at ${at(pt.offset)} ${why}` });
   }
   const sbr = readSuperblock(dev, L);
   dualFindings('superblock', sbr.dual, findings, true);
@@ -109,8 +108,8 @@ export function decodeFramMap(dev: FramReader): FramMap {
   for (const c of scanCells(dev, L)) {
     if (c.status === 'blank') continue;
     values.push({ offset: c.offset, cell: c.index, status: c.status, persistKey: c.key, length: c.length, seq: c.seq, payload: toHex(c.payload), f16: c.length === 2 ? ((c.payload[0] ?? 0) << 8) | (c.payload[1] ?? 0) : null });
-    if (c.status === 'corrupt') findings.push({ severity: 'error', code: 'value_record_corrupt', offset: c.offset, message: `value record at ${hexOff(c.offset)} fails its CRC: not a power cut` });
-    if (c.status === 'incomplete') findings.push({ severity: 'info', code: 'value_record_incomplete', offset: c.offset, message: `value record at ${hexOff(c.offset)} is incomplete (interrupted save); the previous copy, if any, counts` });
+    if (c.status === 'corrupt') findings.push({ severity: 'error', code: 'value_record_corrupt', offset: c.offset, message: `value record at ${at(c.offset)} fails its CRC: not a power cut` });
+    if (c.status === 'incomplete') findings.push({ severity: 'info', code: 'value_record_incomplete', offset: c.offset, message: `value record at ${at(c.offset)} is incomplete (interrupted save); the previous copy, if any, counts` });
   }
   const specs: [string, DualSpec][] = [['wear', wearSpec(L)], ['settings', settingsSpec(L)], ['trust', trustSpec(L)]];
   for (const [name, spec] of specs) dualFindings(name, readDual(dev, spec), findings, false);

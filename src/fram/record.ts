@@ -13,7 +13,8 @@
  * body. A committed record whose CRC fails was therefore not torn by a power
  * cut: it is real corruption (bit rot, a foreign write).
  */
-import { crc32, view } from './codec.js';
+import { crc32 } from '../util/digest.js';
+import { view } from './codec.js';
 
 /** What the FRAM layer reads and writes through (the store attributes wear; the map only reads). */
 export interface FramIo {

@@ -6,7 +6,9 @@
  * Header body: magic u32 "HBSL" | generation u32 | size u32 | crc32 u32 |
  * sha256 [32] | app_name [32] | source u8.
  */
-import { crc32, decodeName, encodeName, fromHex, sha256Hex, toHex, view } from './codec.js';
+import { crc32, sha256Hex } from '../util/digest.js';
+import { fromHex, toHex } from '../util/hex.js';
+import { decodeName, encodeName, view } from './codec.js';
 import type { FramLayout, SlotId, SlotLayout } from './layout.js';
 import { slotIndex } from './layout.js';
 import { type FramIo, type RecordStatus, readRecord, writeRecord } from './record.js';

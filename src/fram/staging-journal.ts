@@ -8,7 +8,8 @@
  * Payload: slot u8 | source u8 | size u32 | sha256 [32] | app_name [32] |
  * range count u8 | 16 x (start u32, end u32).
  */
-import { decodeName, encodeName, fromHex, toHex, view } from './codec.js';
+import { fromHex, toHex } from '../util/hex.js';
+import { decodeName, encodeName, view } from './codec.js';
 import { type DualRead, type DualSpec, newestPayload, readDual, writeDual } from './dual.js';
 import type { FramLayout, SlotId } from './layout.js';
 import type { ByteRange } from '../util/ranges.js';

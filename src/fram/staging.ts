@@ -5,7 +5,7 @@
  * SHA-256), and is made active only after it verifies from FRAM.
  */
 import { asHilbridgeError, isHilbridgeError } from '../errors.js';
-import { crc32, sha256Hex } from './codec.js';
+import { crc32, sha256Hex } from '../util/digest.js';
 import { FramError, at } from './errors.js';
 import type { SlotId } from './layout.js';
 import { addRange, type ByteRange, missingRanges } from '../util/ranges.js';

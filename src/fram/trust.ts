@@ -4,7 +4,7 @@
  * factory reset. Two-copy record. Payload: board id [16] | key type u8 |
  * public key [64] | reserved.
  */
-import { toHex, fromHex } from './codec.js';
+import { fromHex, toHex } from '../util/hex.js';
 import { type DualSpec, newestPayload, readDual, writeDual } from './dual.js';
 import type { FramLayout } from './layout.js';
 import type { FramIo } from './record.js';

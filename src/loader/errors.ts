@@ -28,8 +28,3 @@ export type ImageErrorCode =
 
 /** `offset`: the byte offset into the image file where the problem is, when one byte range is to blame. */
 export class ImageError extends OffsetError<ImageErrorCode> {}
-
-/** Format a byte offset or value the way messages show it: 0x1c. */
-export function hex(n: number, width = 0): string {
-  return '0x' + n.toString(16).padStart(width, '0');
-}

@@ -16,7 +16,8 @@ import {
   RESERVED_SIZE,
   SECTION_ENTRY_SIZE,
 } from './constants.js';
-import { ImageError, hex } from './errors.js';
+import { hex } from '../util/hex.js';
+import { ImageError } from './errors.js';
 import type { HxeHeaderFields } from './image.js';
 
 const u16 = (b: Uint8Array, o: number): number => ((b[o] ?? 0) << 8) | (b[o + 1] ?? 0);

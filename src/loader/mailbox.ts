@@ -10,7 +10,8 @@ import {
   MailboxMode,
   type MailboxModeName,
 } from './constants.js';
-import { ImageError, hex } from './errors.js';
+import { hex } from '../util/hex.js';
+import { ImageError } from './errors.js';
 import { readU16, readU32 } from './header.js';
 import type { HxeMailbox, HxeMailboxBinding } from './image.js';
 import { checkEntryTable, readString, type Section } from './strings.js';

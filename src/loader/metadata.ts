@@ -5,7 +5,8 @@
  * run the same code.
  */
 import { CMD_ENTRY_SIZE, SECTION_ENTRY_SIZE, SectionType, VALUE_ENTRY_SIZE } from './constants.js';
-import { ImageError, hex } from './errors.js';
+import { hex } from '../util/hex.js';
+import { ImageError } from './errors.js';
 import { readU32 } from './header.js';
 import type { HxeCommand, HxeMailbox, HxeMetadata, HxeValue, MailboxForm } from './image.js';
 import { parseMailboxes } from './mailbox.js';

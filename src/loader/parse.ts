@@ -2,8 +2,7 @@
  * Whole-file verification: the streaming verifier fed the file as one chunk,
  * so both paths run exactly the same checks and give the same result.
  */
-import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { crc32, sha256Hex } from '../util/digest.js';
 import { CRC_HEADER_SPAN, HXE_VERSION_1, HeaderFlag } from './constants.js';
 import { ImageError } from './errors.js';
 import { decodeAppName } from './header.js';
@@ -58,14 +57,14 @@ export function inspectHxe(bytes: Uint8Array, opts: ParseOptions = {}): InspectR
       allowMultipleInstances: header ? header.version === HXE_VERSION_1 || (header.flags & HeaderFlag.allowMultipleInstances) !== 0 : null,
       computedCrc32: header ? computeCrc(bytes, header.headerSize) : null,
       size: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
+      sha256: sha256Hex(bytes),
     };
   }
 }
 
 /** CRC-32 the toolchain's way: bytes [0, 0x1c) then everything from the end of the header. */
 export function computeCrc(bytes: Uint8Array, headerSize: number): number {
-  return crc32(bytes.subarray(headerSize), crc32(bytes.subarray(0, CRC_HEADER_SPAN))) >>> 0;
+  return crc32(bytes.subarray(headerSize), crc32(bytes.subarray(0, CRC_HEADER_SPAN)));
 }
 
 function appNameOf(bytes: Uint8Array, header: HxeHeaderFields): string | null {

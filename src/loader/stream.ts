@@ -10,7 +10,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { CRC_HEADER_SPAN, HEADER_V2_SIZE, Off } from './constants.js';
-import { ImageError, hex } from './errors.js';
+import { hex } from '../util/hex.js';
+import { ImageError } from './errors.js';
 import { checkMagic, checkMinimumSize, checkVersion, readHeaderFields, validateHeader, type HeaderInfo } from './header.js';
 import type { HxeHeaderFields, HxeImage } from './image.js';
 import { NO_METADATA, parseMetadata } from './metadata.js';

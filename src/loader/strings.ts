@@ -1,5 +1,6 @@
 /** Section string tables: offsets relative to the section start, 0 = no string, NUL-terminated UTF-8. */
-import { ImageError, hex } from './errors.js';
+import { hex } from '../util/hex.js';
+import { ImageError } from './errors.js';
 
 /** A section's bytes and where they sit in the file (for error offsets). */
 export interface Section {

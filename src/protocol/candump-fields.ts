@@ -4,6 +4,7 @@
  * RESULT/NACK/ABORT. One plain object per message (JSON-able), and the same
  * as `key=value` text.
  */
+import { hex, toHex as bytesHex } from '../util/hex.js';
 import { wireCodeName } from './messages-codes.js';
 import { HoldState, ImageKind, MessageType, typeOfKind } from './messages-types.js';
 import type { Message, MessageTypeName } from './messages-types.js';
@@ -15,8 +16,7 @@ export function messageName(msg: Message): MessageTypeName {
   return names.get(typeOfKind[msg.kind])!;
 }
 
-const hex = (n: number, w = 8): string => '0x' + (n >>> 0).toString(16).padStart(w, '0');
-const bytesHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+const hex32 = (n: number): string => hex(n >>> 0, 8);
 const enumName = (table: Record<string, number>, v: number): string => Object.entries(table).find(([, n]) => n === v)?.[0] ?? String(v);
 
 export type FieldValue = string | number | boolean | null;
@@ -34,7 +34,7 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
         maxFrame: msg.maxFrame,
         maxChunk: msg.maxChunk,
         window: msg.window,
-        capabilities: hex(msg.capabilities),
+        capabilities: hex32(msg.capabilities),
         framSize: msg.framSize,
         ...(msg.lineRates === undefined ? {} : { lineRates: msg.lineRates.join(',') }),
         slots: msg.slots.length,
@@ -51,7 +51,7 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
     case 'begin':
       return {
         size: msg.size,
-        crc32: hex(msg.crc32),
+        crc32: hex32(msg.crc32),
         slot: msg.slot,
         image: enumName(ImageKind, msg.imageKind),
         chunk: msg.chunk,
@@ -68,7 +68,7 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
     case 'nack':
       return { code: wireCodeName(msg.code), offset: msg.offset };
     case 'done':
-      return { slot: msg.slot, size: msg.size, crc32: hex(msg.crc32), ...msg.counters };
+      return { slot: msg.slot, size: msg.size, crc32: hex32(msg.crc32), ...msg.counters };
     case 'abort':
       return { code: wireCodeName(msg.code), detail: msg.detail };
     case 'status_info':

@@ -118,8 +118,3 @@ export function fromUtf8(b: Uint8Array): string | undefined {
     return undefined;
   }
 }
-
-/** Lower-case hex of bytes (for SHA-256 digests in messages and logs). */
-export function toHex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}

@@ -6,10 +6,9 @@
  * is a power cut (pending value writes are lost), `close` an orderly shutdown.
  */
 import { asyncScheduler, concat, from, type Observable, type SchedulerLike } from 'rxjs';
-import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import type { Fram, FramDevice, ImageSource } from '../fram/index.js';
-import { fromHex, toHex } from '../fram/codec.js';
+import { crc32, sha256Hex } from '../util/digest.js';
+import { fromHex, toHex } from '../util/hex.js';
 import { KNOWN_CAPABILITIES } from '../loader/constants.js';
 import { parseHxe } from '../loader/parse.js';
 import type { ResourceLimits } from '../loader/policy.js';
@@ -89,7 +88,7 @@ export class VirtualBoard implements TargetBackend {
     });
     const policy = { capabilities: this.capabilities, limits: this.limits };
     const booting = this.bus.all$.subscribe((e) => this.bootEvents.push(e));
-    for (const r of opts.residentApps ?? []) this.executive.registerResident(parseHxe(r.image), r.source, crc32(r.image) >>> 0);
+    for (const r of opts.residentApps ?? []) this.executive.registerResident(parseHxe(r.image), r.source, crc32(r.image));
     this.bootSummary = bootBoard(fram, this.executive, this.bus, policy, fram.settings().autoConfirm);
     this.loader = new Loader({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart', scheduler, suspendAfterMs: opts.suspendAfterMs });
     this.booting = false;
@@ -172,8 +171,8 @@ export class VirtualBoard implements TargetBackend {
    * the wire, read in 1 KiB pieces; `confirm` makes it known-good at once.
    */
   install(bytes: Uint8Array, source: ImageSource, opts: { readonly confirm?: boolean } = {}): CommitOutcome {
-    const sha = createHash('sha256').update(bytes).digest('hex');
-    this.loader.begin({ size: bytes.length, crc32: crc32(bytes) >>> 0, sha256: sha, imageKind: 'hxe', fresh: true, source });
+    const sha = sha256Hex(bytes);
+    this.loader.begin({ size: bytes.length, crc32: crc32(bytes), sha256: sha, imageKind: 'hxe', fresh: true, source });
     for (let o = 0; o < bytes.length; o += 1024) this.loader.write(o, bytes.subarray(o, Math.min(bytes.length, o + 1024)));
     const c = this.loader.end();
     if (opts.confirm === true) framOp('confirm', () => this.fram.confirm());

@@ -1,8 +1,9 @@
 /** The board's status as lines a bench engineer reads (hilbridge demo prints it). */
 import { capabilityNames } from '../loader/policy.js';
+import { hex } from '../util/hex.js';
 import type { BoardReport } from './board-report.js';
 
-const hex8 = (n: number): string => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+const hex8 = (n: number): string => hex(n >>> 0, 8);
 
 export function formatReport(r: BoardReport, indent = '  '): string {
   const lines: string[] = [];

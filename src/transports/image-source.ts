@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { crc32 } from 'node:zlib';
 import { UsageError } from '../errors.js';
+import { crc32, sha256Bytes } from '../util/digest.js';
 
 export interface ImageSource {
   /** Names the image in messages (the file path, or "bytes"). */
@@ -35,7 +35,7 @@ export function bytesImageSource(bytes: Uint8Array, name = 'bytes'): ImageSource
     name,
     size: bytes.length,
     crc32: crc32(bytes),
-    sha256: new Uint8Array(createHash('sha256').update(bytes).digest()),
+    sha256: sha256Bytes(bytes),
     read(offset, length) {
       return new Promise((resolve) => {
         checkRange(name, bytes.length, offset, length);

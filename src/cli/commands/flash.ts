@@ -13,7 +13,7 @@ import { status, transfer, transferWithFallback } from '../../protocol/engine/in
 import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
 import { openFileImageSource } from '../../transports/image-source.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
-import { toHex } from '../../protocol/messages-bytes.js';
+import { toHex } from '../../util/hex.js';
 import { lastValueFrom, tap } from 'rxjs';
 import { withPlannedBoard } from '../link-board.js';
 import { verifyImageFile } from '../link-image.js';

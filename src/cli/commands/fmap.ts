@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { hex } from '../../util/hex.js';
 import { FramError } from '../../fram/errors.js';
 import { decodeFramMap } from '../../fram/map.js';
 import type { FramMap } from '../../fram/map-types.js';
@@ -52,7 +53,7 @@ async function run(opts: FmapOptions): Promise<ExitCode> {
   return !map.bootable && !map.empty ? ExitCode.Failed : ExitCode.Ok;
 }
 
-const h = (n: number): string => '0x' + n.toString(16).padStart(4, '0');
+const h = (n: number): string => hex(n, 4);
 
 /** The human listing: one line per structure, offsets first. */
 export function formatMap(path: string, m: FramMap): string {

@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { hex as x } from '../../util/hex.js';
 import { AuthLevel, CmdFlag, MailboxMode, ValueFlag } from '../../loader/constants.js';
 import type { HxeCommand, HxeImage, HxeMailbox, HxeValue } from '../../loader/image.js';
 import { inspectHxe, type InspectResult } from '../../loader/parse.js';
@@ -73,8 +74,6 @@ export function toJson(r: InspectResult): Record<string, unknown> {
     mailboxes: img ? img.mailboxes.map((m) => ({ ...m, bindings: m.bindings.map((b) => ({ ...b })) })) : null,
   };
 }
-
-const x = (n: number, w = 0): string => '0x' + n.toString(16).padStart(w, '0');
 
 function bits(mask: number, table: Record<string, number>): string {
   const names = Object.entries(table)

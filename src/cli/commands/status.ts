@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { SlotInfo, StatusInfoMsg } from '../../protocol/messages-types.js';
 import { status } from '../../protocol/engine/index.js';
+import { hex } from '../../util/hex.js';
 import { emit, withBoard } from '../link-board.js';
 import { addLinkOptions } from '../link.js';
 import type { LinkCliOptions } from '../link.js';
@@ -17,7 +18,7 @@ export function register(program: Command): void {
   );
 }
 
-const hex32 = (n: number | undefined): string | null => (n === undefined ? null : '0x' + (n >>> 0).toString(16).padStart(8, '0'));
+const hex32 = (n: number | undefined): string | null => (n === undefined ? null : hex(n >>> 0, 8));
 
 function slotJson(s: SlotInfo): Record<string, unknown> {
   return { slot: s.slot, state: s.state, appName: s.app ?? null, size: s.size ?? null, crc32: hex32(s.crc32), sha256: s.sha256 ?? null };

@@ -12,9 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { crc32 } from 'node:zlib';
 import { OffsetError, UsageError } from '../../errors.js';
-import { toHex } from '../messages-bytes.js';
+import { crc32 } from '../../util/digest.js';
+import { fromHex, toHex } from '../../util/hex.js';
 import { ANY_SLOT } from '../messages-types.js';
 import type { ByteRange, FramRegion, ImageKind } from '../messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, CommitResult, HeldImage, TargetBackend } from '../target-backend.js';
@@ -109,7 +109,7 @@ export class FileSink implements TargetBackend {
   held(): Promise<HeldImage | undefined> {
     const m = this.meta;
     if (!m || m.committed) return Promise.resolve(undefined);
-    return Promise.resolve({ size: m.size, sha256: Uint8Array.from(Buffer.from(m.sha256, 'hex')), ranges: this.have.ranges });
+    return Promise.resolve({ size: m.size, sha256: fromHex(m.sha256), ranges: this.have.ranges });
   }
 
   begin(req: BeginRequest): Promise<BeginResult> {
@@ -167,7 +167,7 @@ export class FileSink implements TargetBackend {
       if (crc !== m.crc32) throw new SinkError('crc_mismatch', `${this.path} has CRC-32 0x${crc.toString(16)}, BEGIN announced 0x${m.crc32.toString(16)}`);
       m.committed = true;
       this.persist();
-      resolve({ slot: m.slot, size: m.size, crc32: crc, sha256: Uint8Array.from(Buffer.from(sha, 'hex')) });
+      resolve({ slot: m.slot, size: m.size, crc32: crc, sha256: fromHex(sha) });
     });
   }
 

@@ -11,7 +11,7 @@ import { Observable, asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { LinkError, asHilbridgeError } from '../../errors.js';
 import type { ImageSource } from '../../transports/image-source.js';
-import { toHex } from '../messages-bytes.js';
+import { toHex } from '../../util/hex.js';
 import { TargetError, WireCode } from '../messages-codes.js';
 import { HoldState, ImageKind } from '../messages-types.js';
 import type { AckMsg, ByteRange, DoneMsg, Message, NackMsg, ResultMsg, SessionMsg } from '../messages-types.js';

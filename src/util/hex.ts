@@ -1,0 +1,16 @@
+/** Hex as every message, listing and record shows it. */
+
+/** A number as messages show it: `0x1c`, or zero-padded to `width` digits (`hex(0x1a0, 4)` = `0x01a0`). */
+export function hex(n: number, width = 0): string {
+  return '0x' + n.toString(16).padStart(width, '0');
+}
+
+/** Lowercase hex of bytes (SHA-256 digests, record payloads). */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+}
+
+/** Inverse of toHex. */
+export function fromHex(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'hex'));
+}
