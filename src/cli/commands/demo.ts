@@ -18,7 +18,7 @@ import type { TransferEvent, TransferResult } from '../../protocol/engine/index.
 import { ANY_SLOT, ImageKind } from '../../protocol/messages-types.js';
 import { VirtualBoard } from '../../target/board.js';
 import type { FramSpec } from '../../target/board-fram.js';
-import { formatReport } from '../../target/report-text.js';
+import { formatReport } from '../report-text.js';
 import { enlargeImage, readSample, SAMPLE_NAMES, type SampleName, samplePath } from '../../target/sample-image.js';
 import { createEmulatedLink } from '../../transports/emulator.js';
 import { bytesImageSource } from '../../transports/image-source.js';

@@ -1,7 +1,7 @@
-/** The board's status as lines a bench engineer reads (hilbridge demo prints it). */
+/** A virtual board's local report as lines a bench engineer reads (hilbridge demo prints it); the data comes from src/target/board-report.ts. */
 import { capabilityNames } from '../loader/policy.js';
 import { hex } from '../util/hex.js';
-import type { BoardReport } from './board-report.js';
+import type { BoardReport } from '../target/board-report.js';
 
 const hex8 = (n: number): string => hex(n >>> 0, 8);
 
