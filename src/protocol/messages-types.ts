@@ -41,6 +41,11 @@ export const FACTORY_RESET_MAGIC = 0x46525354;
 /** ROLLBACK/CONFIRM slot value meaning "the target's choice" (previous / active slot). */
 export const ANY_SLOT = 0xff;
 
+/** How users see a wire slot number: slot 0 is A, slot 1 is B (the FRAM's names); other numbers as they are. */
+export function slotLetter(slot: number): string {
+  return slot === 0 ? 'A' : slot === 1 ? 'B' : String(slot);
+}
+
 /** Most line rates an INFO lists (docs/protocol.md section 4.2). */
 export const MAX_LINE_RATES = 32;
 /** First byte of INFO's JSON slot table ('['): when it follows the identity directly, INFO lists no line rates. */

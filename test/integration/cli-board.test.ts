@@ -45,7 +45,7 @@ describe('board commands over a link', () => {
     const t = await startTarget('can');
     const r = await runCli('status', ...t.link);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/node 5 on .*: hsx-virtual, state IDLE\nactive {6}none\nboot count {2}0\nlast error {2}none\nslots\n {2}slot 0 {2}empty/);
+    expect(r.stdout).toMatch(/node 5 on .*: hsx-virtual, state IDLE\nactive {6}none\nboot count {2}0\nlast error {2}none\nslots\n {2}slot A {2}empty/);
   });
 
   it('fmap over the link lists the FRAM regions; --fram still decodes offline', async () => {

@@ -15,7 +15,7 @@ import { HilbridgeError, UsageError } from '../../errors.js';
 import { openByteStreamChannel } from '../../protocol/channel.js';
 import { confirm, connect, serveTarget, transfer } from '../../protocol/engine/index.js';
 import type { TransferEvent, TransferResult } from '../../protocol/engine/index.js';
-import { ANY_SLOT, ImageKind } from '../../protocol/messages-types.js';
+import { ANY_SLOT, ImageKind, slotLetter } from '../../protocol/messages-types.js';
 import { VirtualBoard } from '../../target/board.js';
 import type { FramSpec } from '../../target/board-fram.js';
 import { formatReport } from '../report-text.js';
@@ -91,10 +91,10 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
     say(`  connected to ${peer.info.identity} node ${peer.info.nodeId}: chunk ${peer.maxChunk} B, window ${peer.window}`);
     const result = await provision(host, src, peer, json, say);
     emit('demo.transfer', { result: { ...result, sha256: result.sha256 } });
-    say(`  done: ${result.size} bytes in ${(result.transferMs / 1000).toFixed(2)} s (${((result.size / 1024) / Math.max(1e-3, result.transferMs / 1000)).toFixed(1)} KiB/s), ${result.counters.retransmits} retransmits, slot ${result.slot}, the board verified CRC-32 0x${result.crc32.toString(16).padStart(8, '0')} and SHA-256`);
+    say(`  done: ${result.size} bytes in ${(result.transferMs / 1000).toFixed(2)} s (${((result.size / 1024) / Math.max(1e-3, result.transferMs / 1000)).toFixed(1)} KiB/s), ${result.counters.retransmits} retransmits, slot ${slotLetter(result.slot)}, the board verified CRC-32 0x${result.crc32.toString(16).padStart(8, '0')} and SHA-256`);
 
     await confirm(host, ANY_SLOT);
-    say(`confirmed slot ${result.slot}: the board keeps the new image across reboots`);
+    say(`confirmed slot ${slotLetter(result.slot)}: the board keeps the new image across reboots`);
     const after = board.report();
     emit('demo.status', { when: 'after', report: after });
     say('\nboard status after:\n' + formatReport(after));

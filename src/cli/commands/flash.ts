@@ -8,7 +8,7 @@
  */
 import type { Command } from 'commander';
 import { asHilbridgeError } from '../../errors.js';
-import { ImageKind, ANY_SLOT } from '../../protocol/messages-types.js';
+import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
 import { status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
 import { openFileImageSource } from '../../transports/image-source.js';
@@ -117,10 +117,10 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         const st = await status(link.channel, request);
         const active = st.slots.find((s) => s.slot === r.slot);
         if (active?.sha256 !== undefined && active.sha256 !== toHex(source.sha256)) {
-          throw peerProtocol(link.name, `slot ${r.slot} reports SHA-256 ${active.sha256} after committing ${toHex(source.sha256)}`);
+          throw peerProtocol(link.name, `slot ${slotLetter(r.slot)} reports SHA-256 ${active.sha256} after committing ${toHex(source.sha256)}`);
         }
         if (json) line({ event: 'committed', slot: r.slot, state: active?.state ?? null, boardState: st.state });
-        else say(`committed to slot ${r.slot} (${active?.state ?? 'state not reported'}): ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
+        else say(`committed to slot ${slotLetter(r.slot)} (${active?.state ?? 'state not reported'}): ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
         return r;
       }, {}, { switchBaud: true });
       if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot });

@@ -4,6 +4,7 @@
  * count and the last load error. Exit 0, 3 when the board does not answer.
  */
 import type { Command } from 'commander';
+import { slotLetter } from '../../protocol/messages-types.js';
 import type { SlotInfo, StatusInfoMsg } from '../../protocol/messages-types.js';
 import { status } from '../../protocol/engine/index.js';
 import { hex } from '../../util/hex.js';
@@ -43,7 +44,7 @@ export function statusJson(link: string, identity: string, st: StatusInfoMsg): R
 
 function slotLine(s: SlotInfo): string {
   const image = s.app !== undefined || s.size !== undefined ? ` ${s.app ?? '(unnamed)'}, ${s.size ?? '?'} bytes, crc32 ${hex32(s.crc32) ?? '?'}` : '';
-  return `  slot ${s.slot}  ${s.state.padEnd(8)}${image}${s.sha256 ? `, sha256 ${s.sha256}` : ''}`.trimEnd();
+  return `  slot ${slotLetter(s.slot)}  ${s.state.padEnd(8)}${image}${s.sha256 ? `, sha256 ${s.sha256}` : ''}`.trimEnd();
 }
 
 /** Human text of a STATUS reply. */
@@ -51,7 +52,7 @@ export function statusText(link: string, identity: string, st: StatusInfoMsg): s
   const active = st.slots.find((s) => s.state === 'active' || s.state === 'trial');
   const lines = [
     `${link}: ${identity}, state ${st.state}`,
-    `active      ${active === undefined ? 'none' : `slot ${active.slot}${active.state === 'trial' ? ' (trial, not confirmed)' : ''}: ${active.app ?? '(unnamed)'}`}`,
+    `active      ${active === undefined ? 'none' : `slot ${slotLetter(active.slot)}${active.state === 'trial' ? ' (trial, not confirmed)' : ''}: ${active.app ?? '(unnamed)'}`}`,
     `boot count  ${st.bootCount ?? 'not reported'}`,
     `last error  ${st.lastError === undefined ? 'not reported' : st.lastError === null ? 'none' : `[${st.lastError.code}] ${st.lastError.message}`}`,
   ];

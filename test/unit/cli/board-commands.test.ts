@@ -46,13 +46,13 @@ describe('status rendering', () => {
     const text = statusText('/dev/ttyUSB0', 'hsx', { ...old, session: 7, size: 1000, held: 250 });
     expect(text.split('\n')).toEqual([
       '/dev/ttyUSB0: hsx, state FAILED',
-      'active      slot 1 (trial, not confirmed): motor_ctl',
+      'active      slot B (trial, not confirmed): motor_ctl',
       'boot count  not reported',
       'last error  not reported',
       'session     7: 250 of 1000 bytes held',
       'slots',
-      `  slot 0  previous calib, 400 bytes, crc32 0x237bfa6e, sha256 ${SHA}`,
-      '  slot 1  trial    motor_ctl, 392 bytes, crc32 0xbf4d9afc',
+      `  slot A  previous calib, 400 bytes, crc32 0x237bfa6e, sha256 ${SHA}`,
+      '  slot B  trial    motor_ctl, 392 bytes, crc32 0xbf4d9afc',
     ]);
   });
 });
