@@ -65,7 +65,7 @@ export function wireCodeName(n: number): string {
 
 /** What to check, per code, for messages a bench engineer reads. */
 const hints: Partial<Record<WireCodeName, string>> = {
-  ENOSPC: 'the image is larger than the target slot: check the slot and FRAM size (hilbridge info)',
+  ENOSPC: 'the image is larger than the target slot: check the slot and FRAM size (hilbridge status, hilbridge fmap)',
   EBUSY: 'another session or command is running on the target: wait or abort it',
   ESRCH: 'the target has no such session (restarted or timed out): run the transfer again to resume',
   ECANCELED: 'the session was aborted: run the transfer again',

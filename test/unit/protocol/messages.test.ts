@@ -201,7 +201,7 @@ describe('wire error codes', () => {
     const e = new TargetError(WireCode.ENOSPC, 'node 5 on vcan0', 'BEGIN refused', 'slot 1 holds 65536 bytes', 0x10000);
     expect(e.code).toBe('ENOSPC');
     expect(e.message).toBe(
-      'BEGIN refused: node 5 on vcan0 answered ENOSPC at byte 0x10000 (slot 1 holds 65536 bytes): the image is larger than the target slot: check the slot and FRAM size (hilbridge info)',
+      'BEGIN refused: node 5 on vcan0 answered ENOSPC at byte 0x10000 (slot 1 holds 65536 bytes): the image is larger than the target slot: check the slot and FRAM size (hilbridge status, hilbridge fmap)',
     );
     expect(e.toJSON()).toMatchObject({ code: 'ENOSPC', link: 'node 5 on vcan0', wireCode: 2, offset: 0x10000 });
   });
