@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { ANY_SLOT } from '../protocol/messages-types.js';
 import type { BoardSession } from './link-board.js';
-import { emit, withBoard } from './link-board.js';
+import { emit, withPlannedBoard } from './link-board.js';
 import { addLinkOptions, planLink } from './link.js';
 import type { LinkCliOptions } from './link.js';
 import { ExitCode, action } from './run.js';
@@ -45,8 +45,7 @@ export function registerSimple(program: Command, c: SimpleCommand): void {
     action(
       async (opts: SimpleOptions): Promise<ExitCode> => {
         c.check?.(opts);
-        planLink(opts);
-        return withBoard(opts, async (s) => {
+        return withPlannedBoard(planLink(opts), async (s) => {
           const done = await c.run(s, opts);
           emit(opts.json === true, { ok: true, link: s.link.name, command: c.name, result: done }, `${s.link.name}: ${done}`);
           return ExitCode.Ok;

@@ -22,6 +22,7 @@ import { formatReport } from '../report-text.js';
 import { enlargeImage, readSample, SAMPLE_NAMES, type SampleName, samplePath } from '../../target/sample-image.js';
 import { createEmulatedLink } from '../../transports/emulator.js';
 import { bytesImageSource } from '../../transports/image-source.js';
+import { DEFAULT_MAX_FRAME } from '../link.js';
 import { transferBar } from '../progress.js';
 import { ExitCode, action } from '../run.js';
 
@@ -69,8 +70,8 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
   const fram: FramSpec = opts.fram === undefined ? { memory: chip } : { file: opts.fram, size: FRAM_SIZE };
   let board = VirtualBoard.open({ fram, identity: 'hsx-demo', nodeId: 1, source: 'uart' });
   const link = createEmulatedLink({ mode: 'bytes', bitRate: LINK.bitRate, latencyMs: LINK.latencyMs, seed: LINK.seed, faults: { direction: 'toTarget', loss: LINK.loss }, name: 'emulated UART' });
-  const host = openByteStreamChannel(link.host, { maxFrame: 1024 + 20, role: 'host' });
-  const targetCh = openByteStreamChannel(link.target, { maxFrame: 1024 + 20, role: 'target' });
+  const host = openByteStreamChannel(link.host, { maxFrame: DEFAULT_MAX_FRAME, role: 'host' });
+  const targetCh = openByteStreamChannel(link.target, { maxFrame: DEFAULT_MAX_FRAME, role: 'target' });
   let served = serveTarget(targetCh, board);
   const boardEvents = board.events$.subscribe((e) => emit('board', { event: e }));
   try {
