@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/hil/**/*.test.ts'],
+    globalSetup: ['test/hil/global-setup.ts'], // builds dist/: the tests run the built CLI as processes
     testTimeout: 60_000,
     pool: 'forks',
     fileParallelism: false, // tests share vcan0 and the machine's 2 cores

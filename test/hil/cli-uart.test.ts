@@ -1,0 +1,149 @@
+/**
+ * HIL over a pty pair (socat): `hilbridge target` and `hilbridge flash` /
+ * `status` / `confirm` as separate processes through the kernel's ptys.
+ * A flash; a power cut (kill -9) of the board mid-transfer and `flash
+ * --resume` sending only the rest; a board bricked by a corrupt active slot
+ * in its FRAM file booting into recovery and revived by a flash.
+ */
+import { openSync, readFileSync, readSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { packImage } from './images.js';
+import type { Image } from './images.js';
+import { killAll, resultOf, runCli, startCli, startTarget, statusOf } from './procs.js';
+import { startPtyPair } from './pty-pair.js';
+import type { PtyPair } from './pty-pair.js';
+import { startSlowLink } from './slow-link.js';
+import type { SlowLink } from './slow-link.js';
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** FRAM big enough for two 125 KB slots (the default 256 KiB holds 113 KB per slot). */
+const FRAM_SIZE = String(512 * 1024);
+
+let dir = '';
+let big: Image;
+let small: Image;
+const cleanups: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hil-uart-'));
+  big = await packImage(dir, 'uart_big', 65_536, 60_000, 11);
+  small = await packImage(dir, 'uart_small', 8_192, 0, 12);
+});
+afterEach(async () => {
+  await killAll();
+  for (const c of cleanups.splice(0)) await c();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function ptyPair(): Promise<PtyPair> {
+  const p = await startPtyPair();
+  cleanups.push(() => p.stop());
+  return p;
+}
+
+async function slowLink(bytesPerSecond: number): Promise<SlowLink> {
+  const l = await startSlowLink(bytesPerSecond);
+  cleanups.push(() => l.stop());
+  return l;
+}
+
+describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a socat pty pair', () => {
+  it('flashes a 125 KB image over UART; status shows it on trial; confirm makes it permanent', async () => {
+    const pty = await ptyPair();
+    const fram = join(dir, 'flash.fram');
+    await startTarget(['--uart', pty.a, '--fram', fram, '--fram-size', FRAM_SIZE]);
+    const host = ['--uart', pty.b];
+    const r = await runCli(['flash', big.path, ...host, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(resultOf(r)).toMatchObject({ ok: true, bytes: big.size, resumed: false, alreadyHeld: 0 });
+    expect(r.json.find((o) => o.event === 'done')).toMatchObject({ size: big.size, sha256: big.sha256 });
+    const st = await statusOf(host);
+    expect(st).toMatchObject({ state: 'READY', trial: true, active: { appName: big.appName, size: big.size, sha256: big.sha256 } });
+    expect((await runCli(['confirm', ...host])).code).toBe(0);
+    expect(await statusOf(host)).toMatchObject({ trial: false, active: { sha256: big.sha256 } });
+  });
+
+  it('kill -9 of the board past 30% of a transfer; restarted on its FRAM file, flash --resume sends only the rest', async () => {
+    const link = await slowLink(40_000); // 125 KB in ~3 s: time to cut it
+    const fram = join(dir, 'resume.fram');
+    const targetArgs = ['--uart', link.board, '--fram', fram, '--fram-size', FRAM_SIZE];
+    const host = ['--uart', link.host];
+    const board = await startTarget(targetArgs);
+    const first = startCli(['flash', big.path, ...host, '--json', '--timeout', '300']);
+    const past30 = await first.waitForJson((o) => o.event === 'progress' && (o.heldBytes as number) > 0.3 * big.size, 'flash progress past 30%');
+    await board.proc.kill9();
+    link.powerOff();
+    const cutAt = past30.heldBytes as number;
+    expect(cutAt).toBeLessThan(big.size);
+    // the host notices the board is gone: the transfer fails (exit 3: peer not answering), never "ok"
+    expect((await first.exited).code).toBe(3);
+    expect(first.json().at(-1)).toMatchObject({ event: 'result', ok: false, error: { code: 'peer_timeout' } });
+
+    link.powerOn();
+    const again = await startTarget(targetArgs);
+    expect(again.ready).toMatchObject({ state: 'IDLE', active: null });
+    const r = await runCli(['flash', big.path, ...host, '--resume', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = resultOf(r);
+    expect(result).toMatchObject({ ok: true, resumed: true, bytes: big.size });
+    const held = result.alreadyHeld as number;
+    // what the board acknowledged before the cut was in FRAM: it is not sent again
+    expect(held).toBeGreaterThanOrEqual(cutAt);
+    expect(held).toBeLessThan(big.size);
+    const done = r.json.find((o) => o.event === 'done') as { counters: { bytesSent: number; retransmits: number }; sha256: string };
+    expect(done.sha256).toBe(big.sha256);
+    // a clean pty: no repeats, so the bytes on the wire are exactly the rest
+    expect(done.counters).toMatchObject({ retransmits: 0, bytesSent: big.size - held });
+    expect(await statusOf(host)).toMatchObject({ state: 'READY', active: { appName: big.appName, sha256: big.sha256 } });
+  });
+
+  it('a board whose active slot is corrupt in its FRAM file boots into recovery; status says so; flash revives it', async () => {
+    const pty = await ptyPair();
+    const fram = join(dir, 'brick.fram');
+    const targetArgs = ['--uart', pty.a, '--fram', fram, '--fram-size', FRAM_SIZE];
+    const host = ['--uart', pty.b];
+    const board = await startTarget(targetArgs);
+    expect(resultOf(await runCli(['flash', big.path, ...host, '--json']))).toMatchObject({ ok: true });
+    await board.proc.kill9();
+
+    // where the active image lives, from the offline FRAM map (docs/fram.md)
+    const map = (await runCli(['fmap', '--fram', fram, '--json'])).json[0] as { map: { slots: { slot: string; role: string; dataOffset: number; size: number; sha256: string }[] } };
+    const active = map.map.slots.find((s) => s.role === 'active')!;
+    expect(active).toMatchObject({ size: big.size, sha256: big.sha256 });
+    const fd = openSync(fram, 'r+');
+    const at = active.dataOffset + Math.floor(active.size / 2);
+    const b = Buffer.alloc(16);
+    readSync(fd, b, 0, 16, at);
+    writeSync(fd, b.map((x) => x ^ 0xa5), 0, 16, at);
+    closeSync(fd);
+    expect(readFileSync(fram).subarray(at, at + 16)).not.toEqual(b);
+
+    const bricked = await startTarget(targetArgs);
+    expect(bricked.ready).toMatchObject({ state: 'RECOVERY', recovery: expect.stringMatching(/no_valid_image: active slot A .*CRC-32/) as unknown });
+    expect(await statusOf(host)).toMatchObject({ state: 'RECOVERY' });
+    expect((await runCli(['fmap', '--fram', fram, '--json'])).json[0]).toMatchObject({ ok: true, map: { bootable: false } });
+
+    const r = await runCli(['flash', small.path, ...host, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(resultOf(r)).toMatchObject({ ok: true, bytes: small.size });
+    const st = await statusOf(host);
+    expect(st).toMatchObject({ state: 'READY', active: { appName: small.appName, size: small.size, sha256: small.sha256 } });
+    expect((await runCli(['confirm', ...host])).code).toBe(0);
+    // a power cycle boots the revived image, verified from FRAM
+    await bricked.proc.kill9();
+    const revived = await startTarget(targetArgs);
+    expect(revived.ready).toMatchObject({ recovery: null, active: expect.stringMatching(/^[AB]$/) as unknown });
+    expect(await statusOf(host)).toMatchObject({ trial: false, active: { appName: small.appName, sha256: small.sha256 } });
+  });
+});
