@@ -11,7 +11,7 @@ import { Observable, asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { LinkError, asHilbridgeError } from '../../errors.js';
 import type { ImageSource } from '../../transports/image-source.js';
-import { toHex } from '../../util/hex.js';
+import { equalBytes, toHex } from '../../util/hex.js';
 import { TargetError, WireCode } from '../messages-codes.js';
 import { HoldState, ImageKind } from '../messages-types.js';
 import type { AckMsg, ByteRange, DoneMsg, Message, NackMsg, ResultMsg, SessionMsg } from '../messages-types.js';
@@ -43,10 +43,6 @@ const TIME_EPSILON_MS = 1e-6;
 function defaultSessionId(sha: Uint8Array): number {
   sessionCounter = (sessionCounter + 1) & 0xffff;
   return ((((sha[0] ?? 0) << 8) | (sha[1] ?? 0)) + sessionCounter) % 0xffff + 1;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 class HostSender {
@@ -295,7 +291,7 @@ class HostSender {
       this.counters.duplicates++;
       return;
     }
-    if (msg.size !== this.source.size || !sameBytes(msg.sha256, this.source.sha256)) {
+    if (msg.size !== this.source.size || !equalBytes(msg.sha256, this.source.sha256)) {
       if (msg.state !== HoldState.none) return this.fail(peerProtocol(this.channel.name, 'SESSION names another image than BEGIN'));
     }
     this.beginAcked = true;
@@ -375,7 +371,7 @@ class HostSender {
 
   private onDone(msg: DoneMsg): void {
     const s = this.source;
-    if (msg.size !== s.size || msg.crc32 !== s.crc32 || !sameBytes(msg.sha256, s.sha256)) {
+    if (msg.size !== s.size || msg.crc32 !== s.crc32 || !equalBytes(msg.sha256, s.sha256)) {
       return this.fail(peerProtocol(this.channel.name, `DONE reports ${msg.size} bytes, SHA-256 ${toHex(msg.sha256)}, not the image sent`));
     }
     const result = {

@@ -24,10 +24,6 @@ export interface SessionOwner {
   suspend(rx: RxSession): void;
 }
 
-export function sameImage(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
 export type ChunkVerdict = 'new' | 'held' | 'beyond' | 'bad';
 
 export class RxSession {

@@ -18,7 +18,8 @@ import type { BeginMsg, DataMsg, Message } from '../messages-types.js';
 import type { TargetBackend } from '../target-backend.js';
 import type { FrameChannel } from '../types.js';
 import { chunkLimit } from './host-connect.js';
-import { RxSession, sameImage } from './rx-session.js';
+import { equalBytes } from '../../util/hex.js';
+import { RxSession } from './rx-session.js';
 import { TargetBaud } from './target-baud.js';
 import { SERVE_DEFAULTS, TargetState } from './target-types.js';
 import type { ServeOptions, TargetCounters, TargetHandle } from './target-types.js';
@@ -189,7 +190,7 @@ class TargetServer {
     const held = this.rx ? { size: this.rx.size, sha256: this.rx.sha256, ranges: this.rx.held.ranges } : await this.backend.held();
     const zero = new Uint8Array(32);
     if (held === undefined) return this.reply(m, { kind: 'session', state: HoldState.none, truncated: false, size: 0, sha256: zero, ranges: [] });
-    const same = held.size === size && sameImage(held.sha256, sha256);
+    const same = held.size === size && equalBytes(held.sha256, sha256);
     const complete = same && held.ranges.length === 1 && held.ranges[0]!.start === 0 && held.ranges[0]!.end === size;
     const state = !same ? HoldState.other : complete ? HoldState.complete : held.ranges.length > 0 ? HoldState.partial : HoldState.none;
     this.reply(m, this.sessionMsg(state, held.size, held.sha256, same ? held.ranges : []));
@@ -206,7 +207,7 @@ class TargetServer {
       return this.reply(m, this.result(WireCode.EINVAL, `chunk ${msg.chunk}/window ${msg.window} above this target's ${this.maxChunk}/${this.window}`));
     }
     const rx = this.rx;
-    if (rx && rx.id === m.session && rx.size === msg.size && sameImage(rx.sha256, msg.sha256) && !msg.fresh) {
+    if (rx && rx.id === m.session && rx.size === msg.size && equalBytes(rx.sha256, msg.sha256) && !msg.fresh) {
       rx.touch();
       return this.reply(m, this.sessionMsg(rx.stateOfHeld(), rx.size, rx.sha256, rx.held.ranges));
     }
