@@ -20,11 +20,7 @@ export interface FormatOptions {
 
 export function formatFram(store: FramStore, options: FormatOptions = {}): void {
   const L = store.layout;
-  const zeros = new Uint8Array(256);
-  for (const p of L.partitions) {
-    if (p.name === 'wear') continue;
-    for (let o = p.offset; o < p.offset + p.length; o += zeros.length) store.write(o, zeros.subarray(0, Math.min(zeros.length, p.offset + p.length - o)));
-  }
+  for (const p of L.partitions) if (p.name !== 'wear') store.zero(p.offset, p.length);
   writePartitionTable(store, L);
   writeTrust(store, L, options.trust ?? { boardId: toHex(randomBytes(16)), keyType: 'none', publicKey: '' });
   writeSuperblock(store, L, {

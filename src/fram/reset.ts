@@ -10,13 +10,6 @@ import type { FramStore } from './store.js';
 import { requireSuperblock } from './state.js';
 import { writeSuperblock } from './superblock.js';
 
-const CHUNK = 256;
-
-function zero(store: FramStore, offset: number, length: number): void {
-  const zeros = new Uint8Array(CHUNK);
-  for (let o = offset; o < offset + length; o += CHUNK) store.write(o, zeros.subarray(0, Math.min(CHUNK, offset + length - o)));
-}
-
 export function factoryReset(store: FramStore): void {
   const sb = requireSuperblock(store);
   writeSuperblock(store, store.layout, { ...sb, active: null, activeGen: 0, previous: null, previousGen: 0, trial: false, bootAttempts: 0, resetPending: true });
@@ -30,7 +23,7 @@ export function completePendingReset(store: FramStore): boolean {
   const L = store.layout;
   for (const name of ['staging', 'slot_a', 'slot_b', 'values', 'settings'] as const) {
     const p = L.partitions.find((x) => x.name === name);
-    if (p !== undefined) zero(store, p.offset, p.length);
+    if (p !== undefined) store.zero(p.offset, p.length);
   }
   writeSuperblock(store, L, { ...sb, resetPending: false });
   return true;

@@ -32,6 +32,12 @@ export class FramStore implements FramIo {
     this.dirty = true;
   }
 
+  /** Zero [offset, offset + length) in 256-byte writes (the device skips bytes already zero). */
+  zero(offset: number, length: number): void {
+    const zeros = new Uint8Array(256);
+    for (let o = offset; o < offset + length; o += zeros.length) this.write(o, zeros.subarray(0, Math.min(zeros.length, offset + length - o)));
+  }
+
   /** Counters including writes not yet persisted. */
   wear(): readonly WearCounter[] {
     return [...this.counters];
