@@ -43,6 +43,11 @@ export class Fram {
     return this.store.device;
   }
 
+  /** The slot the superblock makes active, or null (empty, reset, or no valid superblock). Reads one record, verifies nothing. */
+  activeSlot(): SlotId | null {
+    return readSuperblock(this.store, this.layout).current?.active ?? null;
+  }
+
   /** True once the formatted superblock exists. */
   get formatted(): boolean {
     return readSuperblock(this.store, this.layout).current !== null;

@@ -6,7 +6,7 @@
  * is a power cut (pending value writes are lost), `close` an orderly shutdown.
  */
 import { asyncScheduler, concat, from, type Observable, type SchedulerLike } from 'rxjs';
-import type { Fram, FramDevice, ImageSource } from '../fram/index.js';
+import type { Fram, FramDevice, FramMap, ImageSource } from '../fram/index.js';
 import { crc32, sha256Hex } from '../util/digest.js';
 import { fromHex, toHex } from '../util/hex.js';
 import { KNOWN_CAPABILITIES } from '../loader/constants.js';
@@ -136,7 +136,10 @@ export class VirtualBoard implements TargetBackend {
 
   /** The full local status (slots verified from FRAM, running apps with their values). */
   report(): BoardReport {
-    const map = this.fram.map();
+    return this.reportFrom(this.fram.map());
+  }
+
+  private reportFrom(map: FramMap): BoardReport {
     const sb = map.superblocks.find((s) => s.newest)?.state ?? null;
     return {
       nodeId: this.nodeId,
@@ -195,7 +198,7 @@ export class VirtualBoard implements TargetBackend {
   async begin(req: BeginRequest): Promise<BeginResult> {
     await Promise.resolve();
     if (req.sha256.length !== 32) throw new BoardError('EBADMSG', `BEGIN carries a ${req.sha256.length}-byte SHA-256; it must be 32 bytes`);
-    const inactive = this.report().active === 'A' ? 'B' : 'A';
+    const inactive = this.fram.activeSlot() === 'A' ? 'B' : 'A';
     if (req.slot !== ANY_SLOT && req.slot !== slotNumber(inactive)) {
       throw new BoardError('EINVAL', `BEGIN asks for slot ${req.slot}; new images go to the inactive slot ${slotNumber(inactive)} (${inactive}) or ANY_SLOT (0xff)`);
     }
@@ -221,8 +224,9 @@ export class VirtualBoard implements TargetBackend {
 
   async status(): Promise<BackendStatus> {
     await Promise.resolve();
-    const r = this.report();
-    return { state: r.state, slots: slotTable(this.fram.map()), bootCount: r.bootAttempt, lastError: r.lastError };
+    const map = this.fram.map();
+    const r = this.reportFrom(map);
+    return { state: r.state, slots: slotTable(map), bootCount: r.bootAttempt, lastError: r.lastError };
   }
 
   async rollback(slot: number): Promise<void> {
@@ -247,7 +251,7 @@ export class VirtualBoard implements TargetBackend {
 
   async confirm(slot: number): Promise<void> {
     await Promise.resolve();
-    const active = this.report().active;
+    const active = this.fram.activeSlot();
     if (active === null) throw new BoardError('EINVAL', 'CONFIRM: no image is active, nothing to confirm');
     if (slot !== ANY_SLOT && slot !== slotNumber(active)) {
       throw new BoardError('EINVAL', `CONFIRM slot ${slot}: the active image is in slot ${slotNumber(active)} (${active})`);
