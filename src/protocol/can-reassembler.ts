@@ -61,12 +61,6 @@ export class CanReassembler {
     return this.append(data);
   }
 
-  /** Drop any partial frame silently (e.g. link reset). */
-  reset(): void {
-    this.buf = undefined;
-    this.skipping = false;
-  }
-
   private abandon(): void {
     this.buf = undefined;
     this.skipping = true;

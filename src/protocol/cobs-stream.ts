@@ -68,12 +68,6 @@ export class CobsSplitter {
     return runs;
   }
 
-  /** Forget any partial run (e.g. after the link was reset). */
-  reset(): void {
-    this.fill = 0;
-    this.discarded = 0;
-  }
-
   private append(chunk: Uint8Array, start: number, stop: number): void {
     const len = stop - start;
     if (len === 0) return;

@@ -12,7 +12,6 @@ import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ImageSource } from '../fram/index.js';
 import { addRange, type ByteRange, missingRanges, rangesTotal } from '../util/ranges.js';
-import type { ImageError } from '../loader/errors.js';
 import type { HxeImage } from '../loader/image.js';
 import { checkBudget, checkCapabilities, type ResourceLimits } from '../loader/policy.js';
 import { HxeStreamVerifier } from '../loader/stream.js';
@@ -130,11 +129,6 @@ export class LoadSession {
     checkCapabilities(image.reqCaps, this.policy.capabilities, imageLabel(image.appName));
     checkBudget(image, this.policy.limits, imageLabel(image.appName));
     return image;
-  }
-
-  /** The verifier's error, if it already rejected the image. */
-  get rejected(): ImageError | undefined {
-    return this.verifier.error;
   }
 
   private checkPolicyOnce(): void {
