@@ -10,6 +10,7 @@
  * Never throws: a line it cannot read comes back as `unparsed`.
  */
 import type { CanFrame } from '../transports/types.js';
+import { CAN_FD_LENGTHS } from './constants.js';
 
 export type CandumpLine =
   | { readonly kind: 'frame'; readonly line: number; readonly time: number | undefined; readonly iface: string; readonly frame: CanFrame }
@@ -30,7 +31,7 @@ function hexBytes(text: string): Uint8Array | undefined {
 }
 
 function validLength(n: number, fd: boolean): boolean {
-  return fd ? n <= 8 || [12, 16, 20, 24, 32, 48, 64].includes(n) : n <= 8;
+  return n <= 8 || (fd && (CAN_FD_LENGTHS as readonly number[]).includes(n));
 }
 
 /** Parse one line of a candump capture (`lineNo` is 1-based, for messages). */
