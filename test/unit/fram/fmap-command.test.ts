@@ -1,23 +1,13 @@
 /** `hilbridge fmap` as a user runs it: the real program in a child process on FRAM image files. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hilbridge } from '../cli/child-cli.js';
 import { boardWith, fixture, provision } from './helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hilbridge-fmap-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function hilbridge(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
-    });
-  });
-}
 
 describe('hilbridge fmap', () => {
   it('prints slots, values and findings with offsets; exits 0 for a bootable board, 1 when nothing can boot, 2 for unreadable files', async () => {
