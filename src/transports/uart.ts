@@ -4,7 +4,9 @@
  * frame); @serialport/parser-delimiter is deliberately not used because its
  * buffer grows without bound on a line that never sends the delimiter.
  */
-import { Subject } from 'rxjs';
+import { existsSync } from 'node:fs';
+import { Subject, interval } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { SerialPort } from 'serialport';
 import { LinkError } from '../errors.js';
 import type { ByteStreamTransport } from './types.js';
@@ -12,7 +14,17 @@ import type { ByteStreamTransport } from './types.js';
 export interface UartOptions {
   /** Initial baud rate. Default 115200 (no effect on a pty). */
   readonly baudRate?: number;
+  /** How often to check that the device node still exists, ms. Default 500. */
+  readonly presenceCheckMs?: number;
 }
+
+/**
+ * Why a presence watch: when a pty's other end closes, the slave reads EOF and
+ * serialport retries the read forever instead of reporting it; a USB adapter
+ * that is unplugged does not always produce a read error either. In both
+ * cases the device node (or socat's link to it) disappears, which this sees.
+ */
+const DEFAULT_PRESENCE_CHECK_MS = 500;
 
 /** A byte-stream transport whose line rate can be changed after connecting. */
 export interface UartTransport extends ByteStreamTransport {
@@ -51,12 +63,17 @@ class SerialTransport implements UartTransport {
   private readonly pending = new Set<(e: LinkError) => void>();
   private closing: Promise<void> | undefined;
   private failure: LinkError | undefined;
+  private readonly presence: Subscription;
 
   constructor(
     readonly name: string,
     private readonly port: SerialPort,
+    presenceCheckMs: number,
   ) {
     this.rx$ = this.rx.asObservable();
+    this.presence = interval(presenceCheckMs).subscribe(() => {
+      if (!existsSync(name)) this.fail(new Error(`${name} no longer exists`));
+    });
     port.on('data', (b: Buffer) => this.rx.next(new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
     port.on('error', (e: unknown) => this.fail(e));
     port.on('close', (e: unknown) => {
@@ -66,6 +83,9 @@ class SerialTransport implements UartTransport {
 
   private fail(cause: unknown): void {
     if (this.failure !== undefined || this.closing !== undefined) return;
+    this.presence.unsubscribe();
+    // Release the port (this also ends serialport's retry loop on a hung-up pty).
+    if (this.port.isOpen) this.port.close(() => undefined);
     this.failure = new LinkError(
       'link_disconnected',
       this.name,
@@ -125,6 +145,7 @@ class SerialTransport implements UartTransport {
   }
 
   close(): Promise<void> {
+    this.presence.unsubscribe();
     this.closing ??= new Promise<void>((resolve) => {
       const e = this.closedError();
       for (const reject of this.pending) reject(e);
@@ -146,7 +167,7 @@ export function openUart(path: string, options: UartOptions = {}): Promise<UartT
   return new Promise((resolve, reject) => {
     port.open((err) => {
       if (err) reject(openError(path, err));
-      else resolve(new SerialTransport(path, port));
+      else resolve(new SerialTransport(path, port, options.presenceCheckMs ?? DEFAULT_PRESENCE_CHECK_MS));
     });
   });
 }
