@@ -154,9 +154,17 @@ export class VirtualBoard implements TargetBackend {
       maxTrialBoots: sb?.maxAttempts ?? this.fram.settings().maxTrialBoots,
       slots: slotReports(map),
       apps: this.executive.apps,
-      lastError: this.loader.lastError === null ? null : { code: this.loader.lastError.code, message: this.loader.lastError.message },
+      lastError: this.lastError(),
       framErrors: map.findings.filter((f) => f.severity === 'error').map((f) => f.message),
     };
+  }
+
+  /** The loader's last error or, when nothing could boot, why the board is in recovery. */
+  private lastError(): { code: string; message: string } | null {
+    const e = this.loader.lastError;
+    if (e !== null) return { code: e.code, message: e.message };
+    const why = this.bootSummary.recovery;
+    return why !== null && this.executive.slot === null ? { code: 'recovery', message: `no bootable image: ${why}` } : null;
   }
 
   /** Set a value of a running app; persisted ones reach FRAM after the debounce window. */
@@ -253,6 +261,10 @@ export class VirtualBoard implements TargetBackend {
     await Promise.resolve();
     const active = this.fram.activeSlot();
     if (active === null) throw new BoardError('EINVAL', 'CONFIRM: no image is active, nothing to confirm');
+    if (this.executive.slot === null) {
+      // Recovery: the active slot did not verify at boot. Confirming it would make a corrupt image known-good.
+      throw new BoardError('EINVAL', `CONFIRM: the image in slot ${slotNumber(active)} (${active}) did not verify at boot and is not running: flash a new image or roll back`);
+    }
     if (slot !== ANY_SLOT && slot !== slotNumber(active)) {
       throw new BoardError('EINVAL', `CONFIRM slot ${slot}: the active image is in slot ${slotNumber(active)} (${active})`);
     }

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
 import { Capability } from '../../src/loader/constants.js';
+import { SLOT_HEADER_SIZE, computeLayout } from '../../src/fram/layout.js';
 import { LoaderState } from '../../src/target/loader.js';
 import { BoardEventSchema } from '../../src/target/events.js';
 import { image, sha } from '../unit/target/helpers.js';
@@ -59,6 +60,28 @@ describe('board over the emulated link', () => {
     expect(st.slots.find((s) => s.slot === 1)).toMatchObject({ state: 'active', app: 'new_app' });
     expect(r.board.executive.slot).toMatchObject({ appName: 'new_app', source: 'uart', slot: 'B' });
     for (const e of r.events) expect(BoardEventSchema.safeParse(e).success).toBe(true);
+  });
+
+  it('boots into recovery when the active image is corrupt in FRAM, refuses to confirm it, and a new image revives it', async () => {
+    const r = await withOld();
+    const slotA = computeLayout(r.chip.length).partitions.find((p) => p.name === 'slot_a');
+    expect(slotA).toBeDefined();
+    // OLD went into slot A (the first image); flip a byte of its code
+    const at = (slotA?.offset ?? 0) + SLOT_HEADER_SIZE + 200;
+    r.chip[at] = (r.chip[at] ?? 0) ^ 0xff;
+    await r.reboot();
+    const st = await r.status();
+    expect(st.state).toBe('RECOVERY');
+    expect(st.lastError).toMatchObject({ code: 'recovery' });
+    expect(st.lastError?.message).toMatch(/no bootable image/);
+    await expect(r.confirm()).rejects.toMatchObject({ code: 'EINVAL' });
+    await r.provision(NEW);
+    await r.confirm();
+    await r.reboot();
+    const after = await r.status();
+    expect(after.state).not.toBe('RECOVERY');
+    expect(after.lastError).toBeNull();
+    expect(after.slots.find((s) => s.state === 'active')).toMatchObject({ app: 'new_app', sha256: sha(NEW) });
   });
 
   const bad: [string, Uint8Array, string, BoardRigOptions['board']][] = [
