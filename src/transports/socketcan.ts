@@ -15,7 +15,7 @@
  *   (bursts of more than ~100 frames overflow it; see docs/hil.md).
  */
 import { Subject, asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { HilbridgeError, LinkError } from '../errors.js';
+import { LinkError, UsageError } from '../errors.js';
 import type { CanFrame, CanTransport } from './types.js';
 import { interfaceProblem, loadSocketCan } from './socketcan-native.js';
 import type { RawChannel, RawFilter, RawMessage } from 'socketcan';
@@ -123,7 +123,7 @@ class SocketCanTransport implements CanTransport {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const problem = frameProblem(frame, this.fd);
     if (problem !== undefined) {
-      return Promise.reject(new HilbridgeError('invalid_can_frame', `${this.name}: cannot send frame: ${problem}`));
+      return Promise.reject(new UsageError('invalid_can_frame', `${this.name}: cannot send frame: ${problem}`));
     }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, resolve, reject });
