@@ -23,12 +23,14 @@ export interface TransferCounters {
   naks: number;
   /** Payload bytes of DATA actually sent, retransmissions included. */
   bytesSent: number;
+  /** The part of bytesSent that was retransmissions: bytesSent - bytesRetransmitted = new bytes. */
+  bytesRetransmitted: number;
   /** Frames the host sent during the transfer. */
   framesSent: number;
 }
 
 export function zeroCounters(): TransferCounters {
-  return { crcErrors: 0, malformed: 0, duplicates: 0, retransmits: 0, timeouts: 0, outOfWindow: 0, naks: 0, bytesSent: 0, framesSent: 0 };
+  return { crcErrors: 0, malformed: 0, duplicates: 0, retransmits: 0, timeouts: 0, outOfWindow: 0, naks: 0, bytesSent: 0, bytesRetransmitted: 0, framesSent: 0 };
 }
 
 /** Host counters plus the channel's fault counts since `base`, plus the target's (if it reported them). */

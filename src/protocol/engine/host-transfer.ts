@@ -176,7 +176,10 @@ class HostSender {
         await sendMessage(this.channel, { kind: 'data', offset: start, bytes }, this.session, nextSeq(this.channel));
         this.counters.framesSent++;
         this.counters.bytesSent += bytes.length;
-        if (next.repeat) this.counters.retransmits++;
+        if (next.repeat) {
+          this.counters.retransmits++;
+          this.counters.bytesRetransmitted += bytes.length;
+        }
         this.win.sent(next.index, this.scheduler.now());
       } else if (this.endWanted()) {
         this.endSent = true;
