@@ -4,6 +4,7 @@
  * messages.ts.
  */
 import type { ByteRange } from '../util/ranges.js';
+import { FRAME_OVERHEAD } from './constants.js';
 
 /** Message type numbers (the frame header's `type` byte). */
 export const MessageType = {
@@ -34,6 +35,11 @@ export type MessageTypeName = keyof typeof MessageType;
 export const SHA256_SIZE = 32;
 /** Bytes of a DATA payload before the chunk bytes (the u32 offset). */
 export const DATA_HEADER_SIZE = 4;
+
+/** Largest DATA chunk a frame of `maxFrame` encoded bytes carries (both sides size their windows with it). */
+export function chunkLimit(maxFrame: number): number {
+  return Math.min(0xffff, maxFrame - FRAME_OVERHEAD - DATA_HEADER_SIZE);
+}
 /** RESULT/NACK offset value meaning "no offset". */
 export const NO_OFFSET = 0xffffffff;
 /** FACTORY_RESET must carry this word ("FRST") so a corrupted frame can never erase a board. */

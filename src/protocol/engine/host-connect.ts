@@ -6,9 +6,9 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { ProtocolError } from '../../errors.js';
-import { FRAME_OVERHEAD, PROTOCOL_VERSION } from '../constants.js';
+import { PROTOCOL_VERSION } from '../constants.js';
 import type { InfoMsg } from '../messages-types.js';
-import { DATA_HEADER_SIZE } from '../messages-types.js';
+import { chunkLimit } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
 import { request } from './request.js';
 
@@ -38,11 +38,6 @@ export interface PeerInfo {
 }
 
 export const CONNECT_DEFAULTS = { window: 16, timeoutMs: 500, tries: 3 } as const;
-
-/** Largest DATA chunk a frame of `maxFrame` bytes carries. */
-export function chunkLimit(maxFrame: number): number {
-  return Math.min(0xffff, maxFrame - FRAME_OVERHEAD - DATA_HEADER_SIZE);
-}
 
 /** Say HELLO and agree on limits. Rejects with LinkError('peer_timeout') if the target never answers. */
 export async function connect(channel: FrameChannel, opts: ConnectOptions = {}): Promise<PeerInfo> {

@@ -6,7 +6,8 @@
  *         query/status/rollback/confirm/factoryReset/fmap/abortSession (host-commands.ts)
  * Target: serveTarget(channel, backend, opts) -> TargetHandle
  */
-export { connect, chunkLimit, CONNECT_DEFAULTS } from './host-connect.js';
+export { connect, CONNECT_DEFAULTS } from './host-connect.js';
+export { chunkLimit } from '../messages-types.js';
 export type { ConnectOptions, PeerInfo } from './host-connect.js';
 export { transfer, HostState } from './host-transfer.js';
 export { TRANSFER_DEFAULTS } from './host-options.js';

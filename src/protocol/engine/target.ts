@@ -17,7 +17,7 @@ import { HoldState, Size } from '../messages-types.js';
 import type { BeginMsg, DataMsg, Message } from '../messages-types.js';
 import type { TargetBackend } from '../target-backend.js';
 import type { FrameChannel } from '../types.js';
-import { chunkLimit } from './host-connect.js';
+import { chunkLimit } from '../messages-types.js';
 import { equalBytes } from '../../util/hex.js';
 import { RxSession } from './rx-session.js';
 import { TargetBaud } from './target-baud.js';
