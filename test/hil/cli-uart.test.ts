@@ -8,24 +8,14 @@
 import { openSync, readFileSync, readSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packImage } from './images.js';
 import type { Image } from './images.js';
 import { killAll, resultOf, runCli, startCli, startTarget, statusOf } from './procs.js';
-import { startPtyPair } from './pty-pair.js';
+import { has, startPtyPair } from './pty-pair.js';
 import type { PtyPair } from './pty-pair.js';
 import { startSlowLink } from './slow-link.js';
 import type { SlowLink } from './slow-link.js';
-
-function has(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** FRAM big enough for two 125 KB slots (the default 256 KiB holds 113 KB per slot). */
 const FRAM_SIZE = String(512 * 1024);

@@ -3,7 +3,7 @@
  * writes appear on the other. `start()` waits until both exist; `stop()`
  * kills socat (by its own pid) and waits for it to exit.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,4 +39,14 @@ export async function startPtyPair(timeoutMs = 5000): Promise<PtyPair> {
     await Promise.race([sleep(10), spawnError]);
   }
   return { a, b, stop };
+}
+
+/** Whether `cmd` is on PATH (socat, cangen, candump): tests skip with a reason when not. */
+export function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }

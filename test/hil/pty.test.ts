@@ -1,19 +1,10 @@
 // HIL: the UART transport over a real pty pair (socat).
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { LinkError } from '../../src/errors.js';
 import { openUart } from '../../src/transports/uart.js';
 import { transportContract } from '../contract/transport-contract.js';
-import { startPtyPair } from './pty-pair.js';
+import { has, startPtyPair } from './pty-pair.js';
 
-function has(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 const socat = has('socat');
 
 describe.skipIf(!socat)('uart over a socat pty pair', () => {
