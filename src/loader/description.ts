@@ -66,7 +66,10 @@ function mask(table: Record<string, number>, what: string) {
 
 const uint = z.int().min(0);
 const text = z.string().optional();
-const f16Number = z.number().optional();
+// z.number() refuses Infinity, but f16 has +/-Infinity and TOML spells them inf / -inf.
+const f16Number = z
+  .custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), { message: 'expected a number (inf and -inf allowed)' })
+  .optional();
 const f16Raw = uint.optional();
 
 const valueSchema = z
