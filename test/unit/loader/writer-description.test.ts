@@ -107,10 +107,11 @@ describe('docs/pack.md', () => {
 });
 
 describe('f16 numbers survive description -> image -> parser', () => {
-  it('takes TOML inf and -inf as the f16 infinities (zod numbers alone refuse them)', () => {
-    const [pos, neg] = pack(`[[values]]\ngroup = 0\nid = 0\ninit = inf\n[[values]]\ngroup = 0\nid = 1\ninit = -inf`).values;
+  it('takes TOML inf, -inf and nan as the f16 infinities and quiet NaN (zod numbers alone refuse them)', () => {
+    const [pos, neg, nan] = pack(`[[values]]\ngroup = 0\nid = 0\ninit = inf\n[[values]]\ngroup = 0\nid = 1\ninit = -inf\n[[values]]\ngroup = 0\nid = 2\ninit = nan`).values;
     expect(pos?.initRaw).toBe(0x7c00);
     expect(neg?.initRaw).toBe(0xfc00);
+    expect(nan?.initRaw).toBe(0x7e00);
   });
 
   it('every non-NaN f16 written as a decimal comes back as the same bit pattern', () => {
