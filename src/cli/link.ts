@@ -78,6 +78,8 @@ export interface OpenLink {
   readonly scheduler: SchedulerLike;
   /** Chunk the host should ask for on this link (undefined: what the frame allows). */
   readonly maxChunk: number | undefined;
+  /** Chunks a board on this link accepts in flight (undefined: the engine's default). */
+  readonly boardWindow: number | undefined;
   /** Set when the plan allows rate switching and the transport can switch. */
   readonly baud: (BaudPlan & { readonly control: LineRateControl }) | undefined;
   close(): Promise<void>;
@@ -96,6 +98,15 @@ export const REQUEST_TRIES = 3;
 export const DEFAULT_MAX_FRAME = 1044;
 /** DATA chunk on classic CAN: 256 bytes (33 segments), so one lost segment costs little. */
 export const CLASSIC_CAN_CHUNK = 256;
+/**
+ * Chunks a board on classic CAN accepts in flight: 4 x 33 = 132 frames, about
+ * what a SocketCAN receive queue (or a small MCU's RX FIFO and ring) holds
+ * before dropping. Measured on vcan0 in UML with a 125 KB image: window 16
+ * lost frames at the receiver (199 repeats, 4.2 s), window 4 almost none
+ * (8 repeats, 4.7 s). On a real bus, 1 KiB in flight is 15-30 ms of bus time
+ * at 1 Mbit/s-500 kbit/s, more than an adapter's round trip.
+ */
+export const CLASSIC_CAN_WINDOW = 4;
 
 /** Add the common link options to a command. */
 export function addLinkOptions(cmd: Command): Command {
@@ -201,10 +212,12 @@ export async function openLink(plan: LinkPlan, role: ChannelRole, deps: OpenLink
     await transport.close();
     throw e;
   }
-  const maxChunk = transport.framing === 'can' && !plan.fd ? CLASSIC_CAN_CHUNK : undefined;
+  const classicCan = transport.framing === 'can' && !plan.fd;
+  const maxChunk = classicCan ? CLASSIC_CAN_CHUNK : undefined;
+  const boardWindow = classicCan ? CLASSIC_CAN_WINDOW : undefined;
   const t = transport;
   const baud = plan.baud !== undefined && t.framing === 'bytes' && typeof t.setBaudRate === 'function'
     ? { ...plan.baud, control: { setBaudRate: (n: number) => t.setBaudRate!(n) } }
     : undefined;
-  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, maxChunk, baud, close: () => channel.close() };
+  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, maxChunk, boardWindow, baud, close: () => channel.close() };
 }

@@ -109,7 +109,11 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   const events = board.events$.subscribe((e) => out(e, eventText(e)));
   // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
   const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
-  const handle = serveTarget(link.channel, board, { scheduler: link.scheduler, ...(baud === undefined ? {} : { baud }) });
+  const handle = serveTarget(link.channel, board, {
+    scheduler: link.scheduler,
+    ...(link.boardWindow === undefined ? {} : { window: link.boardWindow }),
+    ...(baud === undefined ? {} : { baud }),
+  });
   const r = board.report();
   out(
     {

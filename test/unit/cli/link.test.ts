@@ -2,7 +2,7 @@
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { LinkError, UsageError } from '../../../src/errors.js';
-import { openLink, planLink, type LinkCliOptions } from '../../../src/cli/link.js';
+import { CLASSIC_CAN_CHUNK, CLASSIC_CAN_WINDOW, openLink, planLink, type LinkCliOptions } from '../../../src/cli/link.js';
 import { exitCodeFor } from '../../../src/cli/run.js';
 
 function usage(o: LinkCliOptions): UsageError {
@@ -49,12 +49,16 @@ describe('openLink', () => {
     const link = await openLink(planLink({ link: 'emulator' }), 'host');
     expect(link.transport.framing).toBe('bytes');
     expect(link.name).toBe(link.transport.name);
+    expect(link).toMatchObject({ maxChunk: undefined, boardWindow: undefined });
     await link.close();
   });
 
   it('wraps a CAN link in a channel to the node, and requires --node for it', async () => {
     const link = await openLink(planLink({ link: 'emulator:can', node: '7' }), 'host');
     expect(link.name).toMatch(/^node 7 on /);
+    // classic CAN: small chunks, and a board there takes 4 in flight (132 frames)
+    expect(link).toMatchObject({ maxChunk: CLASSIC_CAN_CHUNK, boardWindow: CLASSIC_CAN_WINDOW });
+    expect(CLASSIC_CAN_WINDOW * Math.ceil((CLASSIC_CAN_CHUNK + 20) / 8)).toBeLessThanOrEqual(140);
     await link.close();
     await expect(openLink(planLink({ link: 'emulator:can' }), 'host')).rejects.toMatchObject({ code: 'missing_node' });
   });
