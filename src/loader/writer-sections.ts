@@ -113,7 +113,7 @@ export function encodeCommandSection(commands: readonly Required<HxeCommandInput
 }
 
 /**
- * Escape every character outside printable ASCII as \uXXXX, as Python's
+ * Escape every character outside printable ASCII as a \u escape with four hex digits, as Python's
  * json.dumps (the linker's encoder) does by default; JSON.stringify already
  * escaped the control characters the same way.
  */
