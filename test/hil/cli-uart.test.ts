@@ -23,12 +23,14 @@ const FRAM_SIZE = String(512 * 1024);
 let dir = '';
 let big: Image;
 let small: Image;
+let bricked: Image;
 const cleanups: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hil-uart-'));
   big = await packImage(dir, 'uart_big', 65_536, 60_000, 11);
   small = await packImage(dir, 'uart_small', 8_192, 0, 12);
+  bricked = await packImage(dir, 'uart_bricked', 16_384, 0, 13);
 });
 afterEach(async () => {
   await killAll();
@@ -104,13 +106,13 @@ describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a s
     const targetArgs = ['--uart', pty.a, '--fram', fram, '--fram-size', FRAM_SIZE];
     const host = ['--uart', pty.b];
     const board = await startTarget(targetArgs);
-    expect(resultOf(await runCli(['flash', big.path, ...host, '--json']))).toMatchObject({ ok: true });
+    expect(resultOf(await runCli(['flash', bricked.path, ...host, '--json']))).toMatchObject({ ok: true });
     await board.proc.kill9();
 
     // where the active image lives, from the offline FRAM map (docs/fram.md)
     const map = (await runCli(['fmap', '--fram', fram, '--json'])).json[0] as { map: { slots: { slot: string; role: string; dataOffset: number; size: number; sha256: string }[] } };
     const active = map.map.slots.find((s) => s.role === 'active')!;
-    expect(active).toMatchObject({ size: big.size, sha256: big.sha256 });
+    expect(active).toMatchObject({ size: bricked.size, sha256: bricked.sha256 });
     const fd = openSync(fram, 'r+');
     const at = active.dataOffset + Math.floor(active.size / 2);
     const b = Buffer.alloc(16);
@@ -119,8 +121,8 @@ describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a s
     closeSync(fd);
     expect(readFileSync(fram).subarray(at, at + 16)).not.toEqual(b);
 
-    const bricked = await startTarget(targetArgs);
-    expect(bricked.ready).toMatchObject({ state: 'RECOVERY', recovery: expect.stringMatching(/no_valid_image: active slot A .*CRC-32/) as unknown });
+    const inRecovery = await startTarget(targetArgs);
+    expect(inRecovery.ready).toMatchObject({ state: 'RECOVERY', recovery: expect.stringMatching(/no_valid_image: active slot A .*CRC-32/) as unknown });
     expect(await statusOf(host)).toMatchObject({ state: 'RECOVERY' });
     expect((await runCli(['fmap', '--fram', fram, '--json'])).json[0]).toMatchObject({ ok: true, map: { bootable: false } });
 
@@ -131,7 +133,7 @@ describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a s
     expect(st).toMatchObject({ state: 'READY', active: { appName: small.appName, size: small.size, sha256: small.sha256 } });
     expect((await runCli(['confirm', ...host])).code).toBe(0);
     // a power cycle boots the revived image, verified from FRAM
-    await bricked.proc.kill9();
+    await inRecovery.proc.kill9();
     const revived = await startTarget(targetArgs);
     expect(revived.ready).toMatchObject({ recovery: null, active: expect.stringMatching(/^[AB]$/) as unknown });
     expect(await statusOf(host)).toMatchObject({ trial: false, active: { appName: small.appName, sha256: small.sha256 } });
