@@ -8,6 +8,7 @@
  *
  *   UsageError                      -> 2  (bad arguments, configuration, local I/O)
  *   LinkError                       -> 3  (link unavailable, closed, peer not answering)
+ *   InterruptedError                -> 130 (Ctrl-C) / 143 (SIGTERM), as shells expect
  *   everything else (image, target, -> 1  (the operation failed)
  *   protocol, fram)
  */
@@ -79,6 +80,21 @@ export type LinkErrorCode =
   | 'peer_timeout' // the peer did not answer after the configured tries
   | 'session_timeout' // the whole session exceeded its time budget
   | 'unsupported_link'; // no adapter for this kind of link (or its native module is missing)
+
+/**
+ * The user stopped the command (Ctrl-C, SIGTERM). The message says what state
+ * that left the board in and how to go on.
+ */
+export class InterruptedError extends HilbridgeError<'interrupted'> {
+  readonly signal: 'SIGINT' | 'SIGTERM';
+  constructor(signal: 'SIGINT' | 'SIGTERM', message: string) {
+    super('interrupted', message);
+    this.signal = signal;
+  }
+  protected override details(): Record<string, unknown> {
+    return { signal: this.signal };
+  }
+}
 
 /** A peer violated the wire protocol in a way retrying cannot fix (e.g. version mismatch). */
 export class ProtocolError extends HilbridgeError {}

@@ -2,22 +2,26 @@
  * Shared plumbing for every subcommand: exit codes and error reporting.
  *
  * Exit codes (docs/cli.md): 0 success, 1 the operation failed, 2 usage or
- * configuration error, 3 link unavailable or peer not answering.
+ * configuration error, 3 link unavailable or peer not answering, 130/143
+ * stopped by Ctrl-C/SIGTERM.
  */
 import type { HilbridgeError } from '../errors.js';
-import { LinkError, UsageError, asHilbridgeError } from '../errors.js';
+import { InterruptedError, LinkError, UsageError, asHilbridgeError } from '../errors.js';
 
 export const ExitCode = {
   Ok: 0,
   Failed: 1,
   Usage: 2,
   Link: 3,
+  Interrupted: 130,
+  Terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof UsageError) return ExitCode.Usage;
   if (err instanceof LinkError) return ExitCode.Link;
+  if (err instanceof InterruptedError) return err.signal === 'SIGTERM' ? ExitCode.Terminated : ExitCode.Interrupted;
   return ExitCode.Failed;
 }
 

@@ -2,7 +2,8 @@
  * HIL over a pty pair (socat): `hilbridge target` and `hilbridge flash` /
  * `status` / `confirm` as separate processes through the kernel's ptys.
  * A flash; a power cut (kill -9) of the board mid-transfer and `flash
- * --resume` sending only the rest; a board bricked by a corrupt active slot
+ * --resume` sending only the rest; Ctrl-C (SIGINT) to `flash` mid-transfer,
+ * then `--resume`; a board bricked by a corrupt active slot
  * in its FRAM file booting into recovery and revived by a flash.
  */
 import { openSync, readFileSync, readSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
@@ -98,6 +99,32 @@ describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a s
     // only the rest went on the wire: new bytes are exactly size - held (a loaded machine may add repeats, counted apart)
     expect(done.counters.bytesSent - done.counters.bytesRetransmitted).toBe(big.size - held);
     expect(await statusOf(host)).toMatchObject({ state: 'READY', active: { appName: big.appName, sha256: big.sha256 } });
+  });
+
+  it('Ctrl-C (SIGINT) to flash past 30%: exit 130 and what the board kept; flash --resume sends only the rest', async () => {
+    const link = await slowLink(40_000);
+    const fram = join(dir, 'sigint.fram');
+    await startTarget(['--uart', link.board, '--fram', fram, '--fram-size', FRAM_SIZE]);
+    const host = ['--uart', link.host];
+    const first = startCli(['flash', big.path, ...host, '--json']);
+    const past30 = await first.waitForJson((o) => o.event === 'progress' && (o.heldBytes as number) > 0.3 * big.size, 'flash progress past 30%');
+    expect((await first.signal('SIGINT')).code).toBe(130);
+    const stopped = first.json().at(-1)!;
+    expect(stopped).toMatchObject({ event: 'result', ok: false, error: { code: 'interrupted' } });
+    const held = stopped.bytes as number;
+    expect(held).toBeGreaterThanOrEqual(past30.heldBytes as number);
+    expect(held).toBeLessThan(big.size);
+    expect((stopped.error as { message: string }).message).toContain(`holds ${held} of ${big.size} bytes`);
+
+    const r = await runCli(['flash', big.path, ...host, '--resume', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = resultOf(r);
+    expect(result).toMatchObject({ ok: true, resumed: true, bytes: big.size });
+    const kept = result.alreadyHeld as number;
+    expect(kept).toBeGreaterThanOrEqual(held); // and what was still on the line toward the board when Ctrl-C came
+    const done = r.json.find((o) => o.event === 'done') as { counters: { bytesSent: number; bytesRetransmitted: number } };
+    expect(done.counters.bytesSent - done.counters.bytesRetransmitted).toBe(big.size - kept);
+    expect(await statusOf(host)).toMatchObject({ state: 'READY', active: { sha256: big.sha256 } });
   });
 
   it('a board whose active slot is corrupt in its FRAM file boots into recovery; status says so; flash revives it', async () => {

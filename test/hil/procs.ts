@@ -32,6 +32,8 @@ export interface CliProc {
   /** Resolves with the first JSON line matching `test` (checked on every write); rejects at the deadline or on exit. */
   waitForJson(test: (o: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   kill9(): Promise<Exit>;
+  /** Send a signal (SIGINT is what Ctrl-C sends) and wait for the exit. */
+  signal(sig: NodeJS.Signals): Promise<Exit>;
 }
 
 export interface CliRun {
@@ -117,7 +119,10 @@ export function startProcess(command: string, argv: readonly string[], shown: re
       });
     },
     async kill9() {
-      if (!done) child.kill('SIGKILL');
+      return proc.signal('SIGKILL');
+    },
+    async signal(sig) {
+      if (!done) child.kill(sig);
       return exited;
     },
   };

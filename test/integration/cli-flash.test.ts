@@ -2,8 +2,9 @@
  * `hilbridge flash` as users run it (the real program, in process) against
  * `hilbridge target` on a FRAM file over an in-process emulator pair: the
  * JSON event stream and result line, status afterwards, resume after the
- * board went away mid-transfer, and the exit codes 1 (bad image, before the
- * link), 2 (usage) and 3 (silent peer).
+ * board went away mid-transfer or the user pressed Ctrl-C, and the exit
+ * codes 1 (bad image, before the link), 2 (usage), 3 (silent peer) and 130
+ * (interrupted).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { interruptFlashes } from '../../src/cli/commands/flash.js';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { writeHxe } from '../../src/loader/writer.js';
 import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
@@ -123,5 +125,44 @@ describe('hilbridge flash', () => {
     expect(result.alreadyHeld).toBeGreaterThan(0);
     const done = jsonLines(r.stdout).find((o) => o.event === 'done')!;
     expect((done.counters as { bytesSent: number }).bytesSent).toBe(img.size - (result.alreadyHeld as number));
+  });
+
+  it('Ctrl-C mid-transfer stops at once, exits 130 and says what the board kept; --resume sends only the rest', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 60_000);
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 1_000_000);
+    const since = mark();
+    const first = runCli('flash', img.path, ...t.link, '--json');
+    await outputMatches(/"event":"progress","heldBytes":[1-9]/, since);
+    interruptFlashes.next('SIGINT');
+    const stopped = await first;
+    expect(stopped.code).toBe(130);
+    const result = jsonLines(stopped.stdout).filter((o) => o.event === 'result').at(-1)!;
+    expect(result).toMatchObject({ ok: false, error: { code: 'interrupted' } });
+    const held = result.bytes as number;
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(img.size);
+    expect((result.error as { message: string }).message).toMatch(new RegExp(`holds ${held} of ${img.size} bytes .*nothing committed.*--resume`));
+
+    const r = await runCli('flash', img.path, ...t.link, '--resume', '--json');
+    expect(r.code).toBe(0);
+    const resumed = jsonLines(r.stdout).filter((o) => o.event === 'result').at(-1)!;
+    expect(resumed).toMatchObject({ ok: true, resumed: true, bytes: img.size });
+    expect(resumed.alreadyHeld).toBeGreaterThanOrEqual(held);
+    const done = jsonLines(r.stdout).find((o) => o.event === 'done') as { counters: { bytesSent: number; bytesRetransmitted: number } };
+    expect(done.counters.bytesSent - done.counters.bytesRetransmitted).toBe(img.size - (resumed.alreadyHeld as number));
+  });
+
+  it('SIGTERM mid-transfer: exit 143 and the same account on stderr without --json', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 60_000);
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 1_000_000);
+    const since = mark();
+    const first = runCli('flash', img.path, ...t.link);
+    await outputMatches(/sending \d+ bytes/, since);
+    interruptFlashes.next('SIGTERM');
+    const r = await first;
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(new RegExp(`error \\[interrupted\\]: interrupted \\(SIGTERM\\): .* holds \\d+ of ${img.size} bytes of .*flashme.hxe, staged, nothing committed`));
   });
 });

@@ -5,16 +5,19 @@
  * check that the target verified and committed exactly this image, report.
  * A TTY gets a progress bar; --json one JSON object per line, the last
  * `{"event":"result","ok",...}`. Exit 0 ok, 1 failed, 2 usage, 3 link.
+ * Ctrl-C (or SIGTERM) stops the transfer at once and says what the board
+ * kept: staged bytes, never committed, which `--resume` continues from
+ * (exit 130 / 143).
  */
 import type { Command } from 'commander';
-import { asHilbridgeError } from '../../errors.js';
+import { InterruptedError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
 import { status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
 import { openFileImageSource } from '../../transports/image-source.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../util/hex.js';
-import { lastValueFrom, tap } from 'rxjs';
+import { Subject, lastValueFrom, merge, tap } from 'rxjs';
 import { withPlannedBoard } from '../link-board.js';
 import { verifyImageFile } from '../link-image.js';
 import { addLinkOptions, planLink } from '../link.js';
@@ -22,10 +25,15 @@ import type { LinkCliOptions } from '../link.js';
 import { transferBar } from '../progress.js';
 import type { TransferBar } from '../progress.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
+import { failOnStop, stopSignals } from '../signals.js';
+import type { StopSignal } from '../signals.js';
 
 interface FlashOptions extends LinkCliOptions {
   resume?: boolean;
 }
+
+/** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
+export const interruptFlashes = new Subject<StopSignal>();
 
 /** At most one progress line per this many ms in --json mode. */
 const JSON_PROGRESS_MS = 100;
@@ -42,6 +50,7 @@ export function register(program: Command): void {
 
 interface Tally {
   held: number;
+  size: number;
   retransmits: number;
   transferMs: number;
   startedAt: number | undefined;
@@ -51,7 +60,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
   const json = opts.json === true;
   const line = (obj: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(obj) + '\n');
   const say = (text: string): void => void process.stdout.write(text + '\n');
-  const tally: Tally = { held: 0, retransmits: 0, transferMs: 0, startedAt: undefined };
+  const tally: Tally = { held: 0, size: 0, retransmits: 0, transferMs: 0, startedAt: undefined };
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
@@ -75,6 +84,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
               return;
             case 'begun':
               tally.held = e.heldBytes;
+              tally.size = e.size;
               tally.startedAt = now;
               if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
               else if (process.stdout.isTTY) bar = transferBar('flash', e.size, e.heldBytes, () => link.scheduler.now());
@@ -105,7 +115,15 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         const events = baud === undefined
           ? transfer(link.channel, source, topts)
           : transferWithFallback(link.channel, source, topts, { ...baud.options, rate: baud.rate });
-        const done = await lastValueFrom(events.pipe(tap(onEvent)));
+        const interrupted = (signal: StopSignal): InterruptedError =>
+          new InterruptedError(
+            signal,
+            tally.startedAt === undefined
+              ? `interrupted (${signal}) before the transfer to ${link.name} began: nothing was sent`
+              : `interrupted (${signal}): ${link.name} holds ${tally.held} of ${tally.size} bytes of ${imagePath}, staged, nothing committed; ` +
+                'flash it again with --resume to send only the rest, or run `hilbridge abort` to discard them',
+          );
+        const done = await lastValueFrom(failOnStop(events.pipe(tap(onEvent)), merge(stopSignals(), interruptFlashes), interrupted));
         bar?.stop();
         bar = undefined;
         if (done.kind !== 'done') throw peerProtocol(link.name, 'the transfer ended without DONE');

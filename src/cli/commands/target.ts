@@ -7,7 +7,7 @@
  * with --json). Exit 0 on a clean stop, 3 when the link fails.
  */
 import { existsSync } from 'node:fs';
-import { Subject, fromEvent, merge, firstValueFrom, map } from 'rxjs';
+import { Subject, merge, firstValueFrom } from 'rxjs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { ResourceLimits } from '../../loader/policy.js';
@@ -17,6 +17,7 @@ import { DEFAULT_LIMITS, VirtualBoard } from '../../target/board.js';
 import { addLinkOptions, openLink, planLink } from '../link.js';
 import type { LinkCliOptions, LinkPlan } from '../link.js';
 import { ExitCode, action } from '../run.js';
+import { stopSignals } from '../signals.js';
 
 interface TargetOptions extends LinkCliOptions {
   fram?: string;
@@ -123,8 +124,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     `serving ${board.identity} node ${nodeId} on ${link.name}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
   );
   const stop = merge(
-    fromEvent(process, 'SIGINT').pipe(map(() => 'SIGINT')),
-    fromEvent(process, 'SIGTERM').pipe(map(() => 'SIGTERM')),
+    stopSignals(),
     stopTargets,
     handle.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
   );
