@@ -1,5 +1,5 @@
 /** Run the real `hilbridge` program in a child process (from src/ via tsx), as a user would; exit code and output. */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,5 +11,16 @@ export function hilbridge(...args: string[]): Promise<{ code: number; stdout: st
     execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
+  });
+}
+
+/** Run `hilbridge ...args` and close its stdout after the first bytes, as `| head -1` does; exit code and stderr. */
+export function hilbridgeIntoClosedPipe(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.once('close', (code) => resolve({ code, stderr }));
   });
 }

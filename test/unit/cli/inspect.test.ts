@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hilbridge, ROOT } from './child-cli.js';
+import { hilbridge, hilbridgeIntoClosedPipe, ROOT } from './child-cli.js';
 
 const FIX = join(ROOT, 'test/fixtures/hsx/');
 const expected = JSON.parse(readFileSync(FIX + 'expected.json', 'utf8')) as Record<string, { crc32: number; sha256: string }>;
@@ -68,4 +68,12 @@ describe('hilbridge inspect', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('cannot read image "/nonexistent/image.hxe": no such file');
   }, 20_000);
+
+  it('stops quietly with 141 (as on SIGPIPE) when its reader goes away (`| head -1`)', async () => {
+    // far more output than a pipe buffers, so the program is still writing when the reader closes
+    const many = Array.from({ length: 400 }, () => FIX + 'v2/calib.hxe');
+    const r = await hilbridgeIntoClosedPipe('inspect', ...many);
+    expect(r.code).toBe(141);
+    expect(r.stderr).toBe('');
+  });
 });
