@@ -5,13 +5,13 @@
  * target's error (exit 1), a usage error (2) or a silent link (3).
  */
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
 import { ANY_SLOT } from '../protocol/messages-types.js';
 import type { BoardSession } from './link-board.js';
 import { emit, withPlannedBoard } from './link-board.js';
 import { addLinkOptions, planLink } from './link.js';
 import type { LinkCliOptions } from './link.js';
 import { ExitCode, action } from './run.js';
+import { wholeNumber } from './numbers.js';
 
 export interface SimpleOptions extends LinkCliOptions {
   slot?: string;
@@ -33,9 +33,7 @@ export interface SimpleCommand {
 /** `--slot <n>` as a wire slot (ANY_SLOT when absent). */
 export function slotOption(opts: SimpleOptions): number {
   if (opts.slot === undefined) return ANY_SLOT;
-  const n = Number(opts.slot);
-  if (!/^\d+$/.test(opts.slot) || n > 254) throw new UsageError('invalid_option', `--slot ${JSON.stringify(opts.slot)} is not a slot number 0..254`);
-  return n;
+  return wholeNumber('--slot', opts.slot, 0, 254);
 }
 
 export function registerSimple(program: Command, c: SimpleCommand): void {

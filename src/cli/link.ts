@@ -18,6 +18,7 @@ import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import type { Command } from 'commander';
 import { LinkError, UsageError, isHilbridgeError } from '../errors.js';
+import { optionalWholeNumber } from './numbers.js';
 import { checkCanNode } from '../protocol/can-id.js';
 import type { CanIdFormat } from '../protocol/can-id.js';
 import { openByteStreamChannel, openCanChannel } from '../protocol/channel.js';
@@ -124,14 +125,6 @@ export function addLinkOptions(cmd: Command): Command {
     .option('--json', 'JSON lines on stdout');
 }
 
-function positiveInt(option: string, text: string | undefined, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new UsageError('invalid_option', `${option} ${JSON.stringify(text)} is not a whole number in 1..${max}`);
-  }
-  return n;
-}
 
 /** Validate the link options; throws UsageError naming the offending option. */
 export function planLink(o: LinkCliOptions): LinkPlan {
@@ -149,12 +142,12 @@ export function planLink(o: LinkCliOptions): LinkPlan {
   }
   if (o.node !== undefined && o.uart !== undefined) throw new UsageError('invalid_option', '--node applies to CAN links only, not --uart');
   const idFormat: CanIdFormat = o.ext === true ? 'ext' : 'std';
-  const node = positiveInt('--node', o.node, 254);
-  const timeoutMs = positiveInt('--timeout', o.timeout, 3_600_000) ?? DEFAULT_TIMEOUT_MS;
+  const node = optionalWholeNumber('--node', o.node, 1, 254);
+  const timeoutMs = optionalWholeNumber('--timeout', o.timeout, 1, 3_600_000) ?? DEFAULT_TIMEOUT_MS;
   let spec: LinkSpec;
   if (o.uart !== undefined) {
     if (o.uart === '') throw new UsageError('invalid_option', '--uart needs a port path, e.g. /dev/ttyUSB0');
-    const baud = positiveInt('--baud', o.baud);
+    const baud = optionalWholeNumber('--baud', o.baud, 1, 0xffffffff);
     spec = { text: `uart:${o.uart}${baud === undefined ? '' : `@${baud}`}`, kind: 'uart', target: o.uart, bitRate: baud, options: {} };
   } else if (o.can !== undefined) {
     if (o.can === '') throw new UsageError('invalid_option', '--can needs an interface name, e.g. can0');
@@ -170,7 +163,7 @@ export function planLink(o: LinkCliOptions): LinkPlan {
 
 /** The rate plan of a byte-stream link (undefined: never switch). */
 function planBaud(o: LinkCliOptions, spec: LinkSpec): BaudPlan | undefined {
-  const max = positiveInt('--baud-max', o.baudMax, 0xffffffff);
+  const max = optionalWholeNumber('--baud-max', o.baudMax, 1, 0xffffffff);
   const byteStream = spec.kind === 'uart' || (spec.kind === 'emulator' && (spec.target ?? 'uart') === 'uart');
   if (!byteStream || o.baudSwitch === false || (spec.kind === 'emulator' && max === undefined)) return undefined;
   const start = spec.bitRate ?? BAUD_DEFAULTS.startRate;

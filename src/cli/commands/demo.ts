@@ -25,6 +25,7 @@ import { bytesImageSource } from '../../transports/image-source.js';
 import { DEFAULT_MAX_FRAME } from '../link.js';
 import { transferBar } from '../progress.js';
 import { ExitCode, action } from '../run.js';
+import { wholeNumber } from '../numbers.js';
 
 interface DemoOptions {
   json?: boolean;
@@ -49,10 +50,8 @@ export function register(program: Command): void {
 
 function parseOptions(opts: DemoOptions): { sample: SampleName; codeSize: number } {
   const sample = SAMPLE_NAMES.find((n) => n === opts.sample);
-  if (sample === undefined) throw new UsageError('bad_option', `--sample ${opts.sample}: choose one of ${SAMPLE_NAMES.join(', ')}`);
-  const codeSize = Number(opts.codeSize);
-  if (!Number.isInteger(codeSize) || codeSize < 0 || codeSize > 0x10000) throw new UsageError('bad_option', `--code-size ${opts.codeSize}: give a byte count from 0 to 65536`);
-  return { sample, codeSize };
+  if (sample === undefined) throw new UsageError('invalid_option', `--sample ${opts.sample}: choose one of ${SAMPLE_NAMES.join(', ')}`);
+  return { sample, codeSize: wholeNumber('--code-size', opts.codeSize, 0, 0x10000) };
 }
 
 async function run(opts: DemoOptions): Promise<ExitCode> {

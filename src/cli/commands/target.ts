@@ -17,6 +17,7 @@ import { DEFAULT_LIMITS, VirtualBoard } from '../../target/board.js';
 import { addLinkOptions, openLink, planLink } from '../link.js';
 import type { LinkCliOptions, LinkPlan } from '../link.js';
 import { ExitCode, action } from '../run.js';
+import { wholeNumber } from '../numbers.js';
 import { stopSignals } from '../signals.js';
 
 interface TargetOptions extends LinkCliOptions {
@@ -45,13 +46,6 @@ function limitsText(l: ResourceLimits): string {
   return `code=${l.code},rodata=${l.rodata},ram=${l.ram},stack=${l.stack}`;
 }
 
-function wholeNumber(option: string, text: string, min = 0): number {
-  const n = /^0x[0-9a-f]+$/i.test(text) ? parseInt(text, 16) : /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > 0xffffffff) {
-    throw new UsageError('invalid_option', `${option} ${JSON.stringify(text)} is not a whole number (decimal or 0x hex) >= ${min}`);
-  }
-  return n;
-}
 
 export function parseLimits(text: string): ResourceLimits {
   const out: Record<keyof ResourceLimits, number> = { ...DEFAULT_LIMITS };
@@ -60,7 +54,7 @@ export function parseLimits(text: string): ResourceLimits {
     if (!(k in out) || v === undefined) {
       throw new UsageError('invalid_option', `--limits: "${part}" is not one of code=, rodata=, ram=, stack= with a byte count`);
     }
-    out[k as keyof ResourceLimits] = wholeNumber(`--limits ${k}`, v);
+    out[k as keyof ResourceLimits] = wholeNumber(`--limits ${k}`, v, 0, 0xffffffff);
   }
   return out;
 }
@@ -69,7 +63,7 @@ export function parseLimits(text: string): ResourceLimits {
 function planTarget(opts: TargetOptions): { plan: LinkPlan; nodeId: number } {
   const byteStream = (p: LinkPlan): boolean => p.spec.kind === 'uart' || (p.spec.kind === 'emulator' && !['can', 'canfd'].includes(p.spec.target ?? 'uart'));
   const plan = planLink(opts.uart !== undefined ? { ...opts, node: undefined } : opts);
-  const nodeId = opts.node === undefined ? 1 : wholeNumber('--node', opts.node, 1);
+  const nodeId = opts.node === undefined ? 1 : wholeNumber('--node', opts.node, 1, 254);
   return { plan: byteStream(plan) ? { ...plan, node: undefined } : plan, nodeId };
 }
 
@@ -85,8 +79,8 @@ function eventText(e: BoardEvent): string {
 async function run(opts: TargetOptions): Promise<ExitCode> {
   if (opts.fram === undefined) throw new UsageError('missing_option', 'target needs --fram <file>: the board keeps its images and values there');
   const { plan, nodeId } = planTarget(opts);
-  const framSize = opts.framSize === undefined ? undefined : wholeNumber('--fram-size', opts.framSize, 1);
-  const capabilities = opts.caps === undefined ? undefined : wholeNumber('--caps', opts.caps);
+  const framSize = opts.framSize === undefined ? undefined : wholeNumber('--fram-size', opts.framSize, 1, 0xffffffff);
+  const capabilities = opts.caps === undefined ? undefined : wholeNumber('--caps', opts.caps, 0, 0xffffffff);
   const limits = opts.limits === undefined ? undefined : parseLimits(opts.limits);
   const size = framSize ?? (existsSync(opts.fram) ? undefined : DEFAULT_FRAM_SIZE);
   const json = opts.json === true;
