@@ -16,8 +16,9 @@ import {
   CAN_STD_INDEX_MOD,
   CAN_STD_MAX_NODE,
 } from './constants.js';
+import type { CanIdFormat } from '../transports/types.js';
 
-export type CanIdFormat = 'std' | 'ext';
+export type { CanIdFormat };
 /** Which way a CAN frame travels. */
 export type CanDirection = 'toHost' | 'toTarget';
 

@@ -7,7 +7,7 @@
  * CAN FD: arbitration phase at the nominal rate, data phase at the data rate,
  * dynamic stuffing simulated over SOF..data, fixed stuff bits in the CRC field.
  */
-import type { CanFrame } from './types.js';
+import type { CanFrame, CanIdFormat } from './types.js';
 
 /** UART character framing. Default 8N1. */
 export interface UartFraming {
@@ -170,11 +170,9 @@ export function canFrameSeconds(frame: CanFrame, rates: CanBitRates): number {
   return bits.nominal / rates.bitRate + bits.data / (rates.dataBitRate ?? rates.bitRate);
 }
 
-export type CanIdFormat = 'standard' | 'extended';
-
 /** Unstuffed bits of a frame with `length` data bytes: the least it can cost. */
 function unstuffedBits(length: number, idFormat: CanIdFormat, fd: boolean): CanFrameBits {
-  const extended = idFormat === 'extended';
+  const extended = idFormat === 'ext';
   if (!fd) {
     const header = extended ? 1 + 11 + 2 + 18 + 3 + 4 : 1 + 11 + 3 + 4;
     return { nominal: header + length * 8 + 15 + TRAILER_BITS, data: 0, stuff: 0 };
@@ -185,14 +183,14 @@ function unstuffedBits(length: number, idFormat: CanIdFormat, fd: boolean): CanF
 }
 
 /** Classic CAN payload limit in bytes/s: 8 data bytes per frame at the unstuffed frame cost (the strict upper bound). */
-export function canClassicPayloadLimit(bitRate: number, idFormat: CanIdFormat = 'standard'): number {
+export function canClassicPayloadLimit(bitRate: number, idFormat: CanIdFormat = 'std'): number {
   return (8 * bitRate) / unstuffedBits(8, idFormat, false).nominal;
 }
 
 /** CAN FD payload limit in bytes/s: `length` (default 64) data bytes per frame at the least (unstuffed) frame time. */
 export function canFdPayloadLimit(
   rates: CanBitRates,
-  idFormat: CanIdFormat = 'standard',
+  idFormat: CanIdFormat = 'std',
   length = 64,
 ): number {
   const bits = unstuffedBits(length, idFormat, true);
@@ -200,7 +198,7 @@ export function canFdPayloadLimit(
   return length / seconds;
 }
 
-/** Unstuffed bits of a classic frame with `length` (default 8) data bytes: 111 standard, 131 extended. */
+/** Unstuffed bits of a classic frame with `length` (default 8) data bytes: 111 with 11-bit identifiers ('std'), 131 with 29-bit ('ext'). */
 export function canClassicUnstuffedBits(idFormat: CanIdFormat, length = 8): number {
   return unstuffedBits(length, idFormat, false).nominal;
 }

@@ -67,8 +67,8 @@ describe('classic CAN bit cost', () => {
   });
 
   it('unstuffed sizes match the notes: 111 bits (11-bit id), 131 (29-bit), 8 data bytes', () => {
-    expect(canClassicUnstuffedBits('standard')).toBe(111);
-    expect(canClassicUnstuffedBits('extended')).toBe(131);
+    expect(canClassicUnstuffedBits('std')).toBe(111);
+    expect(canClassicUnstuffedBits('ext')).toBe(131);
     const rng = createRng(3);
     for (let n = 0; n < 200; n++) {
       const data = Array.from({ length: 8 }, () => rng.int(256));
@@ -90,7 +90,7 @@ describe('classic CAN bit cost', () => {
   it('payload limit is 8 bytes per unstuffed frame: 36.0 KB/s at 500 kbit/s, 72.1 KB/s at 1 Mbit/s', () => {
     expect(canClassicPayloadLimit(500_000)).toBeCloseTo(36036.04, 1);
     expect(canClassicPayloadLimit(1_000_000)).toBeCloseTo(72072.07, 1);
-    expect(canClassicPayloadLimit(1_000_000, 'extended')).toBeCloseTo((8 * 1e6) / 131, 6);
+    expect(canClassicPayloadLimit(1_000_000, 'ext')).toBeCloseTo((8 * 1e6) / 131, 6);
   });
 
   it('rejects more than 8 data bytes', () => {
