@@ -86,7 +86,7 @@ export class HxeStreamVerifier {
         const covered = f.headerSize < this.totalSize ? ` and ${hex(f.headerSize)}-${hex(this.totalSize - 1)}` : '';
         throw new ImageError(
           'crc_mismatch',
-          `CRC-32 mismatch: header says ${hex(f.crc32, 8)}, computed ${hex(computed, 8)} over bytes 0x00-0x1b${covered}: the image is corrupt or was modified after linking`,
+          `CRC-32 mismatch: header says ${hex(f.crc32, 8)}, computed ${hex(computed, 8)} over bytes 0x00-0x1b${covered}: the image is corrupt, cut short, or was modified after linking`,
           Off.crc32,
         );
       }
