@@ -7,15 +7,21 @@
 // (npm leaves dot-directories alone), where src/transports/socketcan-native.ts
 // looks second. A failed build never fails the install: CAN links then report
 // LinkError('unsupported_link') with how to retry. Always exits 0.
+//
+// The side install is `npm ci` from hil/socketcan-build/package-lock.json, so
+// socketcan's own tree (node-gyp and the rest) is pinned like the project's.
+// To move to another socketcan: edit that package.json (and optionalDependencies
+// in the project's), and run `npm install --package-lock-only --ignore-scripts` there.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const VERSION = '4.3.1';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const side = join(root, 'node_modules', '.hilbridge-native');
+const pinned = join(root, 'hil', 'socketcan-build');
+const VERSION = JSON.parse(readFileSync(join(pinned, 'package.json'), 'utf8')).dependencies.socketcan;
 
 function built(dir) {
   return existsSync(join(dir, 'socketcan', 'build', 'Release', 'can.node'));
@@ -36,10 +42,7 @@ try {
 if (built(join(side, 'node_modules'))) process.exit(0);
 
 mkdirSync(side, { recursive: true });
-writeFileSync(
-  join(side, 'package.json'),
-  JSON.stringify({ private: true, dependencies: { socketcan: VERSION }, allowScripts: { socketcan: true } }, null, 2),
-);
+for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(pinned, f), join(side, f));
 // The parent npm's lifecycle variables must not leak into the nested install.
 const env = Object.fromEntries(
   Object.entries(process.env).filter(
@@ -49,7 +52,7 @@ const env = Object.fromEntries(
 // node-gyp cannot download Node headers here: point it at the installed ones.
 if (!env.npm_config_nodedir && existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr';
 try {
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--no-save', '--omit=dev', '--prefix', side], {
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--omit=dev', '--prefix', side], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 300_000,
