@@ -1,8 +1,10 @@
 /**
  * Formatting a FRAM: everything but the wear counters is zeroed, then the
- * partition table, the trust area and (last, the commit point) the first
- * superblock are written. An interrupted format leaves no valid superblock;
- * format again.
+ * partition table, the trust area, the wear counters and (last, the commit
+ * point) the first superblock are written; the superblock write's own wear is
+ * counted at the next flush. A power cut anywhere before that last record is
+ * committed leaves no committed superblock copy (`Fram.neverFormatted`), and
+ * mounting formats such a FRAM again (src/target/board-fram.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../util/hex.js';
@@ -23,6 +25,7 @@ export function formatFram(store: FramStore, options: FormatOptions = {}): void 
   for (const p of L.partitions) if (p.name !== 'wear') store.zero(p.offset, p.length);
   writePartitionTable(store, L);
   writeTrust(store, L, options.trust ?? { boardId: toHex(randomBytes(16)), keyType: 'none', publicKey: '' });
+  store.flushWear(); // before the commit point: a cut in the first wear record leaves the format to redo, not a formatted FRAM without wear counters
   writeSuperblock(store, L, {
     layoutVersion: LAYOUT_VERSION,
     deviceSize: L.size,
@@ -35,5 +38,4 @@ export function formatFram(store: FramStore, options: FormatOptions = {}): void 
     maxAttempts: DEFAULT_SETTINGS.maxTrialBoots,
     resetPending: false,
   });
-  store.flushWear();
 }

@@ -53,6 +53,18 @@ export class Fram {
     return readSuperblock(this.store, this.layout).current !== null;
   }
 
+  /**
+   * True when no superblock copy was ever committed: both are blank, or one
+   * holds a write a power cut interrupted. Only a first format that was cut
+   * short leaves that (format writes the superblock last; later writes go to
+   * the copy that does not count, so a formatted FRAM always keeps one valid
+   * copy). Such a FRAM holds nothing to lose: format it again. A copy that
+   * was committed but fails its CRC is damage, not this.
+   */
+  get neverFormatted(): boolean {
+    return readSuperblock(this.store, this.layout).dual.copies.every((c) => c.status === 'blank' || c.status === 'incomplete');
+  }
+
   /** Pick, verify and report the image to run (writes the trial attempt or a fallback). */
   boot(check?: ImageCheck): BootReport {
     return this.op(() => boot(this.store, check));

@@ -2,12 +2,12 @@
  * The FRAM a virtual board runs on: a file (a real board's chip that survives
  * the process: reopening the file is a power cycle), a caller-owned byte array
  * (tests reboot by opening a new board on the same array), or a device the
- * caller built (e.g. with a power cut armed). A blank (all-zero) FRAM is
- * formatted on first use; one whose superblocks are damaged is not touched:
- * the board boots into recovery and says why.
+ * caller built (e.g. with a power cut armed). A FRAM that was never
+ * formatted (blank, or its first format was cut short) is formatted on first
+ * use; one whose superblocks are damaged is not touched: the board boots into
+ * recovery and says why.
  */
 import { Fram, FileFramDevice, type FramDevice, MemoryFramDevice } from '../fram/index.js';
-import { computeLayout } from '../fram/index.js';
 import { framOp } from './errors.js';
 
 export type FramSpec =
@@ -28,14 +28,11 @@ export function openFramDevice(spec: FramSpec): FramDevice {
   });
 }
 
-/** Mount the FRAM, formatting it when it was never written (both superblock copies all zero). */
+/** Mount the FRAM, formatting it when it was never formatted to the end (Fram.neverFormatted). */
 export function mountFram(device: FramDevice): { fram: Fram; formatted: boolean } {
   return framOp('mount FRAM', () => {
     const fram = Fram.open(device);
-    if (fram.formatted) return { fram, formatted: false };
-    const L = computeLayout(device.size);
-    const blank = L.superblock.every((off) => device.read(off, L.superblock[1] - L.superblock[0]).every((b) => b === 0));
-    if (!blank) return { fram, formatted: false };
+    if (!fram.neverFormatted) return { fram, formatted: false };
     return { fram: Fram.format(device), formatted: true };
   });
 }

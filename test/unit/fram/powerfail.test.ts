@@ -1,11 +1,12 @@
 /**
  * Done-when of issue 4: exhaustive power-cut sweeps for an image update,
- * rollback, confirm, a value save and a factory reset. Counts are logged and
+ * rollback, confirm, a value save, a factory reset and the first format. Counts are logged and
  * asserted to be non-trivial; docs/fram.md records them.
  */
 import { describe, expect, it } from 'vitest';
-import type { Fram } from '../../../src/fram/fram.js';
-import { boardWith, check, fixture, provision, sha } from './helpers.js';
+import { Fram } from '../../../src/fram/fram.js';
+import { mountFram } from '../../../src/target/board-fram.js';
+import { boardWith, check, fixture, provision, reopen, sha } from './helpers.js';
 import { expectOnlyExplainable, sweep } from './sweep.js';
 
 const OLD = fixture('calib');
@@ -115,6 +116,38 @@ describe('power cut at every byte written', () => {
     );
     counts.valueSave = n;
     expect(n).toBeGreaterThan(0);
+  });
+
+  it('first format of a blank FRAM: a cut anywhere leaves it formatted or never-formatted, and power-on formats the latter', () => {
+    const blank = new Uint8Array(32 * 1024);
+    const n = sweep(
+      blank,
+      (f) => void Fram.format(f.device),
+      (f, cut) => {
+        // never stuck between: no committed superblock (format again) or a formatted FRAM
+        const wasFormatted = f.formatted;
+        expect(f.neverFormatted, `cut ${cut}`).toBe(!wasFormatted);
+        const mounted = mountFram(f.device);
+        expect(mounted.formatted, `cut ${cut}: formatted at power-on`).toBe(!wasFormatted);
+        expect(mounted.fram.formatted).toBe(true);
+        expect(mounted.fram.boot(check).kind).toBe('empty');
+        expectOnlyExplainable(mounted.fram, cut);
+      },
+    );
+    counts.format = n;
+    expect(n).toBeGreaterThan(100);
+  });
+
+  it('a committed superblock that fails its CRC is damage: power-on leaves it for recovery, it does not format', () => {
+    const { store, fram } = base();
+    const copy = fram.layout.superblock;
+    for (const off of copy) store[off + 3] = (store[off + 3] ?? 0) ^ 0x01; // both copies, inside the body
+    const f = reopen(store);
+    expect(f.formatted).toBe(false);
+    expect(f.neverFormatted).toBe(false);
+    const before = store.slice();
+    expect(mountFram(f.device).formatted).toBe(false);
+    expect(store).toEqual(before);
   });
 
   it('factory reset: either untouched or fully reset after reboot, trust area preserved', () => {
