@@ -6,6 +6,7 @@
 import { type BootReport, boot, confirm, rollback, type RollbackResult } from './boot.js';
 import type { FramDevice } from './device.js';
 import { formatFram, type FormatOptions } from './format.js';
+import { neverCommitted } from './dual.js';
 import type { FramLayout, SlotId } from './layout.js';
 import { decodeFramMap, type FramMap } from './map.js';
 import { completePendingReset, factoryReset } from './reset.js';
@@ -62,7 +63,7 @@ export class Fram {
    * was committed but fails its CRC is damage, not this.
    */
   get neverFormatted(): boolean {
-    return readSuperblock(this.store, this.layout).dual.copies.every((c) => c.status === 'blank' || c.status === 'incomplete');
+    return neverCommitted(readSuperblock(this.store, this.layout).dual);
   }
 
   /** Pick, verify and report the image to run (writes the trial attempt or a fallback). */

@@ -5,7 +5,7 @@
  */
 import { hex, toHex } from '../util/hex.js';
 import type { FramReader } from './device.js';
-import { type DualRead, type DualSpec, readDual } from './dual.js';
+import { type DualRead, type DualSpec, neverCommitted, readDual } from './dual.js';
 import { at } from './errors.js';
 import { computeLayout, SLOT_IDS, type SlotId, type SlotLayout } from './layout.js';
 import type { FramMap, MapCopy, MapFinding, MapSlot, MapValueRecord } from './map-types.js';
@@ -30,13 +30,15 @@ function dualFindings(name: string, d: DualRead, findings: MapFinding[], require
   for (const c of d.copies) {
     if (c.status === 'corrupt' || (c.status === 'valid' && c.seq === null)) {
       findings.push({ severity: 'error', code: `${name}_copy_corrupt`, offset: c.offset, message: `${name} copy at ${at(c.offset)} is committed but fails its CRC or magic: not a power cut; check the FRAM` });
-    } else if (c.status === 'incomplete') {
+    } else if (c.status === 'incomplete' && !(required && neverCommitted(d))) {
       const ok = d.newest !== null;
       findings.push({ severity: ok ? 'info' : 'error', code: `${name}_copy_incomplete`, offset: c.offset, message: `${name} copy at ${at(c.offset)} is incomplete (interrupted write)${ok ? '; the other copy is valid' : ' and no copy is valid'}` });
     }
   }
-  if (required && d.newest === null && d.copies.every((c) => c.status === 'blank')) {
-    findings.push({ severity: 'error', code: `${name}_missing`, offset: d.copies[0].offset, message: `no ${name} at ${at(d.copies[0].offset)}: the FRAM is not formatted` });
+  if (required && neverCommitted(d)) {
+    const torn = d.copies.find((c) => c.status === 'incomplete');
+    const why = torn === undefined ? 'the FRAM is not formatted' : `the FRAM's first format was cut short (copy at ${at(torn.offset)} incomplete)`;
+    findings.push({ severity: 'error', code: `${name}_missing`, offset: d.copies[0].offset, message: `no ${name} was ever committed at ${at(d.copies[0].offset)}: ${why}; a board formats it at its next start` });
   }
 }
 
@@ -93,7 +95,7 @@ export function decodeFramMap(dev: FramReader): FramMap {
   const sbr = readSuperblock(dev, L);
   dualFindings('superblock', sbr.dual, findings, true);
   const sb = sbr.current;
-  if (sb === null && sbr.dual.copies.some((c) => c.status !== 'blank')) {
+  if (sb === null && !neverCommitted(sbr.dual)) {
     findings.push({ severity: 'error', code: 'no_valid_superblock', offset: L.superblock[0], message: `neither superblock copy is valid` });
   }
   if (sb?.resetPending === true) findings.push({ severity: 'info', code: 'reset_pending', offset: L.superblock[0], message: 'a factory reset was interrupted; the board completes it at its next start' });

@@ -127,6 +127,13 @@ describe('power cut at every byte written', () => {
         // never stuck between: no committed superblock (format again) or a formatted FRAM
         const wasFormatted = f.formatted;
         expect(f.neverFormatted, `cut ${cut}`).toBe(!wasFormatted);
+        if (!wasFormatted) {
+          // what `hilbridge fmap` says about it
+          const codes = f.map().findings.map((x) => x.code);
+          expect(codes).toContain('superblock_missing');
+          expect(codes).not.toContain('no_valid_superblock');
+          expect(f.map().findings.find((x) => x.code === 'superblock_missing')?.message).toMatch(/a board formats it at its next start$/);
+        }
         const mounted = mountFram(f.device);
         expect(mounted.formatted, `cut ${cut}: formatted at power-on`).toBe(!wasFormatted);
         expect(mounted.fram.formatted).toBe(true);
