@@ -7,6 +7,8 @@
  *
  * Runs `node dist/cli/main.js`: test/hil/global-setup.ts builds dist/ first
  * when src/ is newer (node starts it in ~0.2 s; tsx would compile each time).
+ * Under User-Mode Linux a start takes ~4 s and a loaded CI machine has been
+ * 2-4x slower than that, so the deadlines here guard against hangs only.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -101,7 +103,7 @@ export function startProcess(command: string, argv: readonly string[], shown: re
     stdout: () => out,
     stderr: () => err,
     json: () => jsonLines(out.slice(0, out.lastIndexOf('\n') + 1)),
-    waitForJson(test, what, timeoutMs = 20_000) {
+    waitForJson(test, what, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const check = (): void => {
           const hit = proc.json().find(test);
@@ -131,7 +133,7 @@ export function startProcess(command: string, argv: readonly string[], shown: re
 }
 
 /** Run `hilbridge ...args` to completion (SIGKILLed and rejected after `timeoutMs`). */
-export async function runCli(args: readonly string[], timeoutMs = 60_000): Promise<CliRun> {
+export async function runCli(args: readonly string[], timeoutMs = 120_000): Promise<CliRun> {
   const p = startCli(args);
   const timer = setTimeout(() => void p.kill9(), timeoutMs);
   const exit = await p.exited;
@@ -141,7 +143,7 @@ export async function runCli(args: readonly string[], timeoutMs = 60_000): Promi
 }
 
 /** Start `hilbridge target ...args --json` and wait for its ready line. */
-export async function startTarget(args: readonly string[], timeoutMs = 20_000): Promise<{ proc: CliProc; ready: Record<string, unknown> }> {
+export async function startTarget(args: readonly string[], timeoutMs = 60_000): Promise<{ proc: CliProc; ready: Record<string, unknown> }> {
   const proc = startCli(['target', ...args, '--json']);
   const ready = await proc.waitForJson((o) => o.event === 'ready', `target ${args.join(' ')} ready`, timeoutMs);
   return { proc, ready };

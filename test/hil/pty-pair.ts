@@ -16,7 +16,7 @@ export interface PtyPair {
 }
 
 /** Start `socat` with two raw ptys; rejects if both links are not there within `timeoutMs`. */
-export async function startPtyPair(timeoutMs = 5000): Promise<PtyPair> {
+export async function startPtyPair(timeoutMs = 20_000): Promise<PtyPair> {
   const dir = mkdtempSync(join(tmpdir(), 'hil-pty-'));
   const a = join(dir, 'a');
   const b = join(dir, 'b');
