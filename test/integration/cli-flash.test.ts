@@ -142,7 +142,7 @@ describe('hilbridge flash', () => {
     const held = result.bytes as number;
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(img.size);
-    expect((result.error as { message: string }).message).toMatch(new RegExp(`holds ${held} of ${img.size} bytes .*nothing committed.*--resume`));
+    expect((result.error as { message: string }).message).toMatch(new RegExp(`holds at least ${held} of ${img.size} bytes .*nothing committed.*--resume`));
 
     const r = await runCli('flash', img.path, ...t.link, '--resume', '--json');
     expect(r.code).toBe(0);
@@ -163,6 +163,23 @@ describe('hilbridge flash', () => {
     interruptFlashes.next('SIGTERM');
     const r = await first;
     expect(r.code).toBe(143);
-    expect(r.stderr).toMatch(new RegExp(`error \\[interrupted\\]: interrupted \\(SIGTERM\\): .* holds \\d+ of ${img.size} bytes of .*flashme.hxe, staged, nothing committed`));
+    expect(r.stderr).toMatch(new RegExp(`error \\[interrupted\\]: interrupted \\(SIGTERM\\): .* holds at least \\d+ of ${img.size} bytes of .*flashme.hxe, staged, nothing committed`));
+  });
+
+  it('Ctrl-C after END says the board may commit by itself and to check status, never "nothing committed"', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 60_000);
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 1_000_000);
+    const since = mark();
+    const first = runCli('flash', img.path, ...t.link, '--json');
+    await outputMatches(/"event":"ending"/, since);
+    interruptFlashes.next('SIGINT');
+    const stopped = await first;
+    expect(stopped.code).toBe(130);
+    const result = jsonLines(stopped.stdout).filter((o) => o.event === 'result').at(-1)!;
+    expect(result).toMatchObject({ ok: false, error: { code: 'interrupted' } });
+    const message = (result.error as { message: string }).message;
+    expect(message).toMatch(new RegExp(`^interrupted \\(SIGINT\\) after END: .* holds at least \\d+ of ${img.size} bytes .*commits the image by itself.*hilbridge status`));
+    expect(message).not.toMatch(/nothing committed/);
   });
 });

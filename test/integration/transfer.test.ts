@@ -24,6 +24,18 @@ describe('transfer over the emulated UART', () => {
     expect(r.counters).toMatchObject({ retransmits: 0, timeouts: 0, duplicates: 0, naks: 0, crcErrors: 0, bytesSent: img.length });
   });
 
+  it("reports 'ending' once, when END first goes out: after every chunk was sent once, before DONE", async () => {
+    rig = new Rig({ faults: { loss: 0.1 }, seed: 3, maxFrame: 1024 + 20 });
+    const events = await rig.run(img);
+    const kinds = events.map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'ending')).toHaveLength(1);
+    expect(kinds.indexOf('ending')).toBeGreaterThan(kinds.indexOf('begun'));
+    expect(kinds.at(-1)).toBe('done');
+    const ending = events.find((e) => e.kind === 'ending');
+    expect(ending).toMatchObject({ size: img.length });
+    expect(ending?.kind === 'ending' && ending.heldBytes).toBeLessThanOrEqual(img.length);
+  });
+
   it.each([
     ['every 5th frame dropped', { lossEvery: 5 }],
     ['1% random loss', { loss: 0.01 }],

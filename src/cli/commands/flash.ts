@@ -51,6 +51,8 @@ export function register(program: Command): void {
 interface Tally {
   held: number;
   size: number;
+  /** END went out: the board commits by itself once it holds every byte. */
+  ending: boolean;
   retransmits: number;
   transferMs: number;
   startedAt: number | undefined;
@@ -60,7 +62,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
   const json = opts.json === true;
   const line = (obj: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(obj) + '\n');
   const say = (text: string): void => void process.stdout.write(text + '\n');
-  const tally: Tally = { held: 0, size: 0, retransmits: 0, transferMs: 0, startedAt: undefined };
+  const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: 0, startedAt: undefined };
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
@@ -99,6 +101,10 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
                 line({ event: 'progress', heldBytes: e.heldBytes, size: e.size, retransmits: e.counters.retransmits, counters: e.counters });
               }
               return;
+            case 'ending':
+              tally.ending = true;
+              if (json) line({ event: 'ending', heldBytes: e.heldBytes, size: e.size });
+              return;
             case 'done':
               bar?.update(e.result.size, e.result.counters.retransmits);
               return;
@@ -115,14 +121,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         const events = baud === undefined
           ? transfer(link.channel, source, topts)
           : transferWithFallback(link.channel, source, topts, { ...baud.options, rate: baud.rate });
-        const interrupted = (signal: StopSignal): InterruptedError =>
-          new InterruptedError(
-            signal,
-            tally.startedAt === undefined
-              ? `interrupted (${signal}) before the transfer to ${link.name} began: nothing was sent`
-              : `interrupted (${signal}): ${link.name} holds ${tally.held} of ${tally.size} bytes of ${imagePath}, staged, nothing committed; ` +
-                'flash it again with --resume to send only the rest, or run `hilbridge abort` to discard them',
-          );
+        const interrupted = (signal: StopSignal): InterruptedError => new InterruptedError(signal, interruptedText(signal, link.name, imagePath, tally));
         const done = await lastValueFrom(failOnStop(events.pipe(tap(onEvent)), merge(stopSignals(), interruptFlashes), interrupted));
         bar?.stop();
         bar = undefined;
@@ -153,6 +152,18 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
     line({ event: 'result', ok: false, bytes: tally.held, transferMs: tally.transferMs, retransmits: tally.retransmits, error: { code: e.code, message: e.message } });
     return exitCodeFor(err);
   }
+}
+
+/** What an interrupted flash left on the board, and what to do next. */
+function interruptedText(signal: StopSignal, link: string, image: string, t: Tally): string {
+  const at = `interrupted (${signal})`;
+  if (t.startedAt === undefined) return `${at} while starting the transfer to ${link}: nothing was committed; run flash again`;
+  const held = `${link} holds at least ${t.held} of ${t.size} bytes of ${image}`;
+  if (t.ending) {
+    return `${at} after END: ${held}; it verifies and commits the image by itself once it holds every byte. ` +
+      'Check with `hilbridge status`; if the image is not active, flash it again with --resume';
+  }
+  return `${at}: ${held}, staged, nothing committed; flash it again with --resume to send only the rest, or run \`hilbridge abort\` to discard them`;
 }
 
 function doneJson(r: TransferResult): Record<string, unknown> {

@@ -95,6 +95,9 @@ export function transferWithFallback(channel: FrameChannel, source: ImageSource,
               if (share > threshold && canFall && lower !== undefined) fallBack(segment, e.counters, lower, share);
               return;
             }
+            case 'ending':
+              out.next(e);
+              return;
             case 'done': {
               const r = e.result;
               const result: TransferResult = {

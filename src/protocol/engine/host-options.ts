@@ -75,4 +75,6 @@ export interface TransferResult {
 export type TransferEvent =
   | { readonly kind: 'begun'; readonly resumed: boolean; readonly heldBytes: number; readonly size: number }
   | { readonly kind: 'progress'; readonly heldBytes: number; readonly size: number; readonly counters: TransferCounters }
+  /** END went out (every chunk has been sent once): from here the target verifies and commits by itself once it holds every byte. */
+  | { readonly kind: 'ending'; readonly heldBytes: number; readonly size: number }
   | { readonly kind: 'done'; readonly result: TransferResult };

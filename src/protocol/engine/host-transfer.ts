@@ -64,6 +64,8 @@ class HostSender {
   /** When an unanswered BEGIN / END is due again (fixed when sent, so later back-offs do not push it away). */
   private beginDue: number | undefined;
   private endSent = false;
+  /** END went out at least once ('ending' reported); endSent is cleared again when the target refuses an early END. */
+  private endEverSent = false;
   private endDue = 0;
   private endRefused = false;
   private silent = 0;
@@ -182,6 +184,8 @@ class HostSender {
         }
         this.win.sent(next.index, this.scheduler.now());
       } else if (this.endWanted()) {
+        if (!this.endEverSent) this.out.next({ kind: 'ending', heldBytes: this.win.heldBytes, size: this.source.size });
+        this.endEverSent = true;
         this.endSent = true;
         this.endDue = Infinity;
         await this.sendControl('end', { kind: 'end' });
