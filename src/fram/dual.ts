@@ -39,11 +39,6 @@ export function readDual(io: Pick<FramIo, 'read'>, spec: DualSpec): DualRead {
   return { copies, newest };
 }
 
-/** No copy was ever committed: each is blank or holds a write a power cut interrupted. */
-export function neverCommitted(read: DualRead): boolean {
-  return read.copies.every((c) => c.status === 'blank' || c.status === 'incomplete');
-}
-
 /** Payload of the newest valid copy, or null. */
 export function newestPayload(read: DualRead): Uint8Array | null {
   return read.newest === null ? null : read.copies[read.newest].body.subarray(8);

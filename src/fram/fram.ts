@@ -6,7 +6,6 @@
 import { type BootReport, boot, confirm, rollback, type RollbackResult } from './boot.js';
 import type { FramDevice } from './device.js';
 import { formatFram, type FormatOptions } from './format.js';
-import { neverCommitted } from './dual.js';
 import type { FramLayout, SlotId } from './layout.js';
 import { decodeFramMap, type FramMap } from './map.js';
 import { completePendingReset, factoryReset } from './reset.js';
@@ -14,7 +13,7 @@ import { readSettings, type Settings, writeSettings } from './settings.js';
 import type { ImageCheck } from './slot.js';
 import { abortStaging, beginStaging, type CommitResult, commitStaged, type StagingRequest, type StagingStatus, stagingStatus, writeStaged } from './staging.js';
 import { FramStore } from './store.js';
-import { readSuperblock } from './superblock.js';
+import { firstFormatUnfinished, readSuperblock } from './superblock.js';
 import { readTrust, type TrustArea, writeTrust } from './trust.js';
 import { readValue, saveValue, type ValueRead } from './values.js';
 import type { WearCounter } from './wear.js';
@@ -55,15 +54,12 @@ export class Fram {
   }
 
   /**
-   * True when no superblock copy was ever committed: both are blank, or one
-   * holds a write a power cut interrupted. Only a first format that was cut
-   * short leaves that (format writes the superblock last; later writes go to
-   * the copy that does not count, so a formatted FRAM always keeps one valid
-   * copy). Such a FRAM holds nothing to lose: format it again. A copy that
-   * was committed but fails its CRC is damage, not this.
+   * True when this FRAM was never formatted to the end: blank, or its first
+   * format was cut short by a power cut (superblock.ts firstFormatUnfinished).
+   * It holds nothing to lose: format it again. Damage never reads as this.
    */
   get neverFormatted(): boolean {
-    return neverCommitted(readSuperblock(this.store, this.layout).dual);
+    return firstFormatUnfinished(readSuperblock(this.store, this.layout));
   }
 
   /** Pick, verify and report the image to run (writes the trial attempt or a fallback). */

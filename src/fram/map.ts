@@ -5,7 +5,7 @@
  */
 import { hex, toHex } from '../util/hex.js';
 import type { FramReader } from './device.js';
-import { type DualRead, type DualSpec, neverCommitted, readDual } from './dual.js';
+import { type DualRead, type DualSpec, readDual } from './dual.js';
 import { at } from './errors.js';
 import { computeLayout, SLOT_IDS, type SlotId, type SlotLayout } from './layout.js';
 import type { FramMap, MapCopy, MapFinding, MapSlot, MapValueRecord } from './map-types.js';
@@ -14,7 +14,7 @@ import { missingRanges } from '../util/ranges.js';
 import { readSettings, settingsSpec } from './settings.js';
 import { type SlotCheck, slotLayout, verifySlot } from './slot.js';
 import { readJournal } from './staging-journal.js';
-import { decodeSuperblock, readSuperblock, type Superblock } from './superblock.js';
+import { decodeSuperblock, firstFormatUnfinished, readSuperblock, type Superblock } from './superblock.js';
 import { readTrust, trustSpec } from './trust.js';
 import { scanCells } from './values.js';
 import { readWear, wearSpec } from './wear.js';
@@ -26,20 +26,16 @@ function copies(d: DualRead): MapCopy[] {
 }
 
 /** Findings for a two-copy record: an incomplete copy is an interrupted write; a corrupt one is not explainable. */
-function dualFindings(name: string, d: DualRead, findings: MapFinding[], required: boolean): void {
+function dualFindings(name: string, d: DualRead, findings: MapFinding[]): void {
   for (const c of d.copies) {
     if (c.status === 'corrupt' || (c.status === 'valid' && c.seq === null)) {
       findings.push({ severity: 'error', code: `${name}_copy_corrupt`, offset: c.offset, message: `${name} copy at ${at(c.offset)} is committed but fails its CRC or magic: not a power cut; check the FRAM` });
-    } else if (c.status === 'incomplete' && !(required && neverCommitted(d))) {
+    } else if (c.status === 'incomplete') {
       const ok = d.newest !== null;
       findings.push({ severity: ok ? 'info' : 'error', code: `${name}_copy_incomplete`, offset: c.offset, message: `${name} copy at ${at(c.offset)} is incomplete (interrupted write)${ok ? '; the other copy is valid' : ' and no copy is valid'}` });
     }
   }
-  if (required && neverCommitted(d)) {
-    const torn = d.copies.find((c) => c.status === 'incomplete');
-    const why = torn === undefined ? 'the FRAM is not formatted' : `the FRAM's first format was cut short (copy at ${at(torn.offset)} incomplete)`;
-    findings.push({ severity: 'error', code: `${name}_missing`, offset: d.copies[0].offset, message: `no ${name} was ever committed at ${at(d.copies[0].offset)}: ${why}; a board formats it at its next start` });
-  }
+
 }
 
 function mapSlot(dev: FramReader, sb: Superblock | null, id: SlotId, findings: MapFinding[]): MapSlot {
@@ -93,16 +89,20 @@ export function decodeFramMap(dev: FramReader): FramMap {
     findings.push({ severity: 'error', code: 'partition_table_invalid', offset: pt.offset, message: `partition table at ${at(pt.offset)} ${why}` });
   }
   const sbr = readSuperblock(dev, L);
-  dualFindings('superblock', sbr.dual, findings, true);
   const sb = sbr.current;
-  if (sb === null && !neverCommitted(sbr.dual)) {
-    findings.push({ severity: 'error', code: 'no_valid_superblock', offset: L.superblock[0], message: `neither superblock copy is valid` });
+  if (firstFormatUnfinished(sbr)) {
+    const torn = sbr.dual.copies[0].status === 'incomplete';
+    const why = torn ? `its first format was cut short (copy at ${at(L.superblock[0])} incomplete)` : 'the FRAM is not formatted';
+    findings.push({ severity: 'error', code: 'superblock_missing', offset: L.superblock[0], message: `no superblock was ever committed at ${at(L.superblock[0])}: ${why}; a board formats it at its next start` });
+  } else {
+    dualFindings('superblock', sbr.dual, findings);
+    if (sb === null) findings.push({ severity: 'error', code: 'no_valid_superblock', offset: L.superblock[0], message: 'neither superblock copy is valid' });
   }
   if (sb?.resetPending === true) findings.push({ severity: 'info', code: 'reset_pending', offset: L.superblock[0], message: 'a factory reset was interrupted; the board completes it at its next start' });
   const slots = SLOT_IDS.map((id) => mapSlot(dev, sb, id, findings));
 
   const jr = readJournal(dev, L);
-  dualFindings('staging', jr.dual, findings, false);
+  dualFindings('staging', jr.dual, findings);
   const j = jr.current;
   const staging = j === null ? null : { copies: copies(jr.dual), slot: j.slot, size: j.size, sha256: j.sha256, source: j.source, held: j.held, missing: missingRanges(j.held, j.size) };
 
@@ -114,7 +114,7 @@ export function decodeFramMap(dev: FramReader): FramMap {
     if (c.status === 'incomplete') findings.push({ severity: 'info', code: 'value_record_incomplete', offset: c.offset, message: `value record at ${at(c.offset)} is incomplete (interrupted save); the previous copy, if any, counts` });
   }
   const specs: [string, DualSpec][] = [['wear', wearSpec(L)], ['settings', settingsSpec(L)], ['trust', trustSpec(L)]];
-  for (const [name, spec] of specs) dualFindings(name, readDual(dev, spec), findings, false);
+  for (const [name, spec] of specs) dualFindings(name, readDual(dev, spec), findings);
 
   const trust = readTrust(dev, L);
   const activeOk = slots.some((s) => s.role === 'active' && s.verified);

@@ -90,6 +90,20 @@ export function readSuperblock(io: Pick<FramIo, 'read'>, layout: FramLayout): Su
   return { dual, current: payload === null || seq === null ? null : decodeSuperblock(payload, seq) };
 }
 
+/**
+ * True only for what a first format cut short leaves: copy 1 blank, and copy 0
+ * blank or holding the interrupted write of seq 1 (format zeroes both copies,
+ * then writes seq 1 into copy 0, its last step). A formatted FRAM always keeps
+ * a valid copy (later writes go to the other one), so this never matches one
+ * that held anything; any other invalid pattern is damage, left for recovery.
+ */
+export function firstFormatUnfinished(read: SuperblockRead): boolean {
+  const [c0, c1] = read.dual.copies;
+  if (c1.status !== 'blank') return false;
+  if (c0.status === 'blank') return true;
+  return c0.status === 'incomplete' && view(c0.body).getUint32(0) <= 1;
+}
+
 /** Write the next superblock (seq + 1) into the copy that does not count now. */
 export function writeSuperblock(io: FramIo, layout: FramLayout, state: SuperblockState): Superblock {
   const current = readDual(io, superblockSpec(layout));

@@ -157,6 +157,40 @@ describe('power cut at every byte written', () => {
     expect(store).toEqual(before);
   });
 
+  it('superblock patterns no first format leaves are damage too: power-on never formats over them', () => {
+    const { store, fram } = base();
+    const [c0, c1] = fram.layout.superblock;
+    const span = c1 - c0;
+    const damaged = (edit: (s: Uint8Array) => void): Uint8Array => {
+      const s = store.slice();
+      edit(s);
+      return s;
+    };
+    const cases = {
+      'copy 0 uncommitted (seq > 1), copy 1 blank': damaged((s) => {
+        s[c0] = 0;
+        s.fill(0, c1, c1 + span);
+      }),
+      'copy 0 blank, copy 1 uncommitted': damaged((s) => {
+        s.fill(0, c0, c0 + span);
+        s[c1] = 0;
+      }),
+      'both uncommitted': damaged((s) => {
+        s[c0] = 0;
+        s[c1] = 0;
+      }),
+    };
+    for (const [name, s] of Object.entries(cases)) {
+      const f = reopen(s);
+      expect(f.formatted, name).toBe(false);
+      expect(f.neverFormatted, name).toBe(false);
+      expect(f.map().findings.map((x) => x.code), name).toContain('no_valid_superblock');
+      const before = s.slice();
+      expect(mountFram(f.device).formatted, name).toBe(false);
+      expect(s, name).toEqual(before);
+    }
+  });
+
   it('factory reset: either untouched or fully reset after reboot, trust area preserved', () => {
     const { store, fram } = base();
     const trust = fram.trust();
