@@ -39,7 +39,15 @@ try {
 } catch {
   // not installed by npm: build it beside
 }
-if (built(join(side, 'node_modules'))) process.exit(0);
+// Built from this lockfile already? (An older or unpinned side install is rebuilt.)
+const lockOf = (dir) => {
+  try {
+    return readFileSync(join(dir, 'package-lock.json'), 'utf8');
+  } catch {
+    return null;
+  }
+};
+if (built(join(side, 'node_modules')) && lockOf(side) === lockOf(pinned)) process.exit(0);
 
 mkdirSync(side, { recursive: true });
 for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(pinned, f), join(side, f));
