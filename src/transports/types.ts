@@ -22,10 +22,10 @@ import type { Observable } from 'rxjs';
 
 export type LinkKind = 'uart' | 'can' | 'emulator';
 
-/** One classic CAN or CAN FD frame. */
 /** 11-bit (standard) or 29-bit (extended) CAN identifiers: one vocabulary for the protocol, the emulator's bit costs and the CLI. */
 export type CanIdFormat = 'std' | 'ext';
 
+/** One classic CAN or CAN FD frame. */
 export interface CanFrame {
   /** 11-bit or 29-bit identifier. */
   readonly id: number;
