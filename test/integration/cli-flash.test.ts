@@ -131,12 +131,16 @@ describe('hilbridge flash', () => {
     const dir = tempDir();
     const img = imageFile(dir, 60_000);
     const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 1_000_000);
+    const listeners = (): number[] => [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+    const before = listeners();
     const since = mark();
     const first = runCli('flash', img.path, ...t.link, '--json');
     await outputMatches(/"event":"progress","heldBytes":[1-9]/, since);
+    expect(listeners()).toEqual(before.map((n) => n + 1)); // Ctrl-C is caught only while the transfer runs
     interruptFlashes.next('SIGINT');
     const stopped = await first;
     expect(stopped.code).toBe(130);
+    expect(listeners()).toEqual(before);
     const result = jsonLines(stopped.stdout).filter((o) => o.event === 'result').at(-1)!;
     expect(result).toMatchObject({ ok: false, error: { code: 'interrupted' } });
     const held = result.bytes as number;
