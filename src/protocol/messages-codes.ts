@@ -66,7 +66,7 @@ export function wireCodeName(n: number): string {
 /** What to check, per code, for messages a bench engineer reads. */
 const hints: Partial<Record<WireCodeName, string>> = {
   ENOSPC: 'the image is larger than the target slot: check the slot and FRAM size (hilbridge status, hilbridge fmap)',
-  EBUSY: 'another session or command is running on the target: wait or abort it',
+  EBUSY: 'the target is busy (a transfer, a verification, or an image on trial awaiting confirm or rollback): check hilbridge status',
   ESRCH: 'the target has no such session (restarted or timed out): run the transfer again to resume',
   ECANCELED: 'the session was aborted: run the transfer again',
   ETIMEDOUT: "the target's session timeout expired: check the link speed against the image size",
