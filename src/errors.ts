@@ -81,13 +81,16 @@ export type LinkErrorCode =
   | 'session_timeout' // the whole session exceeded its time budget
   | 'unsupported_link'; // no adapter for this kind of link (or its native module is missing)
 
+/** What the user stops a command with: Ctrl-C, or SIGTERM (e.g. from a CI runner). */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
 /**
  * The user stopped the command (Ctrl-C, SIGTERM). The message says what state
  * that left the board in and how to go on.
  */
 export class InterruptedError extends HilbridgeError<'interrupted'> {
-  readonly signal: 'SIGINT' | 'SIGTERM';
-  constructor(signal: 'SIGINT' | 'SIGTERM', message: string) {
+  readonly signal: StopSignal;
+  constructor(signal: StopSignal, message: string) {
     super('interrupted', message);
     this.signal = signal;
   }

@@ -5,8 +5,9 @@
  * applies again, and a second Ctrl-C during the cleanup still ends it.
  */
 import { Observable, fromEvent, map, merge } from 'rxjs';
+import type { StopSignal } from '../errors.js';
 
-export type StopSignal = 'SIGINT' | 'SIGTERM';
+export type { StopSignal };
 
 export function stopSignals(): Observable<StopSignal> {
   return merge(
