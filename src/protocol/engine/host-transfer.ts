@@ -216,7 +216,9 @@ class HostSender {
       window: this.win.window,
       ackEvery: Math.min(255, this.opts.ackEvery ?? Math.max(1, Math.floor(this.win.window / 4))),
       ackDelayMs: this.opts.ackDelayMs ?? TRANSFER_DEFAULTS.ackDelayMs,
-      fresh: this.opts.fresh === true,
+      // fresh discards what the target held before this transfer: only the first BEGIN says so. A re-BEGIN after
+      // ESRCH (target restarted, or suspended the session) resumes what it kept, which came from this transfer.
+      fresh: this.opts.fresh === true && this.rebegins === 0,
     };
   }
 

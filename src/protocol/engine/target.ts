@@ -207,7 +207,8 @@ class TargetServer {
       return this.reply(m, this.result(WireCode.EINVAL, `chunk ${msg.chunk}/window ${msg.window} above this target's ${this.maxChunk}/${this.window}`));
     }
     const rx = this.rx;
-    if (rx && rx.id === m.session && rx.size === msg.size && equalBytes(rx.sha256, msg.sha256) && !msg.fresh) {
+    // The open session's own BEGIN again (its SESSION reply was lost): a retransmission, so `fresh` does not discard what arrived since.
+    if (rx && rx.id === m.session && rx.size === msg.size && equalBytes(rx.sha256, msg.sha256)) {
       rx.touch();
       return this.reply(m, this.sessionMsg(rx.stateOfHeld(), rx.size, rx.sha256, rx.held.ranges));
     }

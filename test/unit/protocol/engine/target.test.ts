@@ -4,6 +4,7 @@ import { request } from '../../../../src/protocol/engine/request.js';
 import { TargetState, transfer } from '../../../../src/protocol/engine/index.js';
 import { bytesImageSource } from '../../../../src/transports/image-source.js';
 import { HoldState } from '../../../../src/protocol/messages-types.js';
+import { nextSeq, sendMessage } from '../../../../src/protocol/engine/wire.js';
 import { Rig, image } from '../../../integration/transfer-harness.js';
 
 let rig: Rig | undefined;
@@ -49,6 +50,19 @@ describe('serveTarget commands over the real channel', () => {
     await rig.clock.until(rig.host.send({ type: 0x05, flags: 0, session: 9, seq: 77, payload: Uint8Array.of(1, 2, 3) }));
     await rig.clock.advanceTo(rig.clock.now + 50);
     expect(rig.target.counters.malformed).toBe(1);
+  });
+
+  it('a repeated BEGIN of the open session is a retransmission, fresh or not: what arrived since is kept', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN', session: 9 };
+    const begin = { kind: 'begin' as const, size: 16, crc32: 0, sha256: sha, slot: 0, imageKind: 0 as const, chunk: 8, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: true };
+    expect(await rig.clock.until(request(rig.host, begin, ['session'], o))).toMatchObject({ state: HoldState.none });
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 0, bytes: new Uint8Array(8).fill(1) }, 9, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    // the host did not see the first SESSION reply and sends the same BEGIN again
+    expect(await rig.clock.until(request(rig.host, begin, ['session'], o))).toMatchObject({ state: HoldState.partial, ranges: [{ start: 0, end: 8 }] });
+    // a BEGIN with fresh under another session id does start over
+    expect(await rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 10 }))).toMatchObject({ state: HoldState.none });
   });
 
   it('suspends a session after the inter-chunk timeout, keeping its data for resume', async () => {
