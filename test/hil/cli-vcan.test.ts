@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packImage } from './images.js';
 import type { Image } from './images.js';
-import { killAll, resultOf, runCli, startProcess, startTarget, statusOf } from './procs.js';
+import { describeProc, killAll, resultOf, runCli, startProcess, startTarget, statusOf } from './procs.js';
+import type { CliProc } from './procs.js';
 
 const IFACE = 'vcan0';
 const vcan = existsSync(`/sys/class/net/${IFACE}`);
@@ -27,18 +28,26 @@ beforeAll(async () => {
   img.a = await packImage(dir, 'can_a', 32_768, 0, 21);
   img.b = await packImage(dir, 'can_b', 28_672, 2_000, 22);
 });
-afterEach(() => killAll());
+afterEach(async () => {
+  await killAll();
+  boards.clear();
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const can = (node: number): string[] => ['--can', IFACE, '--node', String(node)];
 
+/** The boards started in this test, so a failed flash can show what its board said. */
+const boards = new Map<number, CliProc>();
+
 async function board(node: number): Promise<void> {
-  await startTarget([...can(node), '--fram', join(dir, `n${node}-${Date.now()}.fram`)]);
+  const { proc } = await startTarget([...can(node), '--fram', join(dir, `n${node}-${Date.now()}.fram`)]);
+  boards.set(node, proc);
 }
 
 async function flashOk(image: Image, node: number): Promise<Record<string, unknown>> {
   const r = await runCli(['flash', image.path, ...can(node), '--json']);
-  expect(r.code, r.stdout + r.stderr).toBe(0);
+  const boardSaid = boards.has(node) ? `\n--- board ${describeProc(boards.get(node)!)}` : '';
+  expect(r.code, r.stdout + r.stderr + boardSaid).toBe(0);
   const result = resultOf(r);
   expect(result).toMatchObject({ ok: true, bytes: image.size });
   expect(r.json.find((o) => o.event === 'done')).toMatchObject({ size: image.size, sha256: image.sha256 });

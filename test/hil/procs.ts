@@ -54,7 +54,8 @@ export function jsonLines(text: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-function describe(p: CliProc): string {
+/** A process's command line, pid and the tails of its output, for failure messages. */
+export function describeProc(p: CliProc): string {
   return `${p.args.join(' ')} (pid ${p.pid})\n--- stdout (tail)\n${p.stdout().slice(-1500)}\n--- stderr (tail)\n${p.stderr().slice(-1500)}`;
 }
 
@@ -108,9 +109,9 @@ export function startProcess(command: string, argv: readonly string[], shown: re
         const check = (): void => {
           const hit = proc.json().find(test);
           if (hit !== undefined) finish(() => resolve(hit));
-          else if (done) finish(() => reject(new Error(`${what}: the process exited first\n${describe(proc)}`)));
+          else if (done) finish(() => reject(new Error(`${what}: the process exited first\n${describeProc(proc)}`)));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`${what}: not seen within ${timeoutMs} ms\n${describe(proc)}`))), timeoutMs);
+        const timer = setTimeout(() => finish(() => reject(new Error(`${what}: not seen within ${timeoutMs} ms\n${describeProc(proc)}`))), timeoutMs);
         const finish = (then: () => void): void => {
           clearTimeout(timer);
           wakers.delete(check);
@@ -138,7 +139,7 @@ export async function runCli(args: readonly string[], timeoutMs = 120_000): Prom
   const timer = setTimeout(() => void p.kill9(), timeoutMs);
   const exit = await p.exited;
   clearTimeout(timer);
-  if (exit.signal !== null) throw new Error(`killed by ${exit.signal} (deadline ${timeoutMs} ms?)\n${describe(p)}`);
+  if (exit.signal !== null) throw new Error(`killed by ${exit.signal} (deadline ${timeoutMs} ms?)\n${describeProc(p)}`);
   return { code: exit.code, stdout: p.stdout(), stderr: p.stderr(), json: jsonLines(p.stdout()) };
 }
 
