@@ -17,7 +17,7 @@ import { commonRates, switchBaud } from './host-baud.js';
 import type { BaudAttempt, BaudOptions } from './host-baud.js';
 import type { PeerInfo } from './host-connect.js';
 import type { TransferEvent, TransferOptions, TransferResult } from './host-options.js';
-import { transfer } from './host-transfer.js';
+import { newSessionId, transfer } from './host-transfer.js';
 
 export interface FallbackOptions extends BaudOptions {
   /** The rate both ends run at when the transfer starts. */
@@ -66,8 +66,7 @@ export function transferWithFallback(channel: FrameChannel, source: ImageSource,
     let peer: PeerInfo = opts.peer;
     let rate = fb.rate;
     // One session id for every segment, so each resume continues the target's session.
-    const sha = source.sha256;
-    const sessionId = opts.sessionId ?? ((((sha[0] ?? 0) << 8) | (sha[1] ?? 0)) ^ (Math.floor(scheduler.now()) & 0xffff)) % 0xffff + 1;
+    const sessionId = opts.sessionId ?? newSessionId(source.sha256, scheduler);
     let carried: TransferCounters | undefined;
     let first: { resumed: boolean; alreadyHeld: number; startedAt: number } | undefined;
     // A refusal ends falling back; a switch that could not be made (no answer, unproven) may be retried a few times.

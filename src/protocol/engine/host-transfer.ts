@@ -40,9 +40,16 @@ let sessionCounter = 0;
 /** Tolerance for comparing scheduler times against computed deadlines, ms. */
 const TIME_EPSILON_MS = 1e-6;
 
-function defaultSessionId(sha: Uint8Array): number {
+/**
+ * A session id (1..65535) for a new transfer of the image with this SHA-256:
+ * from the image, the clock and a per-process counter, so a later `flash` of
+ * the same image (a new process) does not reuse the id of a session the board
+ * may still have open, while virtual-time tests stay deterministic.
+ */
+export function newSessionId(sha: Uint8Array, scheduler: SchedulerLike): number {
   sessionCounter = (sessionCounter + 1) & 0xffff;
-  return ((((sha[0] ?? 0) << 8) | (sha[1] ?? 0)) + sessionCounter) % 0xffff + 1;
+  const image = ((sha[0] ?? 0) << 8) | (sha[1] ?? 0);
+  return ((image ^ (Math.floor(scheduler.now()) & 0xffff)) + sessionCounter) % 0xffff + 1;
 }
 
 class HostSender {
@@ -90,7 +97,7 @@ class HostSender {
     this.timer = new Timer(this.scheduler);
     this.sessionTimer = new Timer(this.scheduler);
     this.base = { ...channel.counters };
-    this.session = opts.sessionId ?? defaultSessionId(source.sha256);
+    this.session = opts.sessionId ?? newSessionId(source.sha256, this.scheduler);
     this.tries = opts.tries ?? TRANSFER_DEFAULTS.tries;
   }
 
