@@ -5,7 +5,10 @@
  * segments must arrive with consecutive indexes. Anything else drops the
  * partial frame, is counted, and the receiver waits for the next index 0.
  * Index 0 continues a frame when the index has just wrapped (a frame longer
- * than the modulus); otherwise it starts a new frame.
+ * than the modulus); otherwise it starts a new frame if it can be one (the
+ * frame magic and a length within maxFrame). One that cannot is noise on
+ * this node's identifier (another device, a bus test): it is counted and the
+ * frame in progress goes on, so a stray frame costs nothing but itself.
  * Memory: one buffer of at most `maxFrame` bytes.
  */
 import { FRAME_LENGTH_PREFIX } from './constants.js';
@@ -40,11 +43,20 @@ export class CanReassembler {
   /** Feed one segment; returns the encoded frame it completed, if any. Never throws. */
   push(index: number, data: Uint8Array): Uint8Array | undefined {
     if (index === 0 && !(this.buf && this.nextIndex === 0)) {
-      // A new frame (unless the index just wrapped inside a long frame).
+      // A new frame (unless the index just wrapped inside a long frame), if it can be one.
+      const size = data.length >= FRAME_LENGTH_PREFIX ? peekFrameSize(data) : undefined;
+      if (size === undefined || size > this.maxFrame) {
+        if (size === undefined) this.counters.malformed++;
+        else this.counters.oversize++;
+        if (!this.buf) this.abandon(); // nothing in progress: wait for a real start
+        return undefined; // noise: a frame in progress goes on
+      }
       if (this.buf) this.counters.segmentErrors++;
-      this.buf = undefined;
       this.skipping = false;
-      return this.start(data);
+      this.buf = new Uint8Array(size);
+      this.received = 0;
+      this.nextIndex = 0;
+      return this.append(data);
     }
     if (!this.buf) {
       if (!this.skipping) {
@@ -64,24 +76,6 @@ export class CanReassembler {
   private abandon(): void {
     this.buf = undefined;
     this.skipping = true;
-  }
-
-  private start(data: Uint8Array): Uint8Array | undefined {
-    const size = data.length >= FRAME_LENGTH_PREFIX ? peekFrameSize(data) : undefined;
-    if (size === undefined) {
-      this.counters.malformed++;
-      this.abandon();
-      return undefined;
-    }
-    if (size > this.maxFrame) {
-      this.counters.oversize++;
-      this.abandon();
-      return undefined;
-    }
-    this.buf = new Uint8Array(size);
-    this.received = 0;
-    this.nextIndex = 0;
-    return this.append(data);
   }
 
   private append(data: Uint8Array): Uint8Array | undefined {

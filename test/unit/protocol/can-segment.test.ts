@@ -77,6 +77,16 @@ describe('CanReassembler', () => {
     expect(reassemble('std', [...segs.slice(6), ...again])).toEqual({ out: [toHex(FRAME100)], counters: { segmentErrors: 1, oversize: 0, malformed: 0 } });
   });
 
+  it('takes a stray index 0 that cannot start a frame as noise: the frame in progress completes', () => {
+    // 0x4A0 = node 5, toTarget, index 0: another device (or cangen) writing on this node's first-segment id
+    const noMagic = { id: 0x4a0, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4) };
+    const tooLong = { id: 0x4a0, data: Uint8Array.from([...segs[0]!.data.subarray(0, 4), 0xff, 0xff, 0, 0]) }; // the magic, length 65535
+    const noisy = [...segs.slice(0, 3), noMagic, ...segs.slice(3, 7), tooLong, ...segs.slice(7)];
+    expect(reassemble('std', noisy)).toEqual({ out: [toHex(FRAME100)], counters: { segmentErrors: 0, oversize: 1, malformed: 1 } });
+    // with nothing in progress it is dropped too, and the real frame after it arrives whole
+    expect(reassemble('std', [noMagic, ...segs])).toEqual({ out: [toHex(FRAME100)], counters: { segmentErrors: 0, oversize: 0, malformed: 1 } });
+  });
+
   it('ignores interleaved traffic from another node', () => {
     const other = segmentFrame(FRAME100, { ...opts, node: 6 });
     const mixed = segs.flatMap((s, i) => [s, other[i]!, { id: 0x123, data: Uint8Array.of(1, 2, 3) }]);
