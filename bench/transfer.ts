@@ -20,8 +20,8 @@ import type { TransferResult } from '../src/protocol/engine/index.js';
 import type { FrameChannel } from '../src/protocol/types.js';
 import { createEmulatedLink } from '../src/transports/emulator.js';
 import type { FaultSpec } from '../src/transports/emulator.js';
-import { bytesImageSource, openFileImageSource } from '../src/transports/image-source.js';
-import type { ImageSource } from '../src/transports/image-source.js';
+import { bytesImageReader, openFileImageReader } from '../src/image/reader.js';
+import type { ImageReader } from '../src/image/reader.js';
 import { canClassicPayloadLimit, uartPayloadLimit } from '../src/transports/line-cost.js';
 
 interface Scenario {
@@ -80,7 +80,7 @@ function rigFor(s: Scenario, faults: FaultSpec | undefined): Rig {
   };
 }
 
-async function runOnce(s: Scenario, source: ImageSource, dir: string): Promise<{ r: TransferResult; helloMs: number }> {
+async function runOnce(s: Scenario, source: ImageReader, dir: string): Promise<{ r: TransferResult; helloMs: number }> {
   const rig = rigFor(s, s.loss > 0 ? { loss: s.loss } : undefined);
   const sinkPath = join(dir, `${s.scenario}.bin`);
   rmSync(sinkPath, { force: true });
@@ -109,7 +109,7 @@ async function memoryRun(json: boolean): Promise<void> {
   const path = join(dir, 'image.bin');
   for (let i = 0; i < mib; i++) writeFileSync(path, randomBytes(1024 * 1024), { flag: i === 0 ? 'w' : 'a' });
   const s: Scenario = { scenario: `memory-${mib}MiB`, link: 'uart', lineRate: 4_000_000_000, latencyMs: 0, loss: 0, maxFrame: 65_551, window: 16 };
-  const source = await openFileImageSource(path);
+  const source = await openFileImageReader(path);
   const before = rssMb();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 20);
@@ -130,7 +130,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--memory')) return memoryRun(json);
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-bench-'));
-  const source = bytesImageSource(new Uint8Array(randomBytes(256 * 1024)), 'random-256KiB');
+  const source = bytesImageReader(new Uint8Array(randomBytes(256 * 1024)), 'random-256KiB');
   try {
     for (const s of scenarios) {
       if (only !== undefined && !s.scenario.includes(only)) continue;

@@ -23,7 +23,7 @@ import { lastValueFrom } from 'rxjs';
 import { openLink, planLink, REQUEST_TRIES } from '../src/cli/link.js';
 import type { LinkCliOptions } from '../src/cli/link.js';
 import { FileSink, connect, serveTarget, transfer } from '../src/protocol/engine/index.js';
-import { bytesImageSource } from '../src/transports/image-source.js';
+import { bytesImageReader } from '../src/image/reader.js';
 
 const arg = (name: string, dflt: string): string => {
   const i = process.argv.indexOf(`--${name}`);
@@ -82,7 +82,7 @@ async function host(kind: 'can' | 'pty', kib: number, runs: number, json: boolea
       try {
         const request = { scheduler: link.scheduler, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES };
         const peer = await connect(link.channel, { ...request, ...(link.maxChunk === undefined ? {} : { maxChunk: link.maxChunk }) });
-        const done = await lastValueFrom(transfer(link.channel, bytesImageSource(image, `random-${kib}KiB`), { peer, scheduler: link.scheduler, fresh: true }));
+        const done = await lastValueFrom(transfer(link.channel, bytesImageReader(image, `random-${kib}KiB`), { peer, scheduler: link.scheduler, fresh: true }));
         if (done.kind !== 'done') throw new Error('transfer ended without DONE');
         const r = done.result;
         const line = {

@@ -7,8 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { UsageError, isHilbridgeError } from '../errors.js';
-import type { HxeImage } from '../loader/image.js';
-import { HxeStreamVerifier } from '../loader/stream.js';
+import type { HxeImage } from '../hxe/image.js';
+import { HxeStreamVerifier } from '../hxe/stream.js';
 
 export async function verifyImageFile(path: string): Promise<HxeImage> {
   let size: number;

@@ -148,23 +148,23 @@ export function planLink(o: LinkCliOptions): LinkPlan {
   if (o.uart !== undefined) {
     if (o.uart === '') throw new UsageError('invalid_option', '--uart needs a port path, e.g. /dev/ttyUSB0');
     const baud = optionalWholeNumber('--baud', o.baud, 1, 0xffffffff);
-    spec = { text: `uart:${o.uart}${baud === undefined ? '' : `@${baud}`}`, kind: 'uart', target: o.uart, bitRate: baud, options: {} };
+    spec = { text: `uart:${o.uart}${baud === undefined ? '' : `@${baud}`}`, kind: 'uart', address: o.uart, bitRate: baud, options: {} };
   } else if (o.can !== undefined) {
     if (o.can === '') throw new UsageError('invalid_option', '--can needs an interface name, e.g. can0');
     if (node === undefined) throw new UsageError('missing_node', `--can ${o.can} needs --node <id>: the board's CAN node id`);
-    spec = { text: `can:${o.can}${o.fd === true ? ',fd=1' : ''}`, kind: 'can', target: o.can, options: o.fd === true ? { fd: '1' } : {} };
+    spec = { text: `can:${o.can}${o.fd === true ? ',fd=1' : ''}`, kind: 'can', address: o.can, options: o.fd === true ? { fd: '1' } : {} };
   } else {
     spec = parseLinkSpec(o.link!);
   }
-  if (node !== undefined) checkCanNode(idFormat, node, spec.target ?? spec.text);
-  const fd = o.fd === true || spec.options.fd === '1' || (spec.kind === 'emulator' && spec.target === 'canfd');
+  if (node !== undefined) checkCanNode(idFormat, node, spec.address ?? spec.text);
+  const fd = o.fd === true || spec.options.fd === '1' || (spec.kind === 'emulator' && spec.address === 'canfd');
   return { spec, node, idFormat, fd, timeoutMs, json: o.json === true, baud: planBaud(o, spec) };
 }
 
 /** The rate plan of a byte-stream link (undefined: never switch). */
 function planBaud(o: LinkCliOptions, spec: LinkSpec): BaudPlan | undefined {
   const max = optionalWholeNumber('--baud-max', o.baudMax, 1, 0xffffffff);
-  const byteStream = spec.kind === 'uart' || (spec.kind === 'emulator' && (spec.target ?? 'uart') === 'uart');
+  const byteStream = spec.kind === 'uart' || (spec.kind === 'emulator' && (spec.address ?? 'uart') === 'uart');
   if (!byteStream || o.baudSwitch === false || (spec.kind === 'emulator' && max === undefined)) return undefined;
   const start = spec.bitRate ?? BAUD_DEFAULTS.startRate;
   if (max !== undefined && max < start) throw new UsageError('invalid_option', `--baud-max ${max} is below the starting rate ${start}`);

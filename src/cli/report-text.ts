@@ -1,7 +1,7 @@
-/** A virtual board's local report as lines a bench engineer reads (hilbridge demo prints it); the data comes from src/target/board-report.ts. */
-import { capabilityNames } from '../loader/policy.js';
+/** A virtual board's local report as lines a bench engineer reads (hilbridge demo prints it); the data comes from src/board/board-report.ts. */
+import { capabilityNames } from '../hxe/policy.js';
 import { hex } from '../util/hex.js';
-import type { BoardReport } from '../target/board-report.js';
+import type { BoardReport } from '../board/board-report.js';
 
 const hex8 = (n: number): string => hex(n >>> 0, 8);
 

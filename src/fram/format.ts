@@ -4,7 +4,7 @@
  * point) the first superblock are written; the superblock write's own wear is
  * counted at the next flush. A power cut anywhere before that last record is
  * committed leaves no committed superblock copy (`Fram.neverFormatted`), and
- * mounting formats such a FRAM again (src/target/board-fram.ts).
+ * mounting formats such a FRAM again (src/board/board-fram.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { toHex } from '../util/hex.js';

@@ -8,7 +8,7 @@ export { computeLayout, type FramLayout, type Partition, type PartitionName, typ
 export type { BootReport, RollbackResult } from './boot.js';
 export type { CommitResult, StagingRequest, StagingStatus } from './staging.js';
 export type { ByteRange } from '../util/ranges.js';
-export { IMAGE_SOURCES, type ImageCheck, type ImageSource, type SlotHeader } from './slot.js';
+export { IMAGE_ORIGINS, type ImageCheck, type ImageOrigin, type SlotHeader } from './slot.js';
 export { type Settings, DEFAULT_SETTINGS } from './settings.js';
 export type { TrustArea, KeyType } from './trust.js';
 export type { WearCounter } from './wear.js';

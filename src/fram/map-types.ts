@@ -3,7 +3,7 @@ import type { PartitionName, SlotId } from './layout.js';
 import type { ByteRange } from '../util/ranges.js';
 import type { RecordStatus } from './record.js';
 import type { Settings } from './settings.js';
-import type { ImageSource, SlotProblem } from './slot.js';
+import type { ImageOrigin, SlotProblem } from './slot.js';
 import type { SuperblockState } from './superblock.js';
 import type { TrustArea } from './trust.js';
 
@@ -40,7 +40,7 @@ export interface MapSlot {
   readonly crc32: string | null;
   readonly sha256: string | null;
   readonly generation: number | null;
-  readonly source: ImageSource | null;
+  readonly source: ImageOrigin | null;
   /** Header valid and the bytes match its CRC-32 and SHA-256 (and the superblock's generation for active/previous). */
   readonly verified: boolean;
   readonly problem: SlotProblem | null;
@@ -69,7 +69,7 @@ export interface FramMap {
   readonly superblocks: readonly MapSuperblock[];
   readonly resetPending: boolean;
   readonly slots: readonly MapSlot[];
-  readonly staging: (MapCopyGroup & { readonly slot: SlotId; readonly size: number; readonly sha256: string; readonly source: ImageSource | null; readonly held: readonly ByteRange[]; readonly missing: readonly ByteRange[] }) | null;
+  readonly staging: (MapCopyGroup & { readonly slot: SlotId; readonly size: number; readonly sha256: string; readonly source: ImageOrigin | null; readonly held: readonly ByteRange[]; readonly missing: readonly ByteRange[] }) | null;
   readonly values: readonly MapValueRecord[];
   readonly wear: readonly { readonly partition: PartitionName; readonly bytes: number; readonly writes: number }[];
   readonly settings: Settings & { readonly stored: boolean };

@@ -4,8 +4,8 @@
  * key 0x0001-0xFFFE; its record holds the raw f16 as a big-endian u16.
  */
 import { Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { PERSIST_KEY_NONE, PERSIST_KEY_RESERVED, ValueFlag } from '../loader/constants.js';
-import type { HxeValue } from '../loader/image.js';
+import { PERSIST_KEY_NONE, PERSIST_KEY_RESERVED, ValueFlag } from '../hxe/constants.js';
+import type { HxeValue } from '../hxe/image.js';
 import { asHilbridgeError, type HilbridgeError } from '../errors.js';
 import { checkKey, type ValueRead } from './values.js';
 

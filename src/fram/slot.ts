@@ -17,8 +17,8 @@ export const SLOT_MAGIC = 0x4842534c; // "HBSL"
 const BODY = 81;
 
 /** Where an image came from (reported in status and the FRAM map). */
-export const IMAGE_SOURCES = ['host_file', 'uart', 'can_master', 'sd_manifest'] as const;
-export type ImageSource = (typeof IMAGE_SOURCES)[number];
+export const IMAGE_ORIGINS = ['host_file', 'uart', 'can_master', 'sd_manifest'] as const;
+export type ImageOrigin = (typeof IMAGE_ORIGINS)[number];
 
 export interface SlotHeader {
   /** Seq of the superblock that activates (or activated) this image. */
@@ -28,12 +28,12 @@ export interface SlotHeader {
   /** Lowercase hex. */
   readonly sha256: string;
   readonly appName: string | null;
-  readonly source: ImageSource | null;
+  readonly source: ImageOrigin | null;
 }
 
 /**
  * The HXE check run on a slot's bytes before commit (and optionally at boot):
- * `parseHxe` from src/loader fits. Throw (an ImageError) to reject.
+ * `parseHxe` from src/hxe fits. Throw (an ImageError) to reject.
  */
 export type ImageCheck = (image: Uint8Array) => { readonly appName: string | null };
 
@@ -50,7 +50,7 @@ export function writeSlotHeader(io: FramIo, slot: SlotLayout, h: SlotHeader): vo
   v.setUint32(12, h.crc32);
   body.set(fromHex(h.sha256), 16);
   body.set(encodeName(h.appName, 32), 48);
-  v.setUint8(80, h.source === null ? 0 : IMAGE_SOURCES.indexOf(h.source) + 1);
+  v.setUint8(80, h.source === null ? 0 : IMAGE_ORIGINS.indexOf(h.source) + 1);
   writeRecord(io, slot.headerOffset, body);
 }
 
@@ -75,7 +75,7 @@ export function readSlotHeader(io: Pick<FramIo, 'read'>, slot: SlotLayout): Slot
       crc32: v.getUint32(12),
       sha256: toHex(r.body.subarray(16, 48)),
       appName: decodeName(r.body.subarray(48, 80)),
-      source: IMAGE_SOURCES[src - 1] ?? null,
+      source: IMAGE_ORIGINS[src - 1] ?? null,
     },
   };
 }

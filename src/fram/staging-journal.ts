@@ -14,7 +14,7 @@ import { type DualRead, type DualSpec, newestPayload, readDual, writeDual } from
 import type { FramLayout, SlotId } from './layout.js';
 import type { ByteRange } from '../util/ranges.js';
 import type { FramIo } from './record.js';
-import { IMAGE_SOURCES, type ImageSource } from './slot.js';
+import { IMAGE_ORIGINS, type ImageOrigin } from './slot.js';
 
 export const STAGING_MAGIC = 0x48425354; // "HBST"
 /** Disjoint ranges a journal records; a chunk that would need more is written but not recorded (resent on resume). */
@@ -23,7 +23,7 @@ const PAYLOAD = 200;
 
 export interface StagingJournal {
   readonly slot: SlotId;
-  readonly source: ImageSource | null;
+  readonly source: ImageOrigin | null;
   readonly size: number;
   readonly sha256: string;
   readonly appName: string | null;
@@ -38,7 +38,7 @@ export function encodeJournal(j: StagingJournal): Uint8Array {
   const out = new Uint8Array(PAYLOAD);
   const v = view(out);
   v.setUint8(0, j.slot === 'A' ? 0 : 1);
-  v.setUint8(1, j.source === null ? 0 : IMAGE_SOURCES.indexOf(j.source) + 1);
+  v.setUint8(1, j.source === null ? 0 : IMAGE_ORIGINS.indexOf(j.source) + 1);
   v.setUint32(2, j.size);
   out.set(fromHex(j.sha256), 6);
   out.set(encodeName(j.appName, 32), 38);
@@ -58,7 +58,7 @@ export function decodeJournal(p: Uint8Array): StagingJournal {
   for (let i = 0; i < n; i++) held.push({ start: v.getUint32(71 + i * 8), end: v.getUint32(75 + i * 8) });
   return {
     slot: v.getUint8(0) === 0 ? 'A' : 'B',
-    source: IMAGE_SOURCES[v.getUint8(1) - 1] ?? null,
+    source: IMAGE_ORIGINS[v.getUint8(1) - 1] ?? null,
     size: v.getUint32(2),
     sha256: toHex(p.subarray(6, 38)),
     appName: decodeName(p.subarray(38, 70)),

@@ -11,7 +11,7 @@ import type { SlotId } from './layout.js';
 import { addRange, type ByteRange, missingRanges } from '../util/ranges.js';
 import { invalidateRecord } from './record.js';
 import { readSettings } from './settings.js';
-import { type ImageCheck, type ImageSource, type SlotHeader, readSlotHeader, slotLayout, verifySlot, writeSlotHeader } from './slot.js';
+import { type ImageCheck, type ImageOrigin, type SlotHeader, readSlotHeader, slotLayout, verifySlot, writeSlotHeader } from './slot.js';
 import { MAX_STAGING_RANGES, readJournal, type StagingJournal, writeJournal } from './staging-journal.js';
 import { inactiveSlot, requireSuperblock } from './state.js';
 import type { FramStore } from './store.js';
@@ -22,7 +22,7 @@ export interface StagingRequest {
   readonly size: number;
   /** SHA-256 of the whole image, hex (as the host announces it). */
   readonly sha256: string;
-  readonly source: ImageSource;
+  readonly source: ImageOrigin;
   readonly appName?: string | null;
 }
 
@@ -30,7 +30,7 @@ export interface StagingStatus {
   readonly slot: SlotId;
   readonly size: number;
   readonly sha256: string;
-  readonly source: ImageSource | null;
+  readonly source: ImageOrigin | null;
   readonly appName: string | null;
   /** Ranges the slot holds (recorded in the journal). */
   readonly held: readonly ByteRange[];

@@ -4,7 +4,7 @@
  * the host raises when the target reports one.
  *
  * Ranges: 0 success; 0x0001-0x00FF transport/session errors (errno-like);
- * 0x0100-0x01FF the HXE verifier's codes (src/loader/errors.ts); 0x0200-0x02FF
+ * 0x0100-0x01FF the HXE verifier's codes (src/hxe/errors.ts); 0x0200-0x02FF
  * policy codes; 0xFFFF an error this table does not know (detail says which).
  */
 import { HilbridgeError } from '../errors.js';

@@ -9,7 +9,7 @@
  * message as detail).
  *
  * Implementations: src/protocol/engine/file-sink.ts (reference, a file on
- * disk) and the FRAM-backed virtual board in src/target.
+ * disk) and the FRAM-backed virtual board in src/board.
  */
 import type { ByteRange, FramRegion, ImageKind, SlotInfo } from './messages-types.js';
 
@@ -17,7 +17,7 @@ import type { ByteRange, FramRegion, ImageKind, SlotInfo } from './messages-type
 export interface BackendInfo {
   readonly nodeId: number;
   readonly identity: string;
-  /** HXE capability bits the board offers (src/loader/constants.ts Capability). */
+  /** HXE capability bits the board offers (src/hxe/constants.ts Capability). */
   readonly capabilities: number;
   readonly framSize: number;
   readonly slots: readonly SlotInfo[];

@@ -31,7 +31,7 @@ function open(spec: LinkSpec, options: OpenOptions): Promise<OpenedLink> {
     reorder: num(spec, 'reorder'),
   };
   const common = { scheduler: options.scheduler, latencyMs: num(spec, 'latency'), seed: num(spec, 'seed'), faults };
-  const mode = spec.target ?? 'uart';
+  const mode = spec.address ?? 'uart';
   switch (mode) {
     case 'uart': {
       const link = createEmulatedLink({ mode: 'bytes', bitRate: spec.bitRate ?? 115200, ...common });

@@ -7,11 +7,11 @@ import type { SchedulerLike } from 'rxjs';
 import { LinkError, UsageError } from '../errors.js';
 import type { AnyTransport, LinkKind } from './types.js';
 
-/** A parsed `--link` value: `kind[:target][@bitrate][,key=value]...`, e.g. `can:vcan0`, `uart:/dev/ttyUSB0@115200`. */
+/** A parsed `--link` value: `kind[:address][@bitrate][,key=value]...`, e.g. `can:vcan0`, `uart:/dev/ttyUSB0@115200`. */
 export interface LinkSpec {
   readonly text: string;
   readonly kind: string;
-  readonly target?: string;
+  readonly address?: string;
   readonly bitRate?: number;
   readonly options: Readonly<Record<string, string>>;
 }
@@ -54,7 +54,7 @@ export const adapterEntries: Partial<Record<LinkKind, AdapterEntry>> = {
   },
 };
 
-/** Parse `kind[:target][@bitrate][,key=value]...`. */
+/** Parse `kind[:address][@bitrate][,key=value]...`. */
 export function parseLinkSpec(text: string): LinkSpec {
   const [head = '', ...pairs] = text.split(',');
   const options: Record<string, string> = {};
@@ -65,10 +65,10 @@ export function parseLinkSpec(text: string): LinkSpec {
   }
   const m = /^([a-z][a-z0-9-]*)(?::([^@]+))?(?:@(\d+))?$/.exec(head);
   if (m === null) {
-    throw new UsageError('bad_link_spec', `link "${text}": expected kind[:target][@bitrate][,key=value], e.g. can:vcan0 or uart:/dev/ttyUSB0@115200`);
+    throw new UsageError('bad_link_spec', `link "${text}": expected kind[:address][@bitrate][,key=value], e.g. can:vcan0 or uart:/dev/ttyUSB0@115200`);
   }
-  const [, kind = '', target, rate] = m;
-  return { text, kind, target, bitRate: rate === undefined ? undefined : Number(rate), options };
+  const [, kind = '', address, rate] = m;
+  return { text, kind, address, bitRate: rate === undefined ? undefined : Number(rate), options };
 }
 
 export interface TransportRegistry {

@@ -5,9 +5,9 @@ import { openSocketCan } from './socketcan.js';
 
 export const socketCanAdapter: TransportAdapter = {
   async open(spec: LinkSpec, options: OpenOptions): Promise<OpenedLink> {
-    if (spec.target === undefined) throw new UsageError('bad_link_spec', `link "${spec.text}": name the interface, e.g. can:vcan0`);
+    if (spec.address === undefined) throw new UsageError('bad_link_spec', `link "${spec.text}": name the interface, e.g. can:vcan0`);
     const fd = spec.options.fd === '1' || spec.options.fd === 'true';
-    const transport = await openSocketCan(spec.target, options.scheduler === undefined ? { fd } : { fd, scheduler: options.scheduler });
+    const transport = await openSocketCan(spec.address, options.scheduler === undefined ? { fd } : { fd, scheduler: options.scheduler });
     return { transport };
   },
 };

@@ -5,7 +5,7 @@ import { openUart } from './uart.js';
 
 export const uartAdapter: TransportAdapter = {
   async open(spec: LinkSpec): Promise<OpenedLink> {
-    if (spec.target === undefined) throw new UsageError('bad_link_spec', `link "${spec.text}": name the port, e.g. uart:/dev/ttyUSB0@115200`);
-    return { transport: await openUart(spec.target, spec.bitRate === undefined ? {} : { baudRate: spec.bitRate }) };
+    if (spec.address === undefined) throw new UsageError('bad_link_spec', `link "${spec.text}": name the port, e.g. uart:/dev/ttyUSB0@115200`);
+    return { transport: await openUart(spec.address, spec.bitRate === undefined ? {} : { baudRate: spec.bitRate }) };
   },
 };

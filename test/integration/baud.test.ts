@@ -18,7 +18,7 @@ import { request } from '../../src/protocol/engine/request.js';
 import type { FrameChannel } from '../../src/protocol/types.js';
 import { createEmulatedLink } from '../../src/transports/emulator.js';
 import type { ByteStreamEmulatorOptions, EmulatedLink } from '../../src/transports/emulator.js';
-import { bytesImageSource } from '../../src/transports/image-source.js';
+import { bytesImageReader } from '../../src/image/reader.js';
 import type { ByteStreamTransport } from '../../src/transports/types.js';
 import { VirtualClock } from '../unit/transports/virtual-time.js';
 import { image } from './transfer-harness.js';
@@ -75,7 +75,7 @@ async function hello(s: Setup): Promise<PeerInfo> {
 }
 
 async function send(s: Setup, img: Uint8Array, peer: PeerInfo): Promise<TransferResult> {
-  const events = await s.clock.until(lastValueFrom(transfer(s.host, bytesImageSource(img), { peer, scheduler: s.clock.scheduler }).pipe(toArray())));
+  const events = await s.clock.until(lastValueFrom(transfer(s.host, bytesImageReader(img), { peer, scheduler: s.clock.scheduler }).pipe(toArray())));
   const last = events.at(-1);
   if (last?.kind !== 'done') throw new Error('no result');
   return last.result;
@@ -166,7 +166,7 @@ describe('baud switching over the emulated UART', () => {
     expect(n.rate).toBe(921600);
     const events: AdaptiveTransferEvent[] = await s.clock.until(
       lastValueFrom(
-        transferWithFallback(s.host, bytesImageSource(img), { peer: n.peer, scheduler: s.clock.scheduler }, { ...s.baud, rate: n.rate, errorWindowFrames: 16 }).pipe(toArray()),
+        transferWithFallback(s.host, bytesImageReader(img), { peer: n.peer, scheduler: s.clock.scheduler }, { ...s.baud, rate: n.rate, errorWindowFrames: 16 }).pipe(toArray()),
       ),
     );
     const switches = events.filter((e) => e.kind === 'baud');
@@ -189,7 +189,7 @@ describe('baud switching over the emulated UART', () => {
     const s = setup();
     const n = await s.clock.until(negotiateBaud(s.host, await hello(s), 115200, s.baud));
     const events = await s.clock.until(
-      lastValueFrom(transferWithFallback(s.host, bytesImageSource(img), { peer: n.peer, scheduler: s.clock.scheduler }, { ...s.baud, rate: n.rate, errorWindowFrames: 16 }).pipe(toArray())),
+      lastValueFrom(transferWithFallback(s.host, bytesImageReader(img), { peer: n.peer, scheduler: s.clock.scheduler }, { ...s.baud, rate: n.rate, errorWindowFrames: 16 }).pipe(toArray())),
     );
     expect(events.filter((e) => e.kind === 'baud')).toEqual([]);
     expect(events.at(-1)?.kind).toBe('done');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BoardEventSchema } from '../../src/target/events.js';
+import { BoardEventSchema } from '../../src/board/events.js';
 import { runCli } from './cli-harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hilbridge-demo-'));

@@ -10,10 +10,10 @@ import { connect, serveTarget, transfer, confirm, status } from '../../src/proto
 import type { PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
 import { ANY_SLOT, ImageKind, type StatusInfoMsg } from '../../src/protocol/messages-types.js';
 import type { FrameChannel } from '../../src/protocol/types.js';
-import { VirtualBoard, type VirtualBoardOptions } from '../../src/target/board.js';
-import type { BoardEvent } from '../../src/target/events.js';
+import { VirtualBoard, type VirtualBoardOptions } from '../../src/board/board.js';
+import type { BoardEvent } from '../../src/board/events.js';
 import { createEmulatedLink, type EmulatedLink, type FaultSpec } from '../../src/transports/emulator.js';
-import { bytesImageSource } from '../../src/transports/image-source.js';
+import { bytesImageReader } from '../../src/image/reader.js';
 import type { ByteStreamTransport } from '../../src/transports/types.js';
 import { VirtualClock } from '../unit/transports/virtual-time.js';
 
@@ -68,7 +68,7 @@ export class BoardRig {
   /** Start a transfer without running the clock (drive it with clock.advanceTo). */
   async start(bytes: Uint8Array, opts: Partial<TransferOptions> = {}): Promise<TransferEvent[]> {
     const peer = opts.peer ?? (await connect(this.host, { scheduler: this.clock.scheduler, tries: 8 }));
-    const events$: Observable<TransferEvent> = transfer(this.host, bytesImageSource(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, ...opts, peer });
+    const events$: Observable<TransferEvent> = transfer(this.host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, ...opts, peer });
     return lastValueFrom(events$.pipe(toArray()));
   }
 

@@ -5,11 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
-import { Capability } from '../../src/loader/constants.js';
+import { Capability } from '../../src/hxe/constants.js';
 import { SLOT_HEADER_SIZE, computeLayout } from '../../src/fram/layout.js';
-import { LoaderState } from '../../src/target/loader.js';
-import { BoardEventSchema } from '../../src/target/events.js';
-import { image, sha } from '../unit/target/helpers.js';
+import { LoadState } from '../../src/board/load-machine.js';
+import { BoardEventSchema } from '../../src/board/events.js';
+import { image, sha } from '../unit/board/helpers.js';
 import { BoardRig, type BoardRigOptions } from './board-rig.js';
 
 const OLD = image('old_app', { codeBytes: 2048 });
@@ -112,10 +112,10 @@ describe('board over the emulated link', () => {
     const run = r.start(NEW, { abort$ });
     run.catch(() => undefined);
     await r.clock.advanceTo(r.clock.now + 60);
-    expect(r.board.state).toBe(LoaderState.LOADING);
+    expect(r.board.state).toBe(LoadState.LOADING);
     abort$.next();
     await expect(r.clock.until(run)).rejects.toMatchObject({ code: 'aborted' });
-    expect(r.board.state).toBe(LoaderState.IDLE);
+    expect(r.board.state).toBe(LoadState.IDLE);
     expect(await r.board.held()).toBeUndefined();
     expect(activeSha(r)).toBe(sha(OLD));
     expect(r.board.report().slots.find((s) => s.slot === 'B')?.state).not.toBe('staging');

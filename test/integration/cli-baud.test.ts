@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { planLink } from '../../src/cli/link.js';
-import { writeHxe } from '../../src/loader/writer.js';
+import { writeHxe } from '../../src/hxe/writer.js';
 import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
 
 let pairs = 0;

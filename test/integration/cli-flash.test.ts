@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { interruptFlashes } from '../../src/cli/commands/flash.js';
 import { stopTargets } from '../../src/cli/commands/target.js';
-import { writeHxe } from '../../src/loader/writer.js';
+import { writeHxe } from '../../src/hxe/writer.js';
 import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

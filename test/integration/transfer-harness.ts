@@ -13,7 +13,7 @@ import type { PeerInfo, ServeOptions, TargetHandle, TransferEvent, TransferOptio
 import type { FrameChannel } from '../../src/protocol/types.js';
 import { createEmulatedLink } from '../../src/transports/emulator.js';
 import type { DisconnectSpec, EmulatedLink, FaultSpec } from '../../src/transports/emulator.js';
-import { bytesImageSource } from '../../src/transports/image-source.js';
+import { bytesImageReader } from '../../src/image/reader.js';
 import type { ByteStreamTransport, CanTransport } from '../../src/transports/types.js';
 import { VirtualClock } from '../unit/transports/virtual-time.js';
 
@@ -113,7 +113,7 @@ export class Rig {
   /** Run a whole transfer in virtual time; resolves with every event (the last is 'done') or rejects with the error. */
   async run(bytes: Uint8Array, opts: Partial<TransferOptions> = {}): Promise<TransferEvent[]> {
     const peer = opts.peer ?? (await this.connect());
-    const src = bytesImageSource(bytes);
+    const src = bytesImageReader(bytes);
     const events = lastValueFrom(transfer(this.host, src, { scheduler: this.clock.scheduler, ...opts, peer }).pipe(toArray()));
     return this.clock.until(events);
   }

@@ -16,12 +16,12 @@ import { openByteStreamChannel } from '../../protocol/channel.js';
 import { confirm, connect, serveTarget, transfer } from '../../protocol/engine/index.js';
 import type { TransferEvent, TransferResult } from '../../protocol/engine/index.js';
 import { ANY_SLOT, ImageKind, slotLetter } from '../../protocol/messages-types.js';
-import { VirtualBoard } from '../../target/board.js';
-import type { FramSpec } from '../../target/board-fram.js';
+import { VirtualBoard } from '../../board/board.js';
+import type { FramSpec } from '../../board/board-fram.js';
 import { formatReport } from '../report-text.js';
-import { enlargeImage, readSample, SAMPLE_NAMES, type SampleName, samplePath } from '../../target/sample-image.js';
+import { enlargeImage, readSample, SAMPLE_NAMES, type SampleName, samplePath } from '../../board/sample-image.js';
 import { createEmulatedLink } from '../../transports/emulator.js';
-import { bytesImageSource } from '../../transports/image-source.js';
+import { bytesImageReader } from '../../image/reader.js';
 import { DEFAULT_MAX_FRAME } from '../link.js';
 import { transferBar } from '../progress.js';
 import { ExitCode, action } from '../run.js';
@@ -83,7 +83,7 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
 
     const original = await readSample(sample);
     const bytes = codeSize === 0 ? original : enlargeImage(original, codeSize).bytes;
-    const src = bytesImageSource(bytes, samplePath(sample));
+    const src = bytesImageReader(bytes, samplePath(sample));
     emit('demo.image', { sample, samplePath: samplePath(sample), sampleBytes: original.length, size: bytes.length, enlarged: bytes !== original, crc32: src.crc32 });
     say(`provisioning ${sample}: ${samplePath(sample)} is ${original.length} bytes` + (bytes === original ? '' : `; sending a ${bytes.length}-byte image built from its metadata with ${codeSize} bytes of padded code (so the progress means something; PERSIST values without a key get one)`));
 

@@ -14,7 +14,7 @@ import { InterruptedError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
 import { status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
-import { openFileImageSource } from '../../transports/image-source.js';
+import { openFileImageReader } from '../../image/reader.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../util/hex.js';
 import { Subject, lastValueFrom, merge, tap } from 'rxjs';
@@ -69,7 +69,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
     const image = await verifyImageFile(imagePath);
     if (json) line({ event: 'verified_locally', image: imagePath, appName: image.appName, size: image.size, sha256: image.sha256 });
     else say(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
-    const source = await openFileImageSource(imagePath);
+    const source = await openFileImageReader(imagePath);
     try {
       const result = await withPlannedBoard(plan, async ({ link, peer, request, baud }) => {
         const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;

@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { hex as x } from '../../util/hex.js';
-import { AuthLevel, CmdFlag, MailboxMode, ValueFlag } from '../../loader/constants.js';
-import type { HxeCommand, HxeImage, HxeMailbox, HxeValue } from '../../loader/image.js';
-import { inspectHxe, type InspectResult } from '../../loader/parse.js';
-import { capabilityNames } from '../../loader/policy.js';
+import { AuthLevel, CmdFlag, MailboxMode, ValueFlag } from '../../hxe/constants.js';
+import type { HxeCommand, HxeImage, HxeMailbox, HxeValue } from '../../hxe/image.js';
+import { inspectHxe, type InspectResult } from '../../hxe/parse.js';
+import { capabilityNames } from '../../hxe/policy.js';
 import { ExitCode, action } from '../run.js';
 
 interface InspectOptions {

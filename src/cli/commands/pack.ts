@@ -11,11 +11,11 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { DescriptionError } from '../../loader/description-error.js';
-import { descriptionToInput, parseDescription } from '../../loader/description.js';
-import type { DescriptionFormat } from '../../loader/description.js';
-import { parseHxe } from '../../loader/parse.js';
-import { writeHxe } from '../../loader/writer.js';
+import { DescriptionError } from '../../hxe/description-error.js';
+import { descriptionToInput, parseDescription } from '../../hxe/description.js';
+import type { DescriptionFormat } from '../../hxe/description.js';
+import { parseHxe } from '../../hxe/parse.js';
+import { writeHxe } from '../../hxe/writer.js';
 import { ExitCode, action } from '../run.js';
 
 interface PackOptions {

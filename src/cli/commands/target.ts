@@ -10,10 +10,10 @@ import { existsSync } from 'node:fs';
 import { Subject, merge, firstValueFrom } from 'rxjs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import type { ResourceLimits } from '../../loader/policy.js';
+import type { ResourceLimits } from '../../hxe/policy.js';
 import { serveTarget } from '../../protocol/engine/index.js';
-import type { BoardEvent } from '../../target/events.js';
-import { DEFAULT_LIMITS, VirtualBoard } from '../../target/board.js';
+import type { BoardEvent } from '../../board/events.js';
+import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
 import { addLinkOptions, openLink, planLink } from '../link.js';
 import type { LinkCliOptions, LinkPlan } from '../link.js';
 import { ExitCode, action } from '../run.js';
@@ -61,7 +61,7 @@ export function parseLimits(text: string): ResourceLimits {
 
 /** The board's node id and the link plan: on byte streams --node only names the board in INFO. */
 function planTarget(opts: TargetOptions): { plan: LinkPlan; nodeId: number } {
-  const byteStream = (p: LinkPlan): boolean => p.spec.kind === 'uart' || (p.spec.kind === 'emulator' && !['can', 'canfd'].includes(p.spec.target ?? 'uart'));
+  const byteStream = (p: LinkPlan): boolean => p.spec.kind === 'uart' || (p.spec.kind === 'emulator' && !['can', 'canfd'].includes(p.spec.address ?? 'uart'));
   const plan = planLink(opts.uart !== undefined ? { ...opts, node: undefined } : opts);
   const nodeId = opts.node === undefined ? 1 : wholeNumber('--node', opts.node, 1, 254);
   return { plan: byteStream(plan) ? { ...plan, node: undefined } : plan, nodeId };

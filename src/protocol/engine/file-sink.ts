@@ -8,7 +8,7 @@
  *
  * I/O is synchronous, like a flash write on a board: the engine waits for it,
  * and tests in virtual time stay deterministic. Used by tests and the bench;
- * the FRAM-backed virtual board in src/target is the production backend.
+ * the FRAM-backed virtual board in src/board is the production backend.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';

@@ -9,7 +9,7 @@
  */
 import { Observable, asyncScheduler } from 'rxjs';
 import type { Subscription } from 'rxjs';
-import type { ImageSource } from '../../transports/image-source.js';
+import type { ImageReader } from '../../image/reader.js';
 import type { FrameChannel } from '../types.js';
 import { BAUD_DEFAULTS } from './baud.js';
 import type { TransferCounters } from './counters.js';
@@ -56,7 +56,7 @@ function sumCounters(a: TransferCounters, b: TransferCounters): TransferCounters
  * transfer: transferMs from the first BEGIN, counters summed over every
  * segment, resumed/alreadyHeld as at the start. `baud` events say when and why the rate changed.
  */
-export function transferWithFallback(channel: FrameChannel, source: ImageSource, opts: TransferOptions, fb: FallbackOptions): Observable<AdaptiveTransferEvent> {
+export function transferWithFallback(channel: FrameChannel, source: ImageReader, opts: TransferOptions, fb: FallbackOptions): Observable<AdaptiveTransferEvent> {
   return new Observable<AdaptiveTransferEvent>((out) => {
     const scheduler = opts.scheduler ?? fb.scheduler ?? asyncScheduler;
     const windowFrames = fb.errorWindowFrames ?? BAUD_DEFAULTS.errorWindowFrames;

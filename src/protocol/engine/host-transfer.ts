@@ -10,7 +10,7 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { LinkError, asHilbridgeError } from '../../errors.js';
-import type { ImageSource } from '../../transports/image-source.js';
+import type { ImageReader } from '../../image/reader.js';
 import { equalBytes, toHex } from '../../util/hex.js';
 import { TargetError, WireCode } from '../messages-codes.js';
 import { HoldState, ImageKind } from '../messages-types.js';
@@ -85,7 +85,7 @@ class HostSender {
 
   constructor(
     private readonly channel: FrameChannel,
-    private readonly source: ImageSource,
+    private readonly source: ImageReader,
     private readonly opts: TransferOptions,
     private readonly out: Subscriber<TransferEvent>,
   ) {
@@ -458,7 +458,7 @@ class HostSender {
  * target's code, ProtocolError, or 'aborted'). Unsubscribing stops sending
  * and leaves the target's session to resume later.
  */
-export function transfer(channel: FrameChannel, source: ImageSource, opts: TransferOptions): Observable<TransferEvent> {
+export function transfer(channel: FrameChannel, source: ImageReader, opts: TransferOptions): Observable<TransferEvent> {
   return new Observable<TransferEvent>((subscriber) => {
     const sender = new HostSender(channel, source, opts, subscriber);
     sender.start();

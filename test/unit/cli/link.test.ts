@@ -36,11 +36,11 @@ describe('planLink', () => {
 
   it('builds registry specs from --uart and --can', () => {
     const u = planLink({ uart: '/dev/ttyUSB0', baud: '921600', timeout: '50' });
-    expect(u.spec).toMatchObject({ kind: 'uart', target: '/dev/ttyUSB0', bitRate: 921600 });
+    expect(u.spec).toMatchObject({ kind: 'uart', address: '/dev/ttyUSB0', bitRate: 921600 });
     expect(u.timeoutMs).toBe(50);
     const c = planLink({ can: 'vcan0', node: '200', ext: true, fd: true, json: true });
     expect(c).toMatchObject({ node: 200, idFormat: 'ext', fd: true, json: true, timeoutMs: 500 });
-    expect(c.spec).toMatchObject({ kind: 'can', target: 'vcan0', options: { fd: '1' } });
+    expect(c.spec).toMatchObject({ kind: 'can', address: 'vcan0', options: { fd: '1' } });
   });
 });
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../../src/cli/commands/pack.js';
-import { PACK_DIR, V2_CASES, expectSameBytes, readFixture } from '../loader/writer-helpers.js';
+import { PACK_DIR, V2_CASES, expectSameBytes, readFixture } from '../hxe/writer-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 

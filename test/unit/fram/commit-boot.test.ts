@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ImageError } from '../../../src/loader/errors.js';
+import { ImageError } from '../../../src/hxe/errors.js';
 import { Fram } from '../../../src/fram/fram.js';
 import { MemoryFramDevice } from '../../../src/fram/memory-device.js';
 import { boardWith, check, fixture, provision, reopen, sha } from './helpers.js';

@@ -1,10 +1,10 @@
 /** Shared fixtures for the FRAM tests: real v2 images and a board with one committed, confirmed image. */
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { parseHxe } from '../../../src/loader/parse.js';
+import { parseHxe } from '../../../src/hxe/parse.js';
 import { Fram } from '../../../src/fram/fram.js';
 import { MemoryFramDevice } from '../../../src/fram/memory-device.js';
-import type { ImageSource } from '../../../src/fram/slot.js';
+import type { ImageOrigin } from '../../../src/fram/slot.js';
 
 const FIXTURES = new URL('../../../../shared/fixtures/hsx/v2/', import.meta.url);
 
@@ -18,7 +18,7 @@ export const sha = (b: Uint8Array): string => createHash('sha256').update(b).dig
 export const check = (b: Uint8Array): { appName: string | null } => parseHxe(b);
 
 /** Stage `image` in `chunk`-byte pieces (last chunk sent twice, as a retransmission) and commit it. */
-export function provision(fram: Fram, image: Uint8Array, chunk = 64, source: ImageSource = 'can_master'): void {
+export function provision(fram: Fram, image: Uint8Array, chunk = 64, source: ImageOrigin = 'can_master'): void {
   fram.beginStaging({ size: image.length, sha256: sha(image), source });
   for (let o = 0; o < image.length; o += chunk) fram.writeStaged(o, image.subarray(o, o + chunk));
   const last = Math.floor((image.length - 1) / chunk) * chunk;

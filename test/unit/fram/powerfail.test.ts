@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Fram } from '../../../src/fram/fram.js';
-import { mountFram } from '../../../src/target/board-fram.js';
+import { mountFram } from '../../../src/board/board-fram.js';
 import { boardWith, check, fixture, provision, reopen, sha } from './helpers.js';
 import { expectOnlyExplainable, sweep } from './sweep.js';
 

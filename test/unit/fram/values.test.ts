@@ -1,8 +1,8 @@
 import { VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ValueFlag } from '../../../src/loader/constants.js';
-import { numberToF16 } from '../../../src/loader/f16.js';
-import { parseHxe } from '../../../src/loader/parse.js';
+import { ValueFlag } from '../../../src/hxe/constants.js';
+import { numberToF16 } from '../../../src/hxe/f16.js';
+import { parseHxe } from '../../../src/hxe/parse.js';
 import { DebouncedValueWriter, type PersistEvent, restorePersistedValues } from '../../../src/fram/persist.js';
 import { boardWith, fixture, provision, reopen } from './helpers.js';
 

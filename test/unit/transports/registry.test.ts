@@ -5,13 +5,13 @@ import type { AdapterEntry, TransportAdapter } from '../../../src/transports/reg
 import { VirtualClock } from './virtual-time.js';
 
 describe('parseLinkSpec', () => {
-  it('parses kind, target, bit rate and options', () => {
-    expect(parseLinkSpec('emulator')).toMatchObject({ kind: 'emulator', target: undefined, bitRate: undefined, options: {} });
-    expect(parseLinkSpec('can:vcan0')).toMatchObject({ kind: 'can', target: 'vcan0' });
-    expect(parseLinkSpec('uart:/dev/ttyUSB0@115200')).toMatchObject({ kind: 'uart', target: '/dev/ttyUSB0', bitRate: 115200 });
+  it('parses kind, address, bit rate and options', () => {
+    expect(parseLinkSpec('emulator')).toMatchObject({ kind: 'emulator', address: undefined, bitRate: undefined, options: {} });
+    expect(parseLinkSpec('can:vcan0')).toMatchObject({ kind: 'can', address: 'vcan0' });
+    expect(parseLinkSpec('uart:/dev/ttyUSB0@115200')).toMatchObject({ kind: 'uart', address: '/dev/ttyUSB0', bitRate: 115200 });
     expect(parseLinkSpec('emulator:can@1000000,latency=2,loss=0.1')).toMatchObject({
       kind: 'emulator',
-      target: 'can',
+      address: 'can',
       bitRate: 1_000_000,
       options: { latency: '2', loss: '0.1' },
     });

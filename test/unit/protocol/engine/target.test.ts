@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { abortSession, confirm, factoryReset, fmap, query, rollback, status } from '../../../../src/protocol/engine/host-commands.js';
 import { request } from '../../../../src/protocol/engine/request.js';
 import { TargetState, transfer } from '../../../../src/protocol/engine/index.js';
-import { bytesImageSource } from '../../../../src/transports/image-source.js';
+import { bytesImageReader } from '../../../../src/image/reader.js';
 import { HoldState } from '../../../../src/protocol/messages-types.js';
 import { nextSeq, sendMessage } from '../../../../src/protocol/engine/wire.js';
 import { Rig, image } from '../../../integration/transfer-harness.js';
@@ -69,7 +69,7 @@ describe('serveTarget commands over the real channel', () => {
     rig = new Rig({ serve: { interChunkTimeoutMs: 300 } });
     const img = image(64 * 1024);
     const peer = await rig.connect();
-    const sub = transfer(rig.host, bytesImageSource(img), { peer, scheduler: rig.clock.scheduler }).subscribe({ error: () => undefined });
+    const sub = transfer(rig.host, bytesImageReader(img), { peer, scheduler: rig.clock.scheduler }).subscribe({ error: () => undefined });
     await rig.clock.advanceTo(rig.clock.now + 150);
     sub.unsubscribe(); // the host goes away without a word
     expect(rig.target.state).toBe(TargetState.Receiving);

@@ -1,0 +1,310 @@
+/**
+ * The virtual board: a FRAM (file or memory), the load state machine, the
+ * virtual executive and the event stream, behind the protocol's
+ * TargetBackend, so `serveTarget(channel, board)` serves it over any link.
+ * Opening a board is a power-on (boot sequence in board-boot.ts); `powerOff`
+ * is a power cut (pending value writes are lost), `close` an orderly shutdown.
+ */
+import { asyncScheduler, concat, from, type Observable, type SchedulerLike } from 'rxjs';
+import type { Fram, FramDevice, FramMap, ImageOrigin } from '../fram/index.js';
+import { crc32, sha256Hex } from '../util/digest.js';
+import { fromHex, toHex } from '../util/hex.js';
+import { KNOWN_CAPABILITIES } from '../hxe/constants.js';
+import { parseHxe } from '../hxe/parse.js';
+import type { ResourceLimits } from '../hxe/policy.js';
+import { ANY_SLOT, ImageKind, type FramRegion } from '../protocol/messages-types.js';
+import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, CommitResult, HeldImage, TargetBackend } from '../protocol/target-backend.js';
+import { bootBoard, type BootSummary } from './board-boot.js';
+import { type FramSpec, mountFram, openFramDevice } from './board-fram.js';
+import { type BoardReport, slotNumber, slotReports, slotTable } from './board-report.js';
+import { BoardError, framOp } from './errors.js';
+import { EventBus } from './event-bus.js';
+import type { BoardEvent, Phase } from './events.js';
+import { Executive, type RunningApp, type RunningValue } from './executive.js';
+import { type CommitOutcome, LoadMachine, LoadState } from './load-machine.js';
+import type { LoadSession } from './session.js';
+
+export interface VirtualBoardOptions {
+  readonly fram: FramSpec;
+  /** CAN node id (default 1). */
+  readonly nodeId?: number;
+  /** What INFO calls the board (default "hsx-virtual"). */
+  readonly identity?: string;
+  /** HXE capability bits offered (default every known one). */
+  readonly capabilities?: number;
+  /** What one app may use (default: 64 KiB code, 64 KiB rodata, 32 KiB RAM, 2 KiB stack). */
+  readonly limits?: ResourceLimits;
+  /** Trial boots before falling back (stored in the FRAM settings; default: what the FRAM holds, 3 when new). */
+  readonly maxTrialBoots?: number;
+  /** Confirm a trial image by policy once it started (stored in the FRAM settings). */
+  readonly autoConfirm?: boolean;
+  /** The link images arrive on (default "uart"). */
+  readonly source?: ImageOrigin;
+  /** Apps that run beside the slot app (firmware, SD manifest): count for the instance rule. */
+  readonly residentApps?: readonly { readonly image: Uint8Array; readonly source: ImageOrigin }[];
+  readonly scheduler?: SchedulerLike;
+  /** Progress coalescing window of events$, ms (default 100). */
+  readonly progressWindowMs?: number;
+  /** A load session idle this long is suspended (kept for resume), ms (default 10000). */
+  readonly suspendAfterMs?: number;
+}
+
+export const DEFAULT_LIMITS: ResourceLimits = { code: 0x10000, rodata: 0x10000, ram: 0x8000, stack: 0x800 };
+
+export class VirtualBoard implements TargetBackend {
+  readonly nodeId: number;
+  readonly identity: string;
+  readonly capabilities: number;
+  readonly limits: ResourceLimits;
+  readonly executive: Executive;
+  private readonly bus: EventBus;
+  private readonly loader: LoadMachine;
+  private bootSummary: BootSummary;
+  private closed = false;
+  private booting = true;
+  /** What the boot sequence emitted (a rollback, value restores): bounded by the image's values. */
+  private readonly bootEvents: BoardEvent[] = [];
+
+  private constructor(
+    readonly fram: Fram,
+    readonly device: FramDevice,
+    readonly formatted: boolean,
+    opts: VirtualBoardOptions,
+  ) {
+    const scheduler = opts.scheduler ?? asyncScheduler;
+    this.nodeId = opts.nodeId ?? 1;
+    this.identity = opts.identity ?? 'hsx-virtual';
+    this.capabilities = (opts.capabilities ?? KNOWN_CAPABILITIES) >>> 0;
+    this.limits = opts.limits ?? DEFAULT_LIMITS;
+    this.bus = new EventBus(scheduler, opts.progressWindowMs);
+    const phase = (): Phase => (this.booting ? 'BOOT' : this.loader.state);
+    this.executive = new Executive({
+      readValue: (k) => fram.readValue(k),
+      saveValue: (k, b) => fram.saveValue(k, b),
+      scheduler,
+      debounceMs: fram.settings().valueDebounceMs,
+      bus: this.bus,
+      phase,
+    });
+    const policy = { capabilities: this.capabilities, limits: this.limits };
+    const booting = this.bus.all$.subscribe((e) => this.bootEvents.push(e));
+    for (const r of opts.residentApps ?? []) this.executive.registerResident(parseHxe(r.image), r.source, crc32(r.image));
+    this.bootSummary = bootBoard(fram, this.executive, this.bus, policy, fram.settings().autoConfirm);
+    this.loader = new LoadMachine({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart', scheduler, suspendAfterMs: opts.suspendAfterMs });
+    this.booting = false;
+    booting.unsubscribe();
+  }
+
+  /** Power on: open (or create and format) the FRAM, apply the settings given, boot. */
+  static open(opts: VirtualBoardOptions): VirtualBoard {
+    const device = openFramDevice(opts.fram);
+    const { fram, formatted } = mountFram(device);
+    if (fram.formatted && (opts.maxTrialBoots !== undefined || opts.autoConfirm !== undefined)) {
+      const s = fram.settings();
+      const next = { ...s, maxTrialBoots: opts.maxTrialBoots ?? s.maxTrialBoots, autoConfirm: opts.autoConfirm ?? s.autoConfirm };
+      if (next.maxTrialBoots !== s.maxTrialBoots || next.autoConfirm !== s.autoConfirm) framOp('write settings', () => fram.writeSettings(next));
+    }
+    return new VirtualBoard(fram, device, formatted, opts);
+  }
+
+  /**
+   * Events, progress coalesced per subscriber (see event-bus.ts). Every
+   * subscriber first gets the events of this power-on's boot sequence
+   * (rollback, value restores), since they happen before anyone can subscribe.
+   */
+  get events$(): Observable<BoardEvent> {
+    return concat(from(this.bootEvents.slice()), this.bus.events$);
+  }
+
+  /** Every event, progress not coalesced (boot events first, as events$). */
+  get allEvents$(): Observable<BoardEvent> {
+    return concat(from(this.bootEvents.slice()), this.bus.all$);
+  }
+
+  get state(): LoadState {
+    return this.loader.state;
+  }
+
+  /** The load session in progress (held ranges, verified prefix), or null. */
+  loaderSession(): LoadSession | null {
+    return this.loader.active;
+  }
+
+  get boot(): BootSummary {
+    return this.bootSummary;
+  }
+
+  /** The full local status (slots verified from FRAM, running apps with their values). */
+  report(): BoardReport {
+    return this.reportFrom(this.fram.map());
+  }
+
+  private reportFrom(map: FramMap): BoardReport {
+    const sb = map.superblocks.find((s) => s.newest)?.state ?? null;
+    return {
+      nodeId: this.nodeId,
+      identity: this.identity,
+      capabilities: this.capabilities,
+      framSize: this.device.size,
+      state: this.bootSummary.recovery !== null && this.executive.slot === null && this.loader.state === LoadState.IDLE ? 'RECOVERY' : this.loader.state,
+      recovery: this.bootSummary.recovery,
+      active: sb?.active ?? null,
+      trial: sb?.trial ?? false,
+      bootAttempt: sb?.bootAttempts ?? 0,
+      maxTrialBoots: sb?.maxAttempts ?? this.fram.settings().maxTrialBoots,
+      slots: slotReports(map),
+      apps: this.executive.apps,
+      lastError: this.lastError(),
+      framErrors: map.findings.filter((f) => f.severity === 'error').map((f) => f.message),
+    };
+  }
+
+  /** The loader's last error or, when nothing could boot, why the board is in recovery. */
+  private lastError(): { code: string; message: string } | null {
+    const e = this.loader.lastError;
+    if (e !== null) return { code: e.code, message: e.message };
+    const why = this.bootSummary.recovery;
+    return why !== null && this.executive.slot === null ? { code: 'recovery', message: `no bootable image: ${why}` } : null;
+  }
+
+  /** Set a value of a running app; persisted ones reach FRAM after the debounce window. */
+  setValue(pid: number, groupId: number, valueId: number, value: number): RunningValue {
+    return this.executive.setValue(pid, groupId, valueId, value);
+  }
+
+  get apps(): readonly RunningApp[] {
+    return this.executive.apps;
+  }
+
+  /**
+   * Install an image locally, as the board's own loader does from an SD
+   * manifest or a factory fixture: the same loader, checks and commit as over
+   * the wire, read in 1 KiB pieces; `confirm` makes it known-good at once.
+   */
+  install(bytes: Uint8Array, source: ImageOrigin, opts: { readonly confirm?: boolean } = {}): CommitOutcome {
+    const sha = sha256Hex(bytes);
+    this.loader.begin({ size: bytes.length, crc32: crc32(bytes), sha256: sha, imageKind: 'hxe', fresh: true, source });
+    for (let o = 0; o < bytes.length; o += 1024) this.loader.write(o, bytes.subarray(o, Math.min(bytes.length, o + 1024)));
+    const c = this.loader.end();
+    if (opts.confirm === true) framOp('confirm', () => this.fram.confirm());
+    return c;
+  }
+
+  // ---- TargetBackend -------------------------------------------------------
+
+  async info(): Promise<BackendInfo> {
+    await Promise.resolve();
+    return { nodeId: this.nodeId, identity: this.identity, capabilities: this.capabilities, framSize: this.device.size, slots: slotTable(this.fram.map()) };
+  }
+
+  async held(): Promise<HeldImage | undefined> {
+    await Promise.resolve();
+    const h = this.loader.held();
+    return h === undefined ? undefined : { size: h.size, sha256: fromHex(h.sha256), ranges: h.ranges };
+  }
+
+  async begin(req: BeginRequest): Promise<BeginResult> {
+    await Promise.resolve();
+    if (req.sha256.length !== 32) throw new BoardError('EBADMSG', `BEGIN carries a ${req.sha256.length}-byte SHA-256; it must be 32 bytes`);
+    const inactive = this.fram.activeSlot() === 'A' ? 'B' : 'A';
+    if (req.slot !== ANY_SLOT && req.slot !== slotNumber(inactive)) {
+      throw new BoardError('EINVAL', `BEGIN asks for slot ${req.slot}; new images go to the inactive slot ${slotNumber(inactive)} (${inactive}) or ANY_SLOT (0xff)`);
+    }
+    const r = this.loader.begin({ size: req.size, crc32: req.crc32, sha256: toHex(req.sha256), imageKind: req.imageKind === ImageKind.hxe ? 'hxe' : 'raw', fresh: req.fresh });
+    return { resumed: r.resumed, ranges: r.ranges };
+  }
+
+  async write(offset: number, bytes: Uint8Array): Promise<void> {
+    await Promise.resolve();
+    this.loader.write(offset, bytes);
+  }
+
+  async end(): Promise<CommitResult> {
+    await Promise.resolve();
+    const c = this.loader.end();
+    return { slot: slotNumber(c.slot), size: c.size, crc32: c.crc32, sha256: fromHex(c.sha256) };
+  }
+
+  async abort(): Promise<void> {
+    await Promise.resolve();
+    this.loader.abort();
+  }
+
+  async status(): Promise<BackendStatus> {
+    await Promise.resolve();
+    const map = this.fram.map();
+    const r = this.reportFrom(map);
+    return { state: r.state, slots: slotTable(map), bootCount: r.bootAttempt, lastError: r.lastError };
+  }
+
+  async rollback(slot: number): Promise<void> {
+    await Promise.resolve();
+    this.idleOnly('ROLLBACK');
+    const sb = this.report();
+    const previous = sb.slots.find((s) => s.state === 'previous');
+    if (slot !== ANY_SLOT && (previous === undefined || slot !== slotNumber(previous.slot))) {
+      throw new BoardError('EINVAL', `ROLLBACK to slot ${slot}: ${previous === undefined ? 'no previous known-good image is recorded' : `the previous image is in slot ${slotNumber(previous.slot)} (${previous.slot})`}`);
+    }
+    let image: ReturnType<typeof parseHxe> | undefined;
+    const r = framOp('ROLLBACK', () =>
+      this.fram.rollback((bytes) => {
+        image = parseHxe(bytes);
+        return { appName: image.appName };
+      }),
+    );
+    const pid = this.executive.allocatePid();
+    this.bus.emit('provisioning.rollback', pid, this.loader.state, { from: r.from, to: r.to, reason: 'host', appName: r.image.appName, detail: `ROLLBACK requested by the host: slot ${r.to} is active again` });
+    if (image !== undefined) this.executive.registerSlotApp(image, { slot: r.to, source: r.image.source, crc32: r.image.crc32 }, pid);
+  }
+
+  async confirm(slot: number): Promise<void> {
+    await Promise.resolve();
+    const active = this.fram.activeSlot();
+    if (active === null) throw new BoardError('EINVAL', 'CONFIRM: no image is active, nothing to confirm');
+    if (this.executive.slot === null) {
+      // Recovery: the active slot did not verify at boot. Confirming it would make a corrupt image known-good.
+      throw new BoardError('EINVAL', `CONFIRM: the image in slot ${slotNumber(active)} (${active}) did not verify at boot and is not running: flash a new image or roll back`);
+    }
+    if (slot !== ANY_SLOT && slot !== slotNumber(active)) {
+      throw new BoardError('EINVAL', `CONFIRM slot ${slot}: the active image is in slot ${slotNumber(active)} (${active})`);
+    }
+    framOp('CONFIRM', () => this.fram.confirm());
+  }
+
+  async factoryReset(): Promise<void> {
+    await Promise.resolve();
+    this.idleOnly('FACTORY_RESET');
+    this.executive.stopSlotApp();
+    framOp('FACTORY_RESET', () => this.fram.factoryReset());
+  }
+
+  async fmap(): Promise<readonly FramRegion[]> {
+    await Promise.resolve();
+    return this.fram.layout.partitions.map((p) => ({ name: p.name, offset: p.offset, size: p.length }));
+  }
+
+  // ---- power ---------------------------------------------------------------
+
+  /** Orderly shutdown: pending value writes are flushed, the FRAM closed. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.executive.flush();
+    this.powerOff();
+  }
+
+  /** Power cut: pending value writes are lost, the FRAM closed. Idempotent. */
+  powerOff(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.executive.dispose();
+    this.bus.complete();
+    this.device.close();
+  }
+
+  private idleOnly(what: string): void {
+    const s = this.loader.state;
+    if (s === LoadState.LOADING || s === LoadState.VERIFY || s === LoadState.ABORTING) {
+      throw new BoardError('EBUSY', `${what} while the loader is ${s}: finish or abort the transfer first`);
+    }
+  }
+}
