@@ -5,19 +5,14 @@
  * with a UsageError (exit 2).
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { UsageError, isHilbridgeError } from '../errors.js';
+import { MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
 import type { HxeImage } from '../hxe/image.js';
+import { checkHostFile } from '../image/host-file.js';
 import { HxeStreamVerifier } from '../hxe/stream.js';
 
 export async function verifyImageFile(path: string): Promise<HxeImage> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (cause) {
-    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
-    throw new UsageError('file_unreadable', `cannot read image "${path}": ${why}`, { cause });
-  }
+  const { size } = await checkHostFile(path, 'image', MAX_HXE_FILE_SIZE); // a regular file no longer than any HXE can be
   const verifier = new HxeStreamVerifier({ totalSize: size });
   try {
     for await (const block of createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) verifier.push(block);

@@ -12,6 +12,9 @@ import { FramError, at } from './errors.js';
 /** Smallest supported FRAM: 32 KiB. */
 export const MIN_FRAM_SIZE = 32 * 1024;
 
+/** Largest FRAM the host tools read whole (`fmap --fram`): 64 MiB, far above any FRAM part (the largest are a few MiB). */
+export const MAX_FRAM_SIZE = 64 * 1024 * 1024;
+
 /** Read access only: what the offline map decoder needs. */
 export interface FramReader {
   readonly size: number;

@@ -1,7 +1,7 @@
 /** Public API of the FRAM layer (docs/fram.md). */
 export { Fram } from './fram.js';
 export { FramError, type FramErrorCode } from './errors.js';
-export { type FramDevice, type FramReader, type FramDeviceOptions, MIN_FRAM_SIZE } from './device.js';
+export { type FramDevice, type FramReader, type FramDeviceOptions, MAX_FRAM_SIZE, MIN_FRAM_SIZE } from './device.js';
 export { MemoryFramDevice } from './memory-device.js';
 export { FileFramDevice, type FileFramOptions } from './file-device.js';
 export { computeLayout, type FramLayout, type Partition, type PartitionName, type SlotId } from './layout.js';

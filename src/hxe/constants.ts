@@ -39,6 +39,16 @@ export const CRC_HEADER_SPAN = 0x1c;
 /** code_len, ro_len and bss_size are each limited to the VM's 64 KiB address space. */
 export const MAX_SEGMENT_SIZE = 0x10000;
 
+/** The metadata region a board retains while it verifies an image (the streaming verifier's cap). */
+export const MAX_METADATA_BYTES = 64 * 1024;
+
+/**
+ * The longest HXE image any board accepts: a v2 header, code and rodata at
+ * their 64 KiB limits, and metadata at its cap. Host commands never read more
+ * of a file that claims to be an image.
+ */
+export const MAX_HXE_FILE_SIZE = HEADER_V2_SIZE + 2 * MAX_SEGMENT_SIZE + MAX_METADATA_BYTES;
+
 /** Header flags. */
 export const HeaderFlag = {
   manifest: 0x0001,

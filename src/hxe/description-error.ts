@@ -8,6 +8,7 @@ import { HilbridgeError } from '../errors.js';
 
 export type DescriptionErrorCode =
   | 'bad_description' // the description does not parse (TOML/JSON syntax) or does not match the schema
+  | 'too_deep' // brackets nest deeper than 32 levels (refused before parsing)
   | 'misaligned' // code length, entry or handler_offset not a multiple of 4
   | 'too_large' // code, rodata or bss above 64 KiB, or a section too large for u16 string offsets
   | 'entry_out_of_range' // entry or handler_offset not inside [0, code length)

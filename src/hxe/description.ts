@@ -6,6 +6,7 @@
  * writer (writer-input.ts) so both paths name fields the same way.
  */
 import { parse as parseToml } from 'smol-toml';
+import { findTooDeep, preview } from '../util/nesting.js';
 import { z } from 'zod';
 import { AuthLevel, Capability, CmdFlag, MailboxMode, ValueFlag } from './constants.js';
 import { DescriptionError } from './description-error.js';
@@ -150,6 +151,9 @@ export const descriptionSchema = z.strictObject({
   mailboxes: z.array(mailboxSchema).optional(),
 });
 
+/** Deepest bracket nesting accepted in a description (checked before parsing: hostile input never reaches a recursive parser). */
+export const MAX_DESCRIPTION_DEPTH = 32;
+
 /** A parsed description: names already turned into numbers. */
 export type Description = z.output<typeof descriptionSchema>;
 export type DescriptionFormat = 'toml' | 'json';
@@ -164,11 +168,19 @@ function pathOf(path: readonly PropertyKey[]): string {
  * first offending field in `field`.
  */
 export function parseDescription(textIn: string, format: DescriptionFormat, source: string): Description {
+  const deep = findTooDeep(textIn, MAX_DESCRIPTION_DEPTH, format);
+  if (deep !== undefined) {
+    throw new DescriptionError(
+      'too_deep',
+      undefined,
+      `${source}: line ${deep.line}: brackets nest deeper than ${MAX_DESCRIPTION_DEPTH} levels; a description needs at most 4 (docs/pack.md)`,
+    );
+  }
   let raw: unknown;
   try {
-    raw = format === 'toml' ? parseToml(textIn) : JSON.parse(textIn);
+    raw = format === 'toml' ? parseToml(textIn, { maxDepth: MAX_DESCRIPTION_DEPTH }) : JSON.parse(textIn);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = preview(e instanceof Error ? e.message : String(e), 400);
     throw new DescriptionError('bad_description', undefined, `${source}: not valid ${format.toUpperCase()}: ${msg}`, { cause: e });
   }
   const result = descriptionSchema.safeParse(raw);

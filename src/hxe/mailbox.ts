@@ -11,6 +11,7 @@ import {
   type MailboxModeName,
 } from './constants.js';
 import { hex } from '../util/hex.js';
+import { findTooDeep, preview } from '../util/nesting.js';
 import { ImageError } from './errors.js';
 import { readU16, readU32 } from './header.js';
 import type { HxeMailbox, HxeMailboxBinding } from './image.js';
@@ -61,22 +62,36 @@ function parseLegacy(section: Section, count: number, countAt: number): HxeMailb
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Deepest bracket nesting accepted in a .mailbox JSON section (checked before parsing: no recursion on hostile input). */
+export const MAX_MAILBOX_JSON_DEPTH = 16;
+
+/** A value from the section as it goes into a message: JSON, cut short. */
+const shown = (v: unknown): string => preview(JSON.stringify(v) ?? String(v), 60);
+
 function parseJson(section: Section): HxeMailbox[] {
   const fail = (why: string, cause?: unknown): never => {
     throw new ImageError('bad_mailbox_json', `.mailbox JSON at ${hex(section.offset)}: ${why}`, section.offset, { cause });
   };
   let end = section.bytes.length;
   while (end > 0 && section.bytes[end - 1] === 0) end--; // tolerate NUL padding
+  let text: string;
+  try {
+    text = utf8.decode(section.bytes.subarray(0, end));
+  } catch (cause) {
+    return fail('is not valid UTF-8', cause);
+  }
+  const deep = findTooDeep(text, MAX_MAILBOX_JSON_DEPTH, 'json');
+  if (deep !== undefined) return fail(`nests deeper than ${MAX_MAILBOX_JSON_DEPTH} levels (at character ${deep.index} of the section); a mailbox list needs 4`);
   let doc: unknown;
   try {
-    doc = JSON.parse(utf8.decode(section.bytes.subarray(0, end))) as unknown;
+    doc = JSON.parse(text) as unknown;
   } catch (cause) {
-    return fail(`does not parse (${cause instanceof Error ? cause.message : String(cause)})`, cause);
+    return fail(`does not parse (${preview(cause instanceof Error ? cause.message : String(cause), 200)})`, cause);
   }
   let list: unknown;
   if (Array.isArray(doc)) list = doc;
   else if (isObject(doc)) {
-    if (doc.version !== undefined && doc.version !== 1) fail(`version is ${JSON.stringify(doc.version)}, expected 1`);
+    if (doc.version !== undefined && doc.version !== 1) fail(`version is ${shown(doc.version)}, expected 1`);
     list = doc.mailboxes;
     if (!Array.isArray(list)) fail('"mailboxes" is missing or not an array');
   } else fail('expected an object with "mailboxes" or an array');
@@ -89,7 +104,7 @@ function isObject(x: unknown): x is Record<string, unknown> {
 
 function uint(v: unknown, what: string, max: number, fail: (why: string) => never): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) {
-    return fail(`${what} is ${JSON.stringify(v)}, expected an integer 0..${max}`);
+    return fail(`${what} is ${shown(v)}, expected an integer 0..${max}`);
   }
   return v;
 }
@@ -98,7 +113,7 @@ function jsonMailbox(e: unknown, where: string, fail: (why: string) => never): H
   if (!isObject(e)) return fail(`${where} is not an object`);
   const target = e.target;
   if (typeof target !== 'string' || !MAILBOX_TARGET_PREFIXES.some((p) => target.startsWith(p) && target.length > p.length)) {
-    return fail(`${where}.target is ${JSON.stringify(target)}, expected a namespaced name (${MAILBOX_TARGET_PREFIXES.join(', ')})`);
+    return fail(`${where}.target is ${shown(target)}, expected a namespaced name (${MAILBOX_TARGET_PREFIXES.join(', ')})`);
   }
   const cap = e.capacity === undefined || e.capacity === null ? 0 : uint(e.capacity, `${where}.capacity`, 0xffffffff, fail);
   let modeMask: number | undefined;
@@ -106,7 +121,7 @@ function jsonMailbox(e: unknown, where: string, fail: (why: string) => never): H
   if (e.mode !== undefined && e.mode !== null) {
     const fromString = parseMode(e.mode, `${where}.mode`, fail);
     if (modeMask !== undefined && modeMask !== fromString) {
-      fail(`${where} has mode_mask ${modeMask} and mode ${JSON.stringify(e.mode)} (${fromString}), which disagree`);
+      fail(`${where} has mode_mask ${modeMask} and mode ${shown(e.mode)} (${fromString}), which disagree`);
     }
     modeMask = fromString;
   }
@@ -124,7 +139,7 @@ function jsonMailbox(e: unknown, where: string, fail: (why: string) => never): H
 }
 
 function parseMode(v: unknown, what: string, fail: (why: string) => never): number {
-  if (typeof v !== 'string' || v.trim() === '') return fail(`${what} is ${JSON.stringify(v)}, expected e.g. "RDWR|FANOUT"`);
+  if (typeof v !== 'string' || v.trim() === '') return fail(`${what} is ${shown(v)}, expected e.g. "RDWR|FANOUT"`);
   let mask = 0;
   for (const part of v.split('|')) {
     const name = part.trim();

@@ -9,7 +9,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { CRC_HEADER_SPAN, HEADER_V2_SIZE, Off } from './constants.js';
+import { CRC_HEADER_SPAN, HEADER_V2_SIZE, MAX_METADATA_BYTES, Off } from './constants.js';
 import { hex } from '../util/hex.js';
 import { ImageError } from './errors.js';
 import { checkMagic, checkMinimumSize, checkVersion, readHeaderFields, validateHeader, type HeaderInfo } from './header.js';
@@ -17,7 +17,7 @@ import type { HxeHeaderFields, HxeImage } from './image.js';
 import { NO_METADATA, parseMetadata } from './metadata.js';
 
 /** Default cap on the metadata region a verifier retains. */
-export const DEFAULT_MAX_METADATA_BYTES = 64 * 1024;
+export const DEFAULT_MAX_METADATA_BYTES = MAX_METADATA_BYTES;
 
 export interface HxeStreamVerifierOptions {
   /** Exact size of the image in bytes (from the transfer offer or the file). */

@@ -8,7 +8,11 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { UsageError } from '../errors.js';
+import { checkHostFile } from './host-file.js';
 import { crc32, sha256Bytes } from '../util/digest.js';
+
+/** The protocol's image size is a u32. */
+const MAX_IMAGE_SIZE = 0xffffffff;
 
 export interface ImageReader {
   /** Names the image in messages (the file path, or "bytes"). */
@@ -48,6 +52,7 @@ export function bytesImageReader(bytes: Uint8Array, name = 'bytes'): ImageReader
 
 /** Open an image file: stream it once for size, CRC-32 and SHA-256, then serve reads from the open file. */
 export async function openFileImageReader(path: string): Promise<ImageReader> {
+  await checkHostFile(path, 'image', MAX_IMAGE_SIZE); // a FIFO would block at open, a device never ends
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');

@@ -19,6 +19,13 @@ export type CandumpLine =
   | { readonly kind: 'blank'; readonly line: number }
   | { readonly kind: 'unparsed'; readonly line: number; readonly text: string };
 
+/**
+ * The longest line any candump format writes is under 400 characters (a
+ * 64-byte CAN FD frame in screen format with timestamp and ASCII column);
+ * a longer line is not a candump line, and a reader never buffers more.
+ */
+export const MAX_CANDUMP_LINE = 1024;
+
 const LOG = /^\((\d+(?:\.\d+)?)\)\s+(\S+)\s+([0-9A-Fa-f]{3}|[0-9A-Fa-f]{8})(##?)(\S*)(?:\s+\S+)?$/;
 const SCREEN = /^(?:\((\d+(?:\.\d+)?)\)\s+)?(\S+)\s+([0-9A-Fa-f]{3}|[0-9A-Fa-f]{8})\s+\[(\d{1,2})\]\s*(.*)$/;
 

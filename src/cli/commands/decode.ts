@@ -5,13 +5,15 @@
  * capture was read, 2 when the file cannot be read or holds no CAN frame.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { CaptureDecoder } from '../../protocol/candump-decode.js';
 import type { CaptureEntry, CaptureSummary } from '../../protocol/candump-decode.js';
 import { formatFields, messageFields, messageName } from '../../protocol/candump-fields.js';
-import { parseCandumpLine } from '../../protocol/candump.js';
+import { MAX_CANDUMP_LINE, parseCandumpLine } from '../../protocol/candump.js';
+import type { CandumpLine } from '../../protocol/candump.js';
+import { checkHostFile } from '../../image/host-file.js';
+import { boundedLines } from '../../util/lines.js';
 import { ExitCode, action } from '../run.js';
 
 interface DecodeOptions {
@@ -62,12 +64,11 @@ async function run(file: string, opts: DecodeOptions): Promise<ExitCode> {
   const decoder = new CaptureDecoder();
   const write = (s: string): void => void process.stdout.write(s);
   let firstBad: number | undefined;
+  await checkHostFile(file, 'capture', Number.MAX_SAFE_INTEGER); // a regular file of any length: it is streamed
   try {
-    const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
-    let n = 0;
-    for await (const text of lines) {
-      const parsed = parseCandumpLine(text, ++n);
-      if (parsed.kind === 'unparsed') firstBad ??= n;
+    for await (const line of boundedLines(createReadStream(file), MAX_CANDUMP_LINE)) {
+      const parsed: CandumpLine = line.tooLong ? { kind: 'unparsed', line: line.number, text: line.text } : parseCandumpLine(line.text, line.number);
+      if (parsed.kind === 'unparsed') firstBad ??= line.number;
       for (const e of decoder.push(parsed)) write(opts.json ? JSON.stringify(entryJson(e)) + '\n' : formatEntry(e) + '\n');
     }
   } catch (cause) {

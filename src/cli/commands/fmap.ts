@@ -5,11 +5,12 @@
  * image would boot or the board is simply empty, 1 when corruption leaves no
  * bootable image, 2 when the file cannot be read or is not a FRAM image.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { hex } from '../../util/hex.js';
+import { MAX_FRAM_SIZE } from '../../fram/device.js';
 import { FramError } from '../../fram/errors.js';
+import { readHostFile } from '../../image/host-file.js';
 import { decodeFramMap } from '../../fram/map.js';
 import type { FramMap } from '../../fram/map-types.js';
 import { runFmapOverLink } from '../link-fmap.js';
@@ -34,12 +35,7 @@ async function run(opts: FmapOptions): Promise<ExitCode> {
   if (opts.uart !== undefined || opts.can !== undefined || opts.link !== undefined) {
     throw new UsageError('conflicting_options', 'give --fram <file> (offline) or a link (over the wire), not both');
   }
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(opts.fram));
-  } catch (cause) {
-    throw new UsageError('file_unreadable', `cannot read FRAM file "${opts.fram}": ${(cause as Error).message}`, { cause });
-  }
+  const bytes = await readHostFile(opts.fram, 'FRAM file', MAX_FRAM_SIZE);
   let map: FramMap;
   try {
     map = decodeFramMap({ size: bytes.length, read: (o, n) => bytes.slice(o, o + n) });

@@ -1,17 +1,18 @@
 /**
  * `hilbridge inspect <images...> [--json]`: verify HXE images and show what
- * is in them. Exit 0 when every image is valid, 1 when any is invalid, 2 when
- * a file cannot be read.
+ * is in them, every file with its own result. Exit 0 when every image is
+ * valid, 1 when any is invalid, 2 when any file cannot be read (not a regular
+ * file, a directory, missing, or longer than any HXE image can be).
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UsageError } from '../../errors.js';
+import { asHilbridgeError, type HilbridgeError } from '../../errors.js';
+import { readHostFile } from '../../image/host-file.js';
 import { hex as x } from '../../util/hex.js';
-import { AuthLevel, CmdFlag, MailboxMode, ValueFlag } from '../../hxe/constants.js';
+import { AuthLevel, CmdFlag, MailboxMode, MAX_HXE_FILE_SIZE, ValueFlag } from '../../hxe/constants.js';
 import type { HxeCommand, HxeImage, HxeMailbox, HxeValue } from '../../hxe/image.js';
 import { inspectHxe, type InspectResult } from '../../hxe/parse.js';
 import { capabilityNames } from '../../hxe/policy.js';
-import { ExitCode, action } from '../run.js';
+import { ExitCode, action, exitCodeFor } from '../run.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -27,31 +28,41 @@ export function register(program: Command): void {
 }
 
 async function run(images: string[], opts: InspectOptions): Promise<ExitCode> {
-  const files: { path: string; bytes: Uint8Array }[] = [];
-  for (const path of images) files.push({ path, bytes: await readImage(path) });
-  let allValid = true;
-  for (const { path, bytes } of files) {
-    const result = inspectHxe(bytes);
-    allValid &&= result.valid;
-    process.stdout.write(opts.json ? JSON.stringify(toJson(result)) + '\n' : formatHuman(path, result));
+  let exit: ExitCode = ExitCode.Ok;
+  for (const path of images) {
+    // one file at a time, each with its own result: a bad file never hides the next one
+    let result: InspectResult;
+    try {
+      result = inspectHxe(await readHostFile(path, 'image', MAX_HXE_FILE_SIZE));
+    } catch (e) {
+      const err = asHilbridgeError(e);
+      exit = Math.max(exit, exitCodeFor(err)) as ExitCode;
+      process.stdout.write(opts.json ? JSON.stringify(failedJson(path, err)) + '\n' : `${path}: ERROR [${err.code}] ${err.message}\n`);
+      continue;
+    }
+    if (!result.valid) exit = Math.max(exit, ExitCode.Failed) as ExitCode;
+    process.stdout.write(opts.json ? JSON.stringify(toJson(result, path)) + '\n' : formatHuman(path, result));
   }
-  return allValid ? ExitCode.Ok : ExitCode.Failed;
+  return exit;
 }
 
-async function readImage(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (cause) {
-    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
-    throw new UsageError('file_unreadable', `cannot read image "${path}": ${why}`, { cause });
-  }
+/** The `--json` line of a file that could not be read or checked: the same keys, all but path and error null. */
+function failedJson(path: string, err: HilbridgeError): Record<string, unknown> {
+  const nulls = Object.fromEntries(JSON_KEYS.map((k) => [k, null]));
+  return { path, valid: false, error: { code: err.code, message: err.message, offset: null }, ...nulls };
 }
+
+const JSON_KEYS = [
+  'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'crc32', 'computedCrc32', 'appName', 'allowMultipleInstances',
+  'metaOffset', 'metaCount', 'size', 'sha256', 'values', 'commands', 'mailboxes',
+] as const;
 
 /** The `--json` object for one image: exactly the documented keys, null where unknown. */
-export function toJson(r: InspectResult): Record<string, unknown> {
+export function toJson(r: InspectResult, path: string): Record<string, unknown> {
   const img: HxeImage | undefined = r.valid ? r.image : undefined;
   const h = r.valid ? r.image : r.header;
   return {
+    path,
     valid: r.valid,
     error: r.valid ? null : { code: r.error.code, message: r.error.message, offset: r.error.offset ?? null },
     version: h?.version ?? null,

@@ -7,10 +7,12 @@
  * 2 usage or file I/O.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { MAX_SEGMENT_SIZE } from '../../hxe/constants.js';
+import { readHostFile } from '../../image/host-file.js';
 import { DescriptionError } from '../../hxe/description-error.js';
 import { descriptionToInput, parseDescription } from '../../hxe/description.js';
 import type { DescriptionFormat } from '../../hxe/description.js';
@@ -43,7 +45,7 @@ export function register(program: Command): void {
 
 async function run(opts: PackOptions): Promise<ExitCode> {
   const format = formatOf(opts.desc, opts.format);
-  const description = parseDescription((await readInput(opts.desc, 'description')).toString('utf8'), format, opts.desc);
+  const description = parseDescription(Buffer.from(await readInput(opts.desc, 'description')).toString('utf8'), format, opts.desc);
   // paths in the description are relative to the description file
   const near = (p: string): string => resolve(dirname(opts.desc), p);
   const codePath = opts.code ?? (description.code === undefined ? undefined : near(description.code));
@@ -85,13 +87,12 @@ function formatOf(path: string, given: string | undefined): DescriptionFormat {
   );
 }
 
-async function readInput(path: string, what: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (cause) {
-    const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
-    throw new UsageError('file_unreadable', `cannot read ${what} file "${path}": ${why}`, { cause });
-  }
+/** A description is text of a few KB; 1 MiB is far beyond any real one. */
+const MAX_DESCRIPTION_BYTES = 1024 * 1024;
+
+/** Read an input file with its cap: a segment never exceeds the VM's 64 KiB, a description 1 MiB. */
+function readInput(path: string, what: 'description' | 'code' | 'rodata'): Promise<Uint8Array> {
+  return readHostFile(path, `${what} file`, what === 'description' ? MAX_DESCRIPTION_BYTES : MAX_SEGMENT_SIZE);
 }
 
 /** Write to a temp file in the target directory, fsync, then rename over `path`; on failure remove the temp file. */

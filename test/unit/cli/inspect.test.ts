@@ -9,7 +9,7 @@ const FIX = join(ROOT, 'test/fixtures/hsx/');
 const expected = JSON.parse(readFileSync(FIX + 'expected.json', 'utf8')) as Record<string, { crc32: number; sha256: string }>;
 
 const JSON_KEYS = [
-  'valid', 'error', 'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'crc32', 'computedCrc32',
+  'path', 'valid', 'error', 'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'crc32', 'computedCrc32',
   'appName', 'allowMultipleInstances', 'metaOffset', 'metaCount', 'size', 'sha256', 'values', 'commands', 'mailboxes',
 ];
 
@@ -36,6 +36,7 @@ describe('hilbridge inspect', () => {
       expect(Object.keys(o)).toEqual(JSON_KEYS);
       expect(o).toMatchObject({ valid: true, error: null, crc32: expected[names[i]!]!.crc32, sha256: expected[names[i]!]!.sha256 });
     });
+    expect(lines[1]!.path).toBe(FIX + names[1]!);
     expect(lines[1]!.mailboxes).toEqual([
       { target: 'app:log', capacity: 64, modeMask: 3, ownerPid: null, bindings: [] },
       { target: 'shared:metrics', capacity: 192, modeMask: 19, ownerPid: null, bindings: [] },
@@ -62,11 +63,19 @@ describe('hilbridge inspect', () => {
     expect(human.stdout).toMatch(/crc32 {9}0x237bfa6e \(MISMATCH, computed 0x[0-9a-f]{8}\)/);
   }, 20_000);
 
-  it('exits 2 with a message naming a missing file', async () => {
-    const r = await hilbridge('inspect', FIX + 'v2/calib.hxe', '/nonexistent/image.hxe');
+  it('gives every file its result: a missing file (exit 2) hides neither the file before it nor the one after', async () => {
+    const r = await hilbridge('inspect', FIX + 'v2/calib.hxe', '/nonexistent/image.hxe', FIX + 'v2/telemetry.hxe');
     expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('cannot read image "/nonexistent/image.hxe": no such file');
+    expect(r.stdout).toContain('v2/calib.hxe: valid HXE v2 image');
+    expect(r.stdout).toContain('/nonexistent/image.hxe: ERROR [file_unreadable] cannot read image "/nonexistent/image.hxe": no such file');
+    expect(r.stdout).toContain('v2/telemetry.hxe: valid HXE v2 image');
+
+    const json = await hilbridge('inspect', '--json', '/nonexistent/image.hxe', FIX + 'v2/telemetry.hxe');
+    expect(json.code).toBe(2);
+    const [missing, good] = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(Object.keys(missing!)).toEqual(JSON_KEYS);
+    expect(missing).toMatchObject({ path: '/nonexistent/image.hxe', valid: false, error: { code: 'file_unreadable', offset: null }, size: null });
+    expect(good).toMatchObject({ path: FIX + 'v2/telemetry.hxe', valid: true });
   }, 20_000);
 
   it('stops quietly with 141 (as on SIGPIPE) when its reader goes away (`| head -1`)', async () => {

@@ -26,7 +26,7 @@ describe('image sources', () => {
   });
 
   it('a missing file is a UsageError naming the path', async () => {
-    await expect(openFileImageReader(join(dir, 'nope.hxe'))).rejects.toMatchObject({ code: 'image_unreadable', message: expect.stringContaining('nope.hxe') as unknown });
+    await expect(openFileImageReader(join(dir, 'nope.hxe'))).rejects.toMatchObject({ code: 'file_unreadable', message: expect.stringContaining('nope.hxe') as unknown });
   });
 
   it('a bytes source agrees with a file source', async () => {
