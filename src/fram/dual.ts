@@ -1,8 +1,18 @@
 /**
- * Two-copy records with a sequence number: the newest valid copy wins, and a
- * write always goes to the other copy (the older or invalid one), so a torn
- * write never touches the copy that currently counts.
+ * Two-copy records with a sequence number, written as a mirror: every state
+ * goes into both copies, first into the copy that does not count now (the
+ * older or invalid one), then into the other. So:
  *
+ * - a power cut during the first write leaves the previous state in the other
+ *   copy (old); during the second, the new state in the first copy (new);
+ * - once a write completes both copies hold the same state, so any single
+ *   damaged copy (a flipped bit, a torn write) still leaves exactly the last
+ *   committed state. An alternating scheme (each write to one copy only)
+ *   kept the previous state in the other copy, and one bit in the newest copy
+ *   silently went back to it: a confirmed image on trial again, a trust store
+ *   or settings from before the last change.
+ *
+ * Reading: the newest valid copy wins (equal seqs: identical contents).
  * Body: seq u32 | magic u32 | payload.
  */
 import { view } from './codec.js';
@@ -44,15 +54,16 @@ export function newestPayload(read: DualRead): Uint8Array | null {
   return read.newest === null ? null : read.copies[read.newest].body.subarray(8);
 }
 
-/** Write `payload` as the next sequence into the copy that does not count now. Returns the new seq. */
+/** Write `payload` as the next sequence into both copies, the one that does not count now first. Returns the new seq. */
 export function writeDual(io: FramIo, spec: DualSpec, current: DualRead, payload: Uint8Array): number {
-  const target = current.newest === null ? 0 : 1 - current.newest;
+  const first = current.newest === null ? 0 : 1 - current.newest;
   const seq = current.newest === null ? 1 : (current.copies[current.newest].seq ?? 0) + 1;
   const body = new Uint8Array(8 + spec.payloadLength);
   const v = view(body);
   v.setUint32(0, seq);
   v.setUint32(4, spec.magic);
   body.set(payload.subarray(0, spec.payloadLength), 8);
-  writeRecord(io, spec.offsets[target] as number, body);
+  writeRecord(io, spec.offsets[first] as number, body);
+  writeRecord(io, spec.offsets[1 - first] as number, body);
   return seq;
 }
