@@ -1,0 +1,159 @@
+import { lastValueFrom } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileSink, confirm, connect, query, rollback, serveTarget, status, transfer } from '../../../../src/protocol/engine/index.js';
+import type { TransferOptions, TransferResult } from '../../../../src/protocol/engine/index.js';
+import { ReplyMatcher } from '../../../../src/protocol/engine/host-replies.js';
+import { sendMessage } from '../../../../src/protocol/engine/wire.js';
+import { bytesImageReader } from '../../../../src/image/reader.js';
+import { WireCode } from '../../../../src/protocol/messages-codes.js';
+import { HoldState, MessageType } from '../../../../src/protocol/messages-types.js';
+import type { Frame, FrameChannel } from '../../../../src/protocol/types.js';
+import { Rig, image } from '../../../integration/transfer-harness.js';
+
+let rig: Rig | undefined;
+afterEach(async () => {
+  await rig?.dispose();
+  rig = undefined;
+});
+
+const sha = new Uint8Array(32).fill(7);
+const FORGED_DETAIL = 'image of 4294967295 bytes';
+
+/**
+ * The host channel as the engine sees it, with an intruder on the line: for
+ * every frame the host sends that `forge` picks a code for, the board's
+ * answer to another session is injected with the host's seq at once, so it
+ * reaches the host before the board's real answer.
+ */
+function withIntruder(r: Rig, forge: (f: Frame) => number | undefined): { host: FrameChannel; forged: () => number } {
+  let forged = 0;
+  const host: FrameChannel = {
+    name: r.host.name,
+    maxFrame: r.host.maxFrame,
+    frames$: r.host.frames$,
+    get counters() {
+      return r.host.counters;
+    },
+    send: (f) => {
+      const code = forge(f);
+      if (code !== undefined) {
+        forged++;
+        const other = f.session === 0 ? 0x4242 : (f.session % 0xffff) + 1;
+        void sendMessage(r.targetCh, { kind: 'result', code, offset: undefined, detail: FORGED_DETAIL }, other, f.seq);
+      }
+      return r.host.send(f);
+    },
+    close: () => r.host.close(),
+  };
+  return { host, forged: () => forged };
+}
+
+async function transferOn(r: Rig, host: FrameChannel, bytes: Uint8Array, opts: Partial<TransferOptions> = {}): Promise<TransferResult> {
+  const peer = await r.clock.until(connect(host, { scheduler: r.clock.scheduler }));
+  const last = await r.clock.until(lastValueFrom(transfer(host, bytesImageReader(bytes), { scheduler: r.clock.scheduler, ...opts, peer })));
+  if (last.kind !== 'done') throw new Error(`no result: ${JSON.stringify(last)}`);
+  return last.result;
+}
+
+/** A board that now answers with `refuse`: a FileSink too small for the image. */
+async function smallBoard(r: Rig, capacity: number): Promise<void> {
+  await r.target.close();
+  r.sink.close();
+  r.sink = new FileSink(r.sinkPath, { capacity });
+  r.target = serveTarget(r.targetCh, r.sink, { scheduler: r.clock.scheduler });
+}
+
+describe('the host matches replies by (session, seq)', () => {
+  it('a transfer ignores ENOSPC/EBUSY for another session carrying its BEGIN and END seqs, completes, and counts them foreign', async () => {
+    rig = new Rig();
+    const controls = (f: Frame): number | undefined =>
+      f.type === MessageType.BEGIN ? WireCode.ENOSPC : f.type === MessageType.END ? WireCode.EBUSY : undefined;
+    const { host, forged } = withIntruder(rig, controls);
+    const img = image(20_000);
+    const result = await transferOn(rig, host, img);
+    expect(rig.received()).toEqual(img);
+    expect(forged()).toBeGreaterThanOrEqual(2);
+    expect(result.counters.foreign).toBe(forged());
+  });
+
+  it('on CAN, RESULTs for another session carrying DATA seqs (ESRCH, ECANCELED) are foreign too and cost no repeat', async () => {
+    rig = new Rig({ mode: 'can' });
+    const { host, forged } = withIntruder(rig, (f) => (f.type === MessageType.DATA ? (f.seq % 2 === 0 ? WireCode.ESRCH : WireCode.ECANCELED) : undefined));
+    const img = image(12_000);
+    const result = await transferOn(rig, host, img);
+    expect(rig.received()).toEqual(img);
+    expect(result.counters.foreign).toBe(forged());
+    expect(result.counters.retransmits).toBe(0);
+  });
+
+  it('HELLO, QUERY, STATUS and CONFIRM ignore an intruder refusing their seqs under another session', async () => {
+    rig = new Rig();
+    const { host, forged } = withIntruder(rig, () => WireCode.EBUSY);
+    const o = { scheduler: rig.clock.scheduler };
+    const matcher = ReplyMatcher.of(host);
+    const c = rig.clock;
+    expect((await c.until(connect(host, o))).info.version).toBe(1);
+    expect((await c.until(query(host, 10, sha, o))).state).toBe(HoldState.none);
+    expect(await c.until(status(host, o))).toMatchObject({ state: 'empty', session: 0 });
+    await transferOn(rig, host, image(3000));
+    await c.until(confirm(host, 0, o));
+    expect(matcher.counters.foreign).toBe(forged());
+    expect(forged()).toBeGreaterThan(5);
+  });
+
+  it("the board's own refusal is still reported: ROLLBACK's ENOTSUP under an intruder's EBUSY", async () => {
+    rig = new Rig();
+    const { host } = withIntruder(rig, () => WireCode.EBUSY);
+    const o = { scheduler: rig.clock.scheduler };
+    await expect(rig.clock.until(rollback(host, 0, o))).rejects.toMatchObject({ code: 'ENOTSUP' });
+    await expect(rig.clock.until(confirm(host, 0, o))).rejects.toMatchObject({ code: 'ESRCH' });
+  });
+
+  it("the board's own BEGIN refusal for this session is reported, not the intruder's", async () => {
+    rig = new Rig();
+    await smallBoard(rig, 1000);
+    const { host } = withIntruder(rig, (f) => (f.type === MessageType.BEGIN ? WireCode.EBUSY : undefined));
+    const err = await transferOn(rig, host, image(5000)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'ENOSPC' });
+    expect(String((err as Error).message)).toContain('capacity 1000');
+    expect(String((err as Error).message)).not.toContain(FORGED_DETAIL);
+  });
+});
+
+describe('replies that do not decode are not silence', () => {
+  /** A board that answers every STATUS with STATUS_INFO in its own dialect: `session: null` when idle. */
+  async function dialectBoard(r: Rig): Promise<void> {
+    await r.target.close();
+    r.targetCh.frames$.subscribe((f) => {
+      if (f.type !== MessageType.STATUS) return;
+      const body = JSON.stringify({ state: 'idle', session: null, size: 0, held: 0, slots: [] });
+      void r.targetCh.send({ type: MessageType.STATUS_INFO, flags: 0, session: f.session, seq: f.seq, payload: new TextEncoder().encode(body) });
+    });
+  }
+
+  it('STATUS times out saying replies came back that did not decode, with the decode error', async () => {
+    rig = new Rig();
+    await dialectBoard(rig);
+    const before = ReplyMatcher.of(rig.host).counters.undecodable;
+    const err = await rig.clock.until(status(rig.host, { scheduler: rig.clock.scheduler, timeoutMs: 100, tries: 3 })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'peer_timeout' });
+    const message = (err as Error).message;
+    expect(message).toMatch(/3 replies came back that did not decode/);
+    expect(message).toMatch(/\(type 0x0d: STATUS_INFO body .*received null\)/);
+    expect(ReplyMatcher.of(rig.host).counters.undecodable - before).toBe(3);
+  });
+
+  it('plain silence still reads as silence', async () => {
+    rig = new Rig();
+    await rig.target.close();
+    await expect(rig.clock.until(status(rig.host, { scheduler: rig.clock.scheduler, timeoutMs: 100, tries: 2 }))).rejects.toThrow(
+      /no answer from .* after 2 tries \(STATUS\)/,
+    );
+  });
+});
