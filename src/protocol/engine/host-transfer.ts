@@ -214,6 +214,7 @@ class HostSender {
 
   private async sendControl(kind: Control, msg: Message): Promise<void> {
     const seq = nextSeq(this.channel);
+    if (this.state === HostState.Finished) return;
     this.replies.expect(this.sink, this.session, seq, kind);
     this.counters.framesSent++;
     await sendMessage(this.channel, msg, this.session, seq);

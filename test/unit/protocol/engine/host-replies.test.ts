@@ -123,6 +123,32 @@ describe('the host matches replies by (session, seq)', () => {
   });
 });
 
+describe('ReplyMatcher routing', () => {
+  it('routes by (session, seq) first, then by session; counts the rest foreign (other sessions, our seq elsewhere) or unmatched (late session-0 replies)', async () => {
+    rig = new Rig();
+    const r = rig;
+    await r.target.close();
+    const matcher = ReplyMatcher.of(r.host);
+    const got: string[] = [];
+    const sink = { reply: (m: { session: number; seq: number }, tag: string | undefined) => got.push(`${m.session}/${m.seq}/${tag ?? '-'}`), end: () => undefined };
+    matcher.listen(sink, 77);
+    matcher.expect(sink, 0, 5, 'status');
+    matcher.expect(sink, 77, 6, 'begin');
+    const before = { ...matcher.counters };
+    const result = { kind: 'result' as const, code: WireCode.OK, offset: undefined, detail: '' };
+    for (const [session, seq] of [[0, 5], [77, 6], [77, 40], [78, 6], [0, 6], [0, 999]] as const) await r.clock.until(sendMessage(r.targetCh, result, session, seq));
+    await r.clock.advanceTo(r.clock.now + 50);
+    expect(got).toEqual(['0/5/status', '77/6/begin', '77/40/-']);
+    expect(matcher.counters.claimed - before.claimed).toBe(3);
+    expect(matcher.counters.foreign - before.foreign).toBe(2);
+    expect(matcher.counters.unmatched - before.unmatched).toBe(1);
+    matcher.release(sink);
+    await r.clock.until(sendMessage(r.targetCh, result, 77, 41));
+    await r.clock.advanceTo(r.clock.now + 50);
+    expect(got).toHaveLength(3);
+  });
+});
+
 describe('replies that do not decode are not silence', () => {
   /** A board that answers every STATUS with STATUS_INFO in its own dialect: `session: null` when idle. */
   async function dialectBoard(r: Rig): Promise<void> {
@@ -147,6 +173,23 @@ describe('replies that do not decode are not silence', () => {
     expect(message).toMatch(/3 replies came back that did not decode/);
     expect(message).toMatch(/\(type 0x0d: STATUS_INFO body .*received null\)/);
     expect(ReplyMatcher.of(rig.host).counters.undecodable - before).toBe(3);
+  });
+
+  it('a transfer whose BEGIN is answered only by SESSIONs that do not decode times out saying so', async () => {
+    rig = new Rig();
+    const r = rig;
+    const peer = await r.connect();
+    await r.target.close();
+    r.targetCh.frames$.subscribe((f) => {
+      if (f.type === MessageType.BEGIN) void r.targetCh.send({ type: MessageType.SESSION, flags: 0, session: f.session, seq: f.seq, payload: Uint8Array.of(1, 2, 3) });
+    });
+    const events = lastValueFrom(transfer(r.host, bytesImageReader(image(4000)), { peer, scheduler: r.clock.scheduler, tries: 2, resume: false }));
+    const err = await r.clock.until(events).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'peer_timeout' });
+    expect((err as Error).message).toMatch(/after 2 tries \(BEGIN unanswered\): (a reply|\d+ replies) came back that did not decode \(type 0x04: SESSION payload/);
   });
 
   it('plain silence still reads as silence', async () => {
