@@ -75,6 +75,7 @@ export class ReplyMatcher {
     this.expected.set(k, { sink: sink, tag });
     reg.keys.push(k);
     while (reg.keys.length > MAX_EXPECTED_PER_SINK) this.drop(sink, reg.keys.shift()!);
+    this.subscribe();
   }
 
   /** Route every frame of `session` (1..65535) that no expectation claims to `sink` (a transfer's ACK, NACK, DONE, ABORT). */
@@ -83,6 +84,7 @@ export class ReplyMatcher {
     if (reg.session !== undefined) this.sessions.delete(reg.session);
     reg.session = session;
     this.sessions.set(session, sink);
+    this.subscribe();
   }
 
   /** Forget everything `sink` registered; stops listening to the channel when nobody waits. */
@@ -106,7 +108,6 @@ export class ReplyMatcher {
       reg = { keys: [], session: undefined };
       this.sinks.set(s, reg);
     }
-    this.subscribe();
     return reg;
   }
 
@@ -114,13 +115,22 @@ export class ReplyMatcher {
     if (this.expected.get(k)?.sink === sink) this.expected.delete(k);
   }
 
+  /** Listen to the channel if not yet; a channel that already ended ends every sink at once (after the subscription is in place). */
   private subscribe(): void {
     if (this.sub !== undefined) return;
+    let subscribing = true;
+    let endedEarly: { error: unknown } | undefined;
+    const end = (error: unknown): void => {
+      if (subscribing) endedEarly = { error };
+      else this.endAll(error);
+    };
     this.sub = incoming(this.channel, true).subscribe({
       next: (m) => this.route(m),
-      error: (e: unknown) => this.endAll(e),
-      complete: () => this.endAll(undefined),
+      error: (e: unknown) => end(e),
+      complete: () => end(undefined),
     });
+    subscribing = false;
+    if (endedEarly !== undefined) this.endAll(endedEarly.error);
   }
 
   private route(m: Incoming): void {

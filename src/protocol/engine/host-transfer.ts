@@ -216,6 +216,7 @@ class HostSender {
     const seq = nextSeq(this.channel);
     if (this.state === HostState.Finished) return;
     this.replies.expect(this.sink, this.session, seq, kind);
+    if (this.done) return; // the channel had already ended
     this.counters.framesSent++;
     await sendMessage(this.channel, msg, this.session, seq);
   }

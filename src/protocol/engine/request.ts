@@ -87,6 +87,7 @@ export function request<K extends MessageKind>(
       tries++;
       const seq = nextSeq(channel);
       matcher.expect(sink, session, seq);
+      if (settled) return; // the channel had already ended
       timer.set(tryWaitMs(opts), attempt);
       sendMessage(channel, msg, session, seq).catch((e: unknown) => finish(e));
     };

@@ -1,4 +1,4 @@
-import { lastValueFrom } from 'rxjs';
+import { EMPTY, lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSink, confirm, connect, query, rollback, serveTarget, status, transfer } from '../../../../src/protocol/engine/index.js';
 import type { TransferOptions, TransferResult } from '../../../../src/protocol/engine/index.js';
@@ -146,6 +146,17 @@ describe('ReplyMatcher routing', () => {
     await r.clock.until(sendMessage(r.targetCh, result, 77, 41));
     await r.clock.advanceTo(r.clock.now + 50);
     expect(got).toHaveLength(3);
+  });
+
+  it('a request on a channel whose frames already completed rejects link_closed at once and sends nothing more', async () => {
+    rig = new Rig();
+    const r = rig;
+    let sends = 0;
+    // FrameChannel.frames$ completes when the transport closes; a late subscriber sees only the completion
+    const ended: FrameChannel = { ...r.host, frames$: EMPTY, send: (f) => (sends++, r.host.send(f)) };
+    await expect(r.clock.until(status(ended, { scheduler: r.clock.scheduler, timeoutMs: 100, tries: 3 }), 0)).rejects.toMatchObject({ code: 'link_closed' });
+    await r.clock.advanceTo(r.clock.now + 1000);
+    expect(sends).toBe(0);
   });
 });
 
