@@ -51,7 +51,6 @@ export interface LinkPlan {
   /** CAN node id (required once the link turns out to be CAN). */
   readonly node: number | undefined;
   readonly idFormat: CanIdFormat;
-  readonly fd: boolean;
   /** Wait per request try, ms. */
   readonly timeoutMs: number;
   readonly json: boolean;
@@ -133,8 +132,7 @@ export function planLink(o: LinkCliOptions): LinkPlan {
     spec = withFd(parseLinkSpec(o.link!), o.fd === true);
   }
   if (node !== undefined) checkCanNode(idFormat, node, spec.address ?? spec.text);
-  const fd = o.fd === true || spec.options.fd === '1' || (spec.kind === 'emulator' && spec.address === 'canfd');
-  return { spec, node, idFormat, fd, timeoutMs, json: o.json === true, baud: planBaud(o, spec) };
+  return { spec, node, idFormat, timeoutMs, json: o.json === true, baud: planBaud(o, spec) };
 }
 
 /** A --link spec with --fd folded in: the link library derives FD from the transport, so the spec must ask for it. */

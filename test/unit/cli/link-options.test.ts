@@ -40,7 +40,7 @@ describe('planLink', () => {
     expect(u.spec).toMatchObject({ kind: 'uart', address: '/dev/ttyUSB0', bitRate: 921600 });
     expect(u.timeoutMs).toBe(50);
     const c = planLink({ can: 'vcan0', node: '200', ext: true, fd: true, json: true });
-    expect(c).toMatchObject({ node: 200, idFormat: 'ext', fd: true, json: true, timeoutMs: 500 });
+    expect(c).toMatchObject({ node: 200, idFormat: 'ext', json: true, timeoutMs: 500 });
     expect(c.spec).toMatchObject({ kind: 'can', address: 'vcan0', options: { fd: '1' } });
     expect(planLink({ link: 'can:vcan0', node: '2', fd: true }).spec).toMatchObject({ text: 'can:vcan0,fd=1', options: { fd: '1' } });
   });
