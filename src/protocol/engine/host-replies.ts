@@ -72,7 +72,7 @@ export class ReplyMatcher {
   expect<Tag>(sink: ReplySink<Tag>, session: number, seq: number, tag?: Tag): void {
     const reg = this.register(sink);
     const k = key(session, seq);
-    this.expected.set(k, { sink: sink, tag });
+    this.expected.set(k, { sink, tag });
     reg.keys.push(k);
     while (reg.keys.length > MAX_EXPECTED_PER_SINK) this.drop(sink, reg.keys.shift()!);
     this.subscribe();
@@ -89,12 +89,11 @@ export class ReplyMatcher {
 
   /** Forget everything `sink` registered; stops listening to the channel when nobody waits. */
   release(sink: ReplySink): void {
-    const s = sink;
-    const reg = this.sinks.get(s);
+    const reg = this.sinks.get(sink);
     if (reg === undefined) return;
-    for (const k of reg.keys) this.drop(s, k);
-    if (reg.session !== undefined && this.sessions.get(reg.session) === s) this.sessions.delete(reg.session);
-    this.sinks.delete(s);
+    for (const k of reg.keys) this.drop(sink, k);
+    if (reg.session !== undefined && this.sessions.get(reg.session) === sink) this.sessions.delete(reg.session);
+    this.sinks.delete(sink);
     if (this.sinks.size === 0) {
       this.sub?.unsubscribe();
       this.sub = undefined;
@@ -102,11 +101,10 @@ export class ReplyMatcher {
   }
 
   private register(sink: ReplySink): Registration {
-    const s = sink;
-    let reg = this.sinks.get(s);
+    let reg = this.sinks.get(sink);
     if (reg === undefined) {
       reg = { keys: [], session: undefined };
-      this.sinks.set(s, reg);
+      this.sinks.set(sink, reg);
     }
     return reg;
   }
