@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asyncScheduler, lastValueFrom } from 'rxjs';
-import { openByteStreamChannel, openCanChannel } from '../src/protocol/channel.js';
 import { FileSink, connect, serveTarget, transfer } from '../src/protocol/engine/index.js';
 import type { TransferResult } from '../src/protocol/engine/index.js';
 import type { FrameChannel } from '../src/protocol/types.js';
@@ -23,6 +22,7 @@ import type { FaultSpec } from '../src/transports/emulator.js';
 import { bytesImageReader, openFileImageReader } from '../src/image/reader.js';
 import type { ImageReader } from '../src/image/reader.js';
 import { canClassicPayloadLimit, uartPayloadLimit } from '../src/transports/line-cost.js';
+import { frameChannel } from '../src/link/index.js';
 
 interface Scenario {
   readonly scenario: string;
@@ -69,15 +69,12 @@ function rigFor(s: Scenario, faults: FaultSpec | undefined): Rig {
   const common = { scheduler: asyncScheduler, latencyMs: s.latencyMs, seed: 42, faults };
   if (s.link === 'can') {
     const link = createEmulatedLink({ ...common, mode: 'can', bitRate: s.lineRate, name: 'vcan-emu', txQueueFrames: CAN_TX_QUEUE });
-    const o = { node: 5, idFormat: 'std' as const, fd: false, maxFrame: s.maxFrame };
-    return { host: openCanChannel(link.host, { ...o, role: 'host' }), target: openCanChannel(link.target, { ...o, role: 'target' }), close: () => link.close() };
+    const o = { node: 5, maxFrame: s.maxFrame };
+    return { host: frameChannel(link.host, 'host', o).channel, target: frameChannel(link.target, 'target', o).channel, close: () => link.close() };
   }
   const link = createEmulatedLink({ ...common, mode: 'bytes', bitRate: s.lineRate, name: 'uart-emu' });
-  return {
-    host: openByteStreamChannel(link.host, { maxFrame: s.maxFrame, role: 'host' }),
-    target: openByteStreamChannel(link.target, { maxFrame: s.maxFrame, role: 'target' }),
-    close: () => link.close(),
-  };
+  const o = { maxFrame: s.maxFrame };
+  return { host: frameChannel(link.host, 'host', o).channel, target: frameChannel(link.target, 'target', o).channel, close: () => link.close() };
 }
 
 async function runOnce(s: Scenario, source: ImageReader, dir: string): Promise<{ r: TransferResult; helloMs: number }> {

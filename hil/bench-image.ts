@@ -8,9 +8,9 @@
  * holds, so this runs the engine directly, as `hilbridge flash` does) with
  * the engine's windowed transfer, chunk and window as `flash` picks them
  * (256-byte chunks on classic CAN); the target child serves it into a
- * FileSink. Links are opened exactly as the CLI opens them (src/cli/link.ts):
- * vcan0 node 5 through the `socketcan` transport, or a socat pty pair through
- * the UART transport. Throughput = image bytes / transferMs (BEGIN .. DONE).
+ * FileSink. Links are opened exactly as the CLI opens them, by the link
+ * library (src/link): vcan0 node 5 through the `socketcan` transport, or a
+ * socat pty pair through the UART transport, each with its link profile. Throughput = image bytes / transferMs (BEGIN .. DONE).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -20,9 +20,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom } from 'rxjs';
-import { openLink, planLink, REQUEST_TRIES } from '../src/cli/link.js';
-import type { LinkCliOptions } from '../src/cli/link.js';
-import { FileSink, connect, serveTarget, transfer } from '../src/protocol/engine/index.js';
+import { openLink } from '../src/link/index.js';
+import type { LinkTarget } from '../src/link/index.js';
+import { CONNECT_DEFAULTS, FileSink, connect, serveTarget, transfer } from '../src/protocol/engine/index.js';
+import { parseLinkSpec } from '../src/transports/registry.js';
 import { bytesImageReader } from '../src/image/reader.js';
 
 const arg = (name: string, dflt: string): string => {
@@ -30,10 +31,18 @@ const arg = (name: string, dflt: string): string => {
   return i < 0 ? dflt : (process.argv[i + 1] ?? dflt);
 };
 
-async function target(opts: LinkCliOptions, dir: string): Promise<void> {
-  const link = await openLink(planLink(opts), 'target');
+/** The link of `--can <iface> --node <n>` or `--uart <path>`, as the target child is told. */
+function linkTarget(args: readonly string[]): LinkTarget {
+  return args[0] === '--can' ? { spec: parseLinkSpec(`can:${args[1]!}`), node: Number(args[3]) } : { spec: parseLinkSpec(`uart:${args[1]!}`) };
+}
+
+/** Request timing as `flash` uses it by default (500 ms per try, 3 tries). */
+const REQUEST = { timeoutMs: 500, tries: CONNECT_DEFAULTS.tries } as const;
+
+async function target(linkTo: LinkTarget, dir: string): Promise<void> {
+  const link = await openLink(linkTo, 'target');
   const sink = new FileSink(join(dir, 'image.bin'));
-  const served = serveTarget(link.channel, sink, {});
+  const served = serveTarget(link.channel, sink, link.profile.window === undefined ? {} : { window: link.profile.window });
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   await served.close();
@@ -56,11 +65,11 @@ async function host(kind: 'can' | 'pty', kib: number, runs: number, json: boolea
   const dir = mkdtempSync(join(tmpdir(), 'bench-image-'));
   const children: ChildProcess[] = [];
   try {
-    let hostOpts: LinkCliOptions;
+    let hostOpts: string[];
     let targetOpts: string[];
     if (kind === 'can') {
       if (!existsSync('/sys/class/net/vcan0')) throw new Error('vcan0 does not exist: run under hil/with-vcan');
-      hostOpts = { can: 'vcan0', node: '5' };
+      hostOpts = ['--can', 'vcan0', '--node', '5'];
       targetOpts = ['--can', 'vcan0', '--node', '5'];
     } else {
       const [a, b] = [join(dir, 'a'), join(dir, 'b')];
@@ -70,7 +79,7 @@ async function host(kind: 'can' | 'pty', kib: number, runs: number, json: boolea
         if (Date.now() > deadline) throw new Error('socat did not create the pty pair');
         await new Promise((r) => setTimeout(r, 10));
       }
-      hostOpts = { uart: b };
+      hostOpts = ['--uart', b];
       targetOpts = ['--uart', a];
     }
     const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--role', 'target', '--dir', dir, ...targetOpts], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -78,11 +87,10 @@ async function host(kind: 'can' | 'pty', kib: number, runs: number, json: boolea
     await untilReady(child);
     const image = new Uint8Array(randomBytes(kib * 1024));
     for (let run = 1; run <= runs; run++) {
-      const link = await openLink(planLink(hostOpts), 'host');
+      const link = await openLink(linkTarget(hostOpts), 'host');
       try {
-        const request = { scheduler: link.scheduler, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES };
-        const peer = await connect(link.channel, { ...request, ...(link.maxChunk === undefined ? {} : { maxChunk: link.maxChunk }) });
-        const done = await lastValueFrom(transfer(link.channel, bytesImageReader(image, `random-${kib}KiB`), { peer, scheduler: link.scheduler, fresh: true }));
+        const peer = await connect(link.channel, { ...REQUEST, ...(link.profile.maxChunk === undefined ? {} : { maxChunk: link.profile.maxChunk }) });
+        const done = await lastValueFrom(transfer(link.channel, bytesImageReader(image, `random-${kib}KiB`), { peer, fresh: true }));
         if (done.kind !== 'done') throw new Error('transfer ended without DONE');
         const r = done.result;
         const line = {
@@ -107,8 +115,7 @@ async function main(): Promise<void> {
   if (arg('role', 'host') === 'target') {
     const i = process.argv.indexOf('--dir');
     const rest = process.argv.slice(i + 2);
-    const opts: LinkCliOptions = rest[0] === '--can' ? { can: rest[1]!, node: rest[3]! } : { uart: rest[1]! };
-    return target(opts, process.argv[i + 1]!);
+    return target(linkTarget(rest), process.argv[i + 1]!);
   }
   const which = arg('link', 'both');
   const kib = Number(arg('kib', '512'));

@@ -6,7 +6,7 @@
  */
 import type { BaudAttempt, BaudOptions, CommandOptions, PeerInfo } from '../protocol/engine/index.js';
 import { connect, negotiateBaud, switchBaud } from '../protocol/engine/index.js';
-import { REQUEST_TRIES, openLink, planLink } from './link.js';
+import { REQUEST_TRIES, openPlannedLink, planLink } from './link.js';
 import type { LinkCliOptions, LinkPlan, OpenLink, OpenLinkDeps } from './link.js';
 
 export interface BoardSession {
@@ -38,10 +38,10 @@ export async function withBoard<T>(opts: LinkCliOptions, fn: (s: BoardSession) =
 }
 
 export async function withPlannedBoard<T>(plan: LinkPlan, fn: (s: BoardSession) => Promise<T>, deps: OpenLinkDeps = {}, board: BoardOptions = {}): Promise<T> {
-  const link = await openLink(plan, 'host', deps);
+  const link = await openPlannedLink(plan, 'host', deps);
   try {
     const request: CommandOptions = { scheduler: link.scheduler, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES };
-    const connectOpts = link.maxChunk === undefined ? {} : { maxChunk: link.maxChunk };
+    const connectOpts = link.profile.maxChunk === undefined ? {} : { maxChunk: link.profile.maxChunk };
     let peer = await connect(link.channel, { ...request, ...connectOpts });
     let baud: BoardBaud | undefined;
     if (board.switchBaud === true && link.baud !== undefined) {

@@ -1,6 +1,6 @@
 /**
- * The link options every board command shares, and the one function that
- * opens them:
+ * The link options every board command shares, parsed into a plan and
+ * handed to the link library (src/link) to open:
  *
  *   --uart <path> [--baud <n>] [--baud-max <n>] [--no-baud-switch]
  *   --can <iface> --node <id> [--fd] [--ext]
@@ -9,27 +9,25 @@
  *   --timeout <ms>           wait per request try (3 tries)
  *   --json
  *
- * Bad options are UsageError (exit 2) naming the option. Opening goes through
- * the transport registry (never an adapter directly); its LinkError (exit 3)
- * names the link and what to check. The transport is wrapped in the
- * FrameChannel of the right framing for the given role.
+ * Bad options are UsageError (exit 2) naming the option. Opening, framing
+ * and the link's profile (frame size, chunk, window) are the library's; this
+ * module only adds what the flags decide: request timing and the line rates
+ * to switch between. `pair=` links share this process's `cliPairs`.
  */
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import type { Command } from 'commander';
-import { LinkError, UsageError, isHilbridgeError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { optionalWholeNumber } from './numbers.js';
 import { checkCanNode } from '../protocol/can-id.js';
 import type { CanIdFormat } from '../protocol/can-id.js';
-import { openByteStreamChannel, openCanChannel } from '../protocol/channel.js';
 import { BAUD_DEFAULTS, DEFAULT_LINE_RATES } from '../protocol/engine/index.js';
 import type { LineRateControl } from '../protocol/engine/index.js';
 import type { ChannelRole } from '../protocol/channel.js';
-import type { FrameChannel } from '../protocol/types.js';
-import { parseLinkSpec, transports } from '../transports/registry.js';
-import type { LinkSpec, TransportRegistry } from '../transports/registry.js';
-import type { AnyTransport } from '../transports/types.js';
-import { openPairEnd } from './link-pair.js';
+import { EmulatorPairs, openLink } from '../link/index.js';
+import type { Link, LinkDeps } from '../link/index.js';
+import { parseLinkSpec } from '../transports/registry.js';
+import type { LinkSpec } from '../transports/registry.js';
 
 /** What commander hands a board command (all strings: we validate them ourselves to name the option). */
 export interface LinkCliOptions {
@@ -53,7 +51,6 @@ export interface LinkPlan {
   /** CAN node id (required once the link turns out to be CAN). */
   readonly node: number | undefined;
   readonly idFormat: CanIdFormat;
-  readonly fd: boolean;
   /** Wait per request try, ms. */
   readonly timeoutMs: number;
   readonly json: boolean;
@@ -69,45 +66,23 @@ export interface BaudPlan {
   readonly rates: readonly number[];
 }
 
-/** An open link: the frame channel to the peer and what the commands need around it. */
-export interface OpenLink {
-  readonly channel: FrameChannel;
-  readonly transport: AnyTransport;
-  /** Names peer and link in messages: "node 5 on vcan0", "/dev/ttyUSB0". */
-  readonly name: string;
+/** A link opened for a command: the library's link, plus what the flags decided. */
+export interface OpenLink extends Link {
   readonly timeoutMs: number;
   readonly scheduler: SchedulerLike;
-  /** Chunk the host should ask for on this link (undefined: what the frame allows). */
-  readonly maxChunk: number | undefined;
-  /** Chunks a board on this link accepts in flight (undefined: the engine's default). */
-  readonly boardWindow: number | undefined;
   /** Set when the plan allows rate switching and the transport can switch. */
   readonly baud: (BaudPlan & { readonly control: LineRateControl }) | undefined;
-  close(): Promise<void>;
 }
 
-export interface OpenLinkDeps {
-  readonly registry?: TransportRegistry;
-  readonly scheduler?: SchedulerLike;
-}
+export type OpenLinkDeps = Omit<LinkDeps, 'pairs'>;
+
+/** The emulator pairs of this process: `hilbridge target` and board commands run in one process (tests, demos) meet here. */
+export const cliPairs = new EmulatorPairs();
 
 /** Default wait per request try, ms. */
 export const DEFAULT_TIMEOUT_MS = 500;
 /** Request tries before peer_timeout. */
 export const REQUEST_TRIES = 3;
-/** Largest encoded frame: a 1024-byte DATA chunk (also room for INFO/STATUS with SHA-256s). */
-export const DEFAULT_MAX_FRAME = 1044;
-/** DATA chunk on classic CAN: 256 bytes (33 segments), so one lost segment costs little. */
-export const CLASSIC_CAN_CHUNK = 256;
-/**
- * Chunks a board on classic CAN accepts in flight: 4 x 33 = 132 frames, about
- * what a SocketCAN receive queue (or a small MCU's RX FIFO and ring) holds
- * before dropping. Measured on vcan0 in UML with a 125 KB image: window 16
- * lost frames at the receiver (199 repeats, 4.2 s), window 4 almost none
- * (8 repeats, 4.7 s). On a real bus, 1 KiB in flight is 15-30 ms of bus time
- * at 1 Mbit/s-500 kbit/s, more than an adapter's round trip.
- */
-export const CLASSIC_CAN_WINDOW = 4;
 
 /** Add the common link options to a command. */
 export function addLinkOptions(cmd: Command): Command {
@@ -154,11 +129,18 @@ export function planLink(o: LinkCliOptions): LinkPlan {
     if (node === undefined) throw new UsageError('missing_node', `--can ${o.can} needs --node <id>: the board's CAN node id`);
     spec = { text: `can:${o.can}${o.fd === true ? ',fd=1' : ''}`, kind: 'can', address: o.can, options: o.fd === true ? { fd: '1' } : {} };
   } else {
-    spec = parseLinkSpec(o.link!);
+    spec = withFd(parseLinkSpec(o.link!), o.fd === true);
   }
   if (node !== undefined) checkCanNode(idFormat, node, spec.address ?? spec.text);
-  const fd = o.fd === true || spec.options.fd === '1' || (spec.kind === 'emulator' && spec.address === 'canfd');
-  return { spec, node, idFormat, fd, timeoutMs, json: o.json === true, baud: planBaud(o, spec) };
+  return { spec, node, idFormat, timeoutMs, json: o.json === true, baud: planBaud(o, spec) };
+}
+
+/** A --link spec with --fd folded in: the link library derives FD from the transport, so the spec must ask for it. */
+function withFd(spec: LinkSpec, fd: boolean): LinkSpec {
+  if (!fd || spec.options.fd === '1') return spec;
+  if (spec.kind === 'can') return { ...spec, text: `${spec.text},fd=1`, options: { ...spec.options, fd: '1' } };
+  if (spec.kind === 'emulator' && spec.address === 'canfd') return spec;
+  throw new UsageError('invalid_option', `--fd does not apply to link "${spec.text}": use can:<iface>,fd=1 or emulator:canfd`);
 }
 
 /** The rate plan of a byte-stream link (undefined: never switch). */
@@ -173,44 +155,10 @@ function planBaud(o: LinkCliOptions, spec: LinkSpec): BaudPlan | undefined {
   return { start, rates: rates.filter((r) => r >= start) };
 }
 
-async function openTransport(registry: TransportRegistry, plan: LinkPlan, role: ChannelRole, scheduler: SchedulerLike): Promise<AnyTransport> {
-  const pair = plan.spec.options.pair;
-  try {
-    if (pair !== undefined) {
-      if (plan.spec.kind !== 'emulator') throw new UsageError('bad_link_spec', `link "${plan.spec.text}": pair= works only with emulator links`);
-      return await openPairEnd(registry, plan.spec, pair, role);
-    }
-    return (await registry.open(plan.spec, { scheduler })).transport;
-  } catch (e) {
-    if (isHilbridgeError(e)) throw e;
-    const why = e instanceof Error ? e.message : String(e);
-    throw new LinkError('link_unavailable', plan.spec.text, `cannot open ${plan.spec.text}: ${why}`, { cause: e });
-  }
-}
-
-/** Open the planned link and wrap it in the FrameChannel for `role` (host for board commands, target for `hilbridge target`). */
-export async function openLink(plan: LinkPlan, role: ChannelRole, deps: OpenLinkDeps = {}): Promise<OpenLink> {
+/** Open the planned link as `role` (host for board commands, target for `hilbridge target`). */
+export async function openPlannedLink(plan: LinkPlan, role: ChannelRole, deps: OpenLinkDeps = {}): Promise<OpenLink> {
   const scheduler = deps.scheduler ?? asyncScheduler;
-  const transport = await openTransport(deps.registry ?? transports, plan, role, scheduler);
-  let channel: FrameChannel;
-  try {
-    if (transport.framing === 'can') {
-      if (plan.node === undefined) throw new UsageError('missing_node', `${transport.name} is a CAN link: give --node <id>`);
-      channel = openCanChannel(transport, { node: plan.node, idFormat: plan.idFormat, fd: plan.fd, role, maxFrame: DEFAULT_MAX_FRAME });
-    } else {
-      if (plan.node !== undefined) throw new UsageError('invalid_option', `--node applies to CAN links only; ${transport.name} is a byte stream`);
-      channel = openByteStreamChannel(transport, { maxFrame: DEFAULT_MAX_FRAME, role });
-    }
-  } catch (e) {
-    await transport.close();
-    throw e;
-  }
-  const classicCan = transport.framing === 'can' && !plan.fd;
-  const maxChunk = classicCan ? CLASSIC_CAN_CHUNK : undefined;
-  const boardWindow = classicCan ? CLASSIC_CAN_WINDOW : undefined;
-  const t = transport;
-  const baud = plan.baud !== undefined && t.framing === 'bytes' && typeof t.setBaudRate === 'function'
-    ? { ...plan.baud, control: { setBaudRate: (n: number) => t.setBaudRate!(n) } }
-    : undefined;
-  return { channel, transport, name: channel.name, timeoutMs: plan.timeoutMs, scheduler, maxChunk, boardWindow, baud, close: () => channel.close() };
+  const link = await openLink({ spec: plan.spec, node: plan.node, idFormat: plan.idFormat }, role, { ...deps, scheduler, pairs: cliPairs });
+  const baud = plan.baud !== undefined && link.lineRate !== undefined ? { ...plan.baud, control: link.lineRate } : undefined;
+  return { ...link, close: () => link.close(), timeoutMs: plan.timeoutMs, scheduler, baud };
 }

@@ -12,7 +12,6 @@
 import type { Command } from 'commander';
 import { asyncScheduler, lastValueFrom, tap } from 'rxjs';
 import { HilbridgeError, UsageError } from '../../errors.js';
-import { openByteStreamChannel } from '../../protocol/channel.js';
 import { confirm, connect, serveTarget, transfer } from '../../protocol/engine/index.js';
 import type { TransferEvent, TransferResult } from '../../protocol/engine/index.js';
 import { ANY_SLOT, ImageKind, slotLetter } from '../../protocol/messages-types.js';
@@ -22,7 +21,7 @@ import { formatReport } from '../report-text.js';
 import { enlargeImage, readSample, SAMPLE_NAMES, type SampleName, samplePath } from '../../board/sample-image.js';
 import { createEmulatedLink } from '../../transports/emulator.js';
 import { bytesImageReader } from '../../image/reader.js';
-import { DEFAULT_MAX_FRAME } from '../link.js';
+import { frameChannel } from '../../link/index.js';
 import { transferBar } from '../progress.js';
 import { ExitCode, action } from '../run.js';
 import { wholeNumber } from '../numbers.js';
@@ -69,8 +68,8 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
   const fram: FramSpec = opts.fram === undefined ? { memory: chip } : { file: opts.fram, size: FRAM_SIZE };
   let board = VirtualBoard.open({ fram, identity: 'hsx-demo', nodeId: 1, source: 'uart' });
   const link = createEmulatedLink({ mode: 'bytes', bitRate: LINK.bitRate, latencyMs: LINK.latencyMs, seed: LINK.seed, faults: { direction: 'toTarget', loss: LINK.loss }, name: 'emulated UART' });
-  const host = openByteStreamChannel(link.host, { maxFrame: DEFAULT_MAX_FRAME, role: 'host' });
-  const targetCh = openByteStreamChannel(link.target, { maxFrame: DEFAULT_MAX_FRAME, role: 'target' });
+  const host = frameChannel(link.host, 'host').channel;
+  const targetCh = frameChannel(link.target, 'target').channel;
   let served = serveTarget(targetCh, board);
   const boardEvents = board.events$.subscribe((e) => emit('board', { event: e }));
   try {

@@ -14,7 +14,7 @@ import type { ResourceLimits } from '../../hxe/policy.js';
 import { serveTarget } from '../../protocol/engine/index.js';
 import type { BoardEvent } from '../../board/events.js';
 import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
-import { addLinkOptions, openLink, planLink } from '../link.js';
+import { addLinkOptions, openPlannedLink, planLink } from '../link.js';
 import type { LinkCliOptions, LinkPlan } from '../link.js';
 import { ExitCode, action } from '../run.js';
 import { wholeNumber } from '../numbers.js';
@@ -86,7 +86,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   const json = opts.json === true;
   const out = (obj: Record<string, unknown>, text: string): void => void process.stdout.write(json ? JSON.stringify(obj) + '\n' : text + '\n');
 
-  const link = await openLink(plan, 'target');
+  const link = await openPlannedLink(plan, 'target');
   let board: VirtualBoard;
   try {
     board = VirtualBoard.open({
@@ -106,7 +106,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
   const handle = serveTarget(link.channel, board, {
     scheduler: link.scheduler,
-    ...(link.boardWindow === undefined ? {} : { window: link.boardWindow }),
+    ...(link.profile.window === undefined ? {} : { window: link.profile.window }),
     ...(baud === undefined ? {} : { baud }),
   });
   const r = board.report();

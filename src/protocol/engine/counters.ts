@@ -17,8 +17,14 @@ export interface TransferCounters {
   retransmits: number;
   /** Retransmission timer expiries at the host. */
   timeouts: number;
-  /** DATA the target dropped as beyond its window + frames of another session at the host. */
+  /** DATA the target dropped as beyond its window. */
   outOfWindow: number;
+  /**
+   * Frames from the target for another session (another host's traffic on the
+   * line, or a seq this host waits on under another session): never taken as
+   * this transfer's replies.
+   */
+  foreign: number;
   /** NACKs the host received. */
   naks: number;
   /** Payload bytes of DATA actually sent, retransmissions included. */
@@ -30,7 +36,7 @@ export interface TransferCounters {
 }
 
 export function zeroCounters(): TransferCounters {
-  return { crcErrors: 0, malformed: 0, duplicates: 0, retransmits: 0, timeouts: 0, outOfWindow: 0, naks: 0, bytesSent: 0, bytesRetransmitted: 0, framesSent: 0 };
+  return { crcErrors: 0, malformed: 0, duplicates: 0, retransmits: 0, timeouts: 0, outOfWindow: 0, foreign: 0, naks: 0, bytesSent: 0, bytesRetransmitted: 0, framesSent: 0 };
 }
 
 /** Host counters plus the channel's fault counts since `base`, plus the target's (if it reported them). */

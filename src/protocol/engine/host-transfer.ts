@@ -17,15 +17,20 @@ import { HoldState, ImageKind } from '../messages-types.js';
 import type { AckMsg, ByteRange, DoneMsg, Message, NackMsg, ResultMsg, SessionMsg } from '../messages-types.js';
 import type { ChannelCounters, FrameChannel } from '../types.js';
 import { mergeCounters, zeroCounters } from './counters.js';
-import { TransferAbortedError, peerProtocol, peerTimeout, sessionTimeout } from './errors.js';
+import { TransferAbortedError, peerProtocol, sessionTimeout } from './errors.js';
 import { TRANSFER_DEFAULTS } from './host-options.js';
 import type { TransferEvent, TransferOptions } from './host-options.js';
+import { ReplyMatcher, decodeErrorOf, noAnswer } from './host-replies.js';
+import type { ReplyCounters, ReplySink } from './host-replies.js';
 import { request } from './request.js';
 import { RTO_DEFAULTS, RtoEstimator } from './rto.js';
 import { SendWindow } from './send-window.js';
 import { Timer } from './timer.js';
 import type { Incoming } from './wire.js';
-import { incoming, nextSeq, sendMessage } from './wire.js';
+import { nextSeq, sendMessage } from './wire.js';
+
+/** Which control frame a reply answers (the tag the transfer registers its BEGIN and END seqs under). */
+type Control = 'begin' | 'end';
 
 /** Where the host is in a transfer. */
 export enum HostState {
@@ -61,10 +66,15 @@ class HostSender {
   private readonly sessionTimer: Timer;
   private readonly counters = zeroCounters();
   private readonly base: ChannelCounters;
+  private readonly replies: ReplyMatcher;
+  private readonly repliesBase: ReplyCounters;
+  /** Frames of this session that did not decode, and the last decode error (so a timeout does not read as silence). */
+  private undecodable = 0;
+  private lastDecodeError: string | undefined;
+  private readonly sink: ReplySink<Control>;
   private readonly session: number;
   private readonly tries: number;
   private readonly subs: Subscription[] = [];
-  private readonly controlSeqs = new Map<number, 'begin' | 'end'>();
   private readonly nackedEarly = new Set<number>();
   private beginAcked = false;
   private needBegin = false;
@@ -97,6 +107,12 @@ class HostSender {
     this.timer = new Timer(this.scheduler);
     this.sessionTimer = new Timer(this.scheduler);
     this.base = { ...channel.counters };
+    this.replies = ReplyMatcher.of(channel);
+    this.repliesBase = { ...this.replies.counters };
+    this.sink = {
+      reply: (m, control) => this.onIncoming(m, control),
+      end: (e) => this.fail(e ?? new LinkError('link_closed', this.channel.name, `${this.channel.name} closed during the transfer`)),
+    };
     this.session = opts.sessionId ?? newSessionId(source.sha256, this.scheduler);
     this.tries = opts.tries ?? TRANSFER_DEFAULTS.tries;
   }
@@ -104,13 +120,7 @@ class HostSender {
   start(): void {
     const budget = this.opts.sessionTimeoutMs ?? TRANSFER_DEFAULTS.sessionTimeoutMs;
     this.sessionTimer.set(budget, () => this.fail(sessionTimeout(this.channel.name, budget, this.win.heldBytes, this.source.size)));
-    this.subs.push(
-      incoming(this.channel, true).subscribe({
-        next: (m) => this.onIncoming(m),
-        error: (e: unknown) => this.fail(e),
-        complete: () => this.fail(new LinkError('link_closed', this.channel.name, `${this.channel.name} closed during the transfer`)),
-      }),
-    );
+    this.replies.listen(this.sink, this.session);
     if (this.opts.abort$) this.subs.push(this.opts.abort$.subscribe(() => this.abort()));
     if (this.opts.resume === false || this.opts.fresh === true || this.source.size === 0) {
       this.begin();
@@ -202,10 +212,11 @@ class HostSender {
     }
   }
 
-  private async sendControl(kind: 'begin' | 'end', msg: Message): Promise<void> {
+  private async sendControl(kind: Control, msg: Message): Promise<void> {
     const seq = nextSeq(this.channel);
-    if (this.controlSeqs.size > 64) this.controlSeqs.clear();
-    this.controlSeqs.set(seq, kind);
+    if (this.state === HostState.Finished) return;
+    this.replies.expect(this.sink, this.session, seq, kind);
+    if (this.done) return; // the channel had already ended
     this.counters.framesSent++;
     await sendMessage(this.channel, msg, this.session, seq);
   }
@@ -262,27 +273,24 @@ class HostSender {
       this.rto.backoff();
       if (++this.silent >= this.tries) {
         const what = this.beginAcked ? `${this.win.heldBytes} of ${this.source.size} bytes acknowledged` : 'BEGIN unanswered';
-        this.fail(peerTimeout(this.channel.name, this.tries, what));
+        this.fail(noAnswer(this.channel.name, this.tries, what, { undecodable: this.undecodable, lastDecodeError: this.lastDecodeError }));
         return;
       }
     }
     this.kick();
   }
 
-  private onIncoming(m: Incoming): void {
+  /** A frame of this session (the matcher routes nothing else here); `control` is set for replies to BEGIN / END. */
+  private onIncoming(m: Incoming, control: Control | undefined): void {
     if (this.state === HostState.Finished) return;
     if (!m.ok) {
-      this.counters.malformed++;
+      this.undecodable++;
+      this.lastDecodeError = decodeErrorOf(m);
       return;
     }
     const msg = m.msg;
     if (msg.kind === 'result') {
-      const kind = this.controlSeqs.get(m.seq);
-      if (kind !== undefined) this.onResult(kind, msg);
-      return;
-    }
-    if (m.session !== this.session) {
-      if (msg.kind === 'ack' || msg.kind === 'nack' || msg.kind === 'done') this.counters.outOfWindow++;
+      if (control !== undefined) this.onResult(control, msg);
       return;
     }
     switch (msg.kind) {
@@ -363,7 +371,7 @@ class HostSender {
     this.kick();
   }
 
-  private onResult(kind: 'begin' | 'end', msg: ResultMsg): void {
+  private onResult(kind: Control, msg: ResultMsg): void {
     this.silent = 0;
     const link = this.channel.name;
     if (kind === 'begin') {
@@ -402,7 +410,7 @@ class HostSender {
       transferMs: this.scheduler.now() - this.startedAt,
       chunk: this.win.chunk,
       window: this.win.window,
-      counters: mergeCounters(this.counters, this.channel.counters, this.base, msg.counters),
+      counters: mergeCounters(this.hostCounters(), this.channel.counters, this.base, msg.counters),
       target: msg.counters,
       srttMs: this.rto.smoothedRtt,
       rtoMs: this.rto.rto,
@@ -413,7 +421,17 @@ class HostSender {
   }
 
   private snapshot(): ReturnType<typeof zeroCounters> {
-    return mergeCounters(this.counters, this.channel.counters, this.base);
+    return mergeCounters(this.hostCounters(), this.channel.counters, this.base);
+  }
+
+  /** The transfer's own counts plus what the channel's reply matcher saw since the start: other sessions' frames, payloads that did not decode. */
+  private hostCounters(): ReturnType<typeof zeroCounters> {
+    const r = this.replies.counters;
+    return {
+      ...this.counters,
+      foreign: this.counters.foreign + r.foreign - this.repliesBase.foreign,
+      malformed: this.counters.malformed + r.undecodable - this.repliesBase.undecodable,
+    };
   }
 
   private abort(): void {
@@ -436,6 +454,7 @@ class HostSender {
     this.state = HostState.Finished;
     this.timer.clear();
     this.sessionTimer.clear();
+    this.replies.release(this.sink);
     for (const s of this.subs) s.unsubscribe();
   }
 
