@@ -291,6 +291,9 @@ class HostSender {
     const msg = m.msg;
     if (msg.kind === 'result') {
       if (control !== undefined) this.onResult(control, msg);
+      // A failure under a seq we did not register for this session is the target's own verdict on an image it
+      // completed after an early END (it answers under the seq of the DATA frame that completed it, docs/protocol.md 5.1).
+      else if (msg.code !== WireCode.OK && this.endRefused) this.onResult('end', msg);
       return;
     }
     switch (msg.kind) {
