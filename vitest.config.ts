@@ -11,7 +11,7 @@ export default defineConfig({
       // unloaded file shows as 0%, so code only the HIL tier reaches is visible).
       provider: 'v8',
       include: ['src/**/*.ts'],
-      reporter: ['text', 'json-summary', 'html'],
+      reporter: ['text', 'json-summary', 'json', 'html'],
       reportsDirectory: 'coverage',
     },
   },
