@@ -108,11 +108,11 @@ export class LoadMachine {
       }
       throw new BoardError('EBUSY', `BEGIN for a ${p.size}-byte image while image ${s.req.sha256.slice(0, 12)}... (${s.req.size} bytes) is loading: abort it first, or send BEGIN with the fresh flag`);
     }
-    if (s !== null) this.dropSession('replaced by a fresh BEGIN');
     const { fram } = this.deps;
-    if (p.fresh) framOp('BEGIN', () => fram.abortStaging());
     const source = p.source ?? this.deps.source;
-    const staged = framOp('BEGIN', () => fram.beginStaging({ size: p.size, sha256: sha, source }));
+    // Refusals (trial_pending, ...) throw before the FRAM changes; a fresh BEGIN rewrites the journal itself.
+    const staged = framOp('BEGIN', () => fram.beginStaging({ size: p.size, sha256: sha, source, fresh: p.fresh }));
+    if (s !== null) this.dropSession('replaced by a fresh BEGIN', false);
     const pid = this.deps.executive.allocatePid();
     const slot = fram.layout.slots[staged.slot === 'A' ? 0 : 1];
     const read = (offset: number, length: number): Uint8Array => framOp('verify', () => fram.device.read(slot.dataOffset + offset, length));
@@ -254,10 +254,11 @@ export class LoadMachine {
     return err;
   }
 
-  private dropSession(reason: string): void {
+  /** End the session in RAM; `free` also forgets its staging in FRAM (a replacing BEGIN already wrote its own journal). */
+  private dropSession(reason: string, free = true): void {
     const s = this.session;
     this.closeSession();
-    framOp('ABORT', () => this.deps.fram.abortStaging());
+    if (free) framOp('ABORT', () => this.deps.fram.abortStaging());
     if (s !== null) this.deps.bus.emit('provisioning.aborted', s.pid, LoadState.ABORTING, { bytesWritten: s.heldBytes, total: s.req.size, reason });
   }
 }

@@ -201,7 +201,12 @@ class TargetServer {
     return { kind: 'session', state, truncated: ranges.length > max, size, sha256, ranges: ranges.slice(0, max) };
   }
 
+  /**
+   * A refused BEGIN changes nothing: every check, the backend's included,
+   * runs before the open session (someone else's transfer, perhaps) is closed.
+   */
   private async onBegin(m: Incoming, msg: BeginMsg): Promise<void> {
+    if (m.session === 0) return this.reply(m, this.result(WireCode.EINVAL, 'BEGIN with session 0: session 0 is reserved for frames outside a transfer; pick an id 1..65535'));
     if (this.state === TargetState.Verifying) return this.reply(m, this.result(WireCode.EBUSY, `verifying session ${this.session}`));
     if (msg.chunk > this.maxChunk || msg.window > this.window) {
       return this.reply(m, this.result(WireCode.EINVAL, `chunk ${msg.chunk}/window ${msg.window} above this target's ${this.maxChunk}/${this.window}`));
@@ -212,11 +217,11 @@ class TargetServer {
       rx.touch();
       return this.reply(m, this.sessionMsg(rx.stateOfHeld(), rx.size, rx.sha256, rx.held.ranges));
     }
-    rx?.close();
-    this.rx = undefined;
     const begun = await this.backend.begin({
       size: msg.size, crc32: msg.crc32, sha256: msg.sha256, slot: msg.slot, imageKind: msg.imageKind, fresh: msg.fresh,
     });
+    if (this.state === TargetState.Closed) return;
+    if (this.rx !== undefined) this.endSession(this.rx);
     this.counters.sessionsBegun++;
     this.lastDone = undefined;
     this.rx = new RxSession(this, m.session, msg, begun.ranges, this.scheduler, this.opts, nextSeq(this.channel));

@@ -113,6 +113,30 @@ describe('load machine: request errors leave the state as it was', () => {
     expect((await board.held())?.size).toBe(OLD.length);
   });
 
+  it('a refused BEGIN changes nothing: the loading session, its FRAM journal and the slots stay as they were', async () => {
+    const { chip, board } = await withOld();
+    await board.begin(beginFor(NEW));
+    await board.write(0, NEW.subarray(0, 300));
+    const before = chip.slice();
+    const capacity = board.fram.layout.slots[0].capacity;
+    expect(await codeOf(board.begin(beginFor(OLD)))).toBe('EBUSY');
+    expect(await codeOf(board.begin(beginFor(OLD, { size: capacity + 1, fresh: true })))).toBe('ENOSPC');
+    expect(await codeOf(board.begin(beginFor(OLD, { slot: 0, fresh: true })))).toBe('EINVAL');
+    expect(await codeOf(board.begin(beginFor(OLD, { sha256: new Uint8Array(31), fresh: true })))).toBe('EBADMSG');
+    expect(chip).toEqual(before);
+    expect(board.state).toBe(LoadState.LOADING);
+    expect(await board.held()).toMatchObject({ size: NEW.length, ranges: [{ start: 0, end: 300 }] });
+  });
+
+  it('after ROLLBACK, a fresh BEGIN of the image rolled back from is answered with nothing held', async () => {
+    const { board } = await withOld();
+    await load(board, NEW);
+    await board.confirm(0xff);
+    await board.rollback(0xff);
+    expect(await board.held()).toBeUndefined();
+    expect(await board.begin(beginFor(NEW, { fresh: true }))).toEqual({ resumed: false, ranges: [] });
+  });
+
   it('EBUSY: a new image while the active one is still in trial', async () => {
     const board = openBoard(new Uint8Array(FRAM_SIZE));
     await load(board, OLD);

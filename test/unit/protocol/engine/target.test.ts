@@ -65,6 +65,27 @@ describe('serveTarget commands over the real channel', () => {
     expect(await rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 10 }))).toMatchObject({ state: HoldState.none });
   });
 
+  it('a refused BEGIN from anyone else leaves the open session alone; BEGIN with session 0 is refused EINVAL', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN', session: 9 };
+    const img = new Uint8Array(16).fill(3);
+    const begin = { kind: 'begin' as const, size: 16, crc32: 0, sha256: sha, slot: 0, imageKind: 0 as const, chunk: 8, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: true };
+    await rig.clock.until(request(rig.host, begin, ['session'], o));
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 0, bytes: img.subarray(0, 8) }, 9, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    await expect(rig.clock.until(request(rig.host, { ...begin, size: 0xffffffff }, ['session'], { ...o, session: 10 }))).rejects.toMatchObject({ code: 'ENOSPC' });
+    const zero = rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 0 })).then(() => undefined, (e: unknown) => e as Error & { code: string });
+    expect(await zero).toMatchObject({ code: 'EINVAL' });
+    expect((await zero)?.message).toMatch(/session 0 is reserved for frames outside a transfer/);
+    expect(rig.target.session).toBe(9);
+    expect(rig.target.state).toBe(TargetState.Receiving);
+    const naks = rig.target.counters.naksSent;
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 8, bytes: img.subarray(8) }, 9, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    expect(rig.target.counters.naksSent).toBe(naks);
+    expect((await rig.sink.held())?.ranges).toEqual([{ start: 0, end: 16 }]);
+  });
+
   it('suspends a session after the inter-chunk timeout, keeping its data for resume', async () => {
     rig = new Rig({ serve: { interChunkTimeoutMs: 300 } });
     const img = image(64 * 1024);
