@@ -31,7 +31,7 @@ const MAX_DETAIL = 200;
 class TargetServer {
   state = TargetState.Idle;
   readonly counters: TargetCounters = {
-    framesReceived: 0, duplicates: 0, outOfWindow: 0, malformed: 0, overrun: 0, acksSent: 0, naksSent: 0, sessionsBegun: 0, aborts: 0,
+    framesReceived: 0, duplicates: 0, outOfWindow: 0, malformed: 0, overrun: 0, repliesDropped: 0, acksSent: 0, naksSent: 0, sessionsBegun: 0, aborts: 0,
     baudSwitches: 0, baudReverts: 0,
   };
   readonly baud: TargetBaud | undefined;
@@ -40,6 +40,8 @@ class TargetServer {
   private readonly window: number;
   private readonly queue: Incoming[] = [];
   private processing = false;
+  private pendingSends = 0;
+  private readonly replyLimit: number;
   private rx: RxSession | undefined;
   private lastDone: { session: number; msg: Message } | undefined;
   private readonly aborted: number[] = [];
@@ -55,6 +57,7 @@ class TargetServer {
     this.scheduler = opts.scheduler ?? asyncScheduler;
     this.maxChunk = Math.min(opts.maxChunk ?? 0xffff, chunkLimit(channel.maxFrame));
     this.window = opts.window ?? SERVE_DEFAULTS.window;
+    this.replyLimit = opts.replyLimit ?? SERVE_DEFAULTS.replyLimit;
     this.baud = opts.baud === undefined ? undefined : new TargetBaud(opts.baud, this.scheduler, this.counters);
     this.sub = incoming(channel, false).subscribe({
       next: (m) => this.enqueue(m),
@@ -91,9 +94,23 @@ class TargetServer {
     this.processing = false;
   }
 
-  /** Fire-and-forget send: replies never block the receive path; a dead link ends serving via frames$. */
+  /**
+   * Fire-and-forget send: replies never block the receive path; a dead link
+   * ends serving via frames$. At most `replyLimit` frames wait for the link:
+   * the channel serialises sends, so without a bound every reply a link
+   * cannot take (nobody reads the pty, a flood of requests outpaces the
+   * replies) would queue ahead of the answer to the next request.
+   */
   send(msg: Message, session: number, seq: number): void {
-    sendMessage(this.channel, msg, session, seq).catch(() => undefined);
+    if (this.pendingSends >= this.replyLimit) {
+      this.counters.repliesDropped++;
+      return;
+    }
+    this.pendingSends++;
+    void sendMessage(this.channel, msg, session, seq).then(
+      () => this.pendingSends--,
+      () => this.pendingSends--,
+    );
   }
 
   private reply(m: Incoming, msg: Message): void {
