@@ -74,6 +74,12 @@ export class BoardRig {
     return lastValueFrom(events$.pipe(toArray()));
   }
 
+  /** SHA-256 of the image in the active slot, from the FRAM map (null when none). */
+  activeSha(): string | null {
+    const rep = this.board.report();
+    return rep.slots.find((s) => s.slot === rep.active)?.sha256 ?? null;
+  }
+
   status(): Promise<StatusInfoMsg> {
     return this.clock.until(status(this.host, { scheduler: this.clock.scheduler }));
   }

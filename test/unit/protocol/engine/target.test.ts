@@ -86,6 +86,24 @@ describe('serveTarget commands over the real channel', () => {
     expect((await rig.sink.held())?.ranges).toEqual([{ start: 0, end: 16 }]);
   });
 
+  it('one receive session for every sink: BEGIN of another image while one receives is EBUSY unless fresh; an ABORT for another session leaves it alone', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN', session: 9 };
+    const begin = { kind: 'begin' as const, size: 16, crc32: 0, sha256: sha, slot: 0, imageKind: 0 as const, chunk: 8, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: false };
+    await rig.clock.until(request(rig.host, begin, ['session'], o));
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 0, bytes: new Uint8Array(8).fill(1) }, 9, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    const other = { ...begin, sha256: new Uint8Array(32).fill(8) };
+    await expect(rig.clock.until(request(rig.host, other, ['session'], { ...o, session: 11 }))).rejects.toMatchObject({ code: 'EBUSY' });
+    await rig.clock.until(abortSession(rig.host, 12, { scheduler: rig.clock.scheduler }));
+    expect(rig.target.session).toBe(9);
+    expect((await rig.sink.held())?.ranges).toEqual([{ start: 0, end: 8 }]);
+    // the same image under another id resumes (its host restarted); fresh under another id replaces
+    expect(await rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 13 }))).toMatchObject({ state: HoldState.partial, ranges: [{ start: 0, end: 8 }] });
+    expect(await rig.clock.until(request(rig.host, { ...other, fresh: true }, ['session'], { ...o, session: 14 }))).toMatchObject({ state: HoldState.none });
+    expect(rig.target.session).toBe(14);
+  });
+
   it('suspends a session after the inter-chunk timeout, keeping its data for resume', async () => {
     rig = new Rig({ serve: { interChunkTimeoutMs: 300 } });
     const img = image(64 * 1024);
