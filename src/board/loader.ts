@@ -94,9 +94,11 @@ export class BoardLoader {
     const { fram } = this.deps;
     const source = p.source ?? this.deps.source;
     const staged = framOp('BEGIN', () => fram.beginStaging({ size: p.size, sha256: sha, source, fresh: p.fresh }));
+    // An image still being stored (its session was suspended, or is replaced): a resume of it
+    // starts a new verification from what FRAM holds; another image ends it.
     const s = this.session;
-    if (s !== null && !(staged.resumed && s.req.sha256 === sha && s.req.size === p.size && s.req.crc32 === p.crc32 >>> 0)) this.dropSession('replaced by a fresh BEGIN', false);
-    if (this.session !== null) return { resumed: true, slot: staged.slot, ranges: staged.held };
+    if (s !== null && !(staged.resumed && s.req.sha256 === sha && s.req.size === p.size)) this.dropSession('replaced by a fresh BEGIN', false);
+    this.session = null;
     const pid = this.deps.executive.allocatePid();
     const slot = fram.layout.slots[staged.slot === 'A' ? 0 : 1];
     const read = (offset: number, length: number): Uint8Array => framOp('verify', () => fram.device.read(slot.dataOffset + offset, length));
