@@ -262,6 +262,13 @@ class TargetServer {
   }
 
   private async onData(m: Incoming, msg: DataMsg): Promise<void> {
+    const done = this.lastDone;
+    if (done?.session === m.session && done.msg.kind === 'done') {
+      // a repeat that was on its way when the image completed: everything is held (and committed)
+      this.counters.duplicates++;
+      this.counters.acksSent++;
+      return this.send({ kind: 'ack', cumulative: done.msg.size, bitmap: new Uint8Array(0) }, m.session, nextSeq(this.channel));
+    }
     const found = this.sessionFor(m.session);
     if (typeof found === 'number') return this.nack(m, found, msg.offset);
     const { s, pacer } = found;

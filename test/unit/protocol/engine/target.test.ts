@@ -4,7 +4,9 @@ import { request } from '../../../../src/protocol/engine/request.js';
 import { TargetState, transfer } from '../../../../src/protocol/engine/index.js';
 import { bytesImageReader } from '../../../../src/image/reader.js';
 import { HoldState } from '../../../../src/protocol/messages-types.js';
-import { nextSeq, sendMessage } from '../../../../src/protocol/engine/wire.js';
+import { incoming, nextSeq, sendMessage } from '../../../../src/protocol/engine/wire.js';
+import { createHash } from 'node:crypto';
+import { crc32 } from '../../../../src/util/digest.js';
 import { Rig, image } from '../../../integration/transfer-harness.js';
 
 let rig: Rig | undefined;
@@ -102,6 +104,26 @@ describe('serveTarget commands over the real channel', () => {
     expect(await rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 13 }))).toMatchObject({ state: HoldState.partial, ranges: [{ start: 0, end: 8 }] });
     expect(await rig.clock.until(request(rig.host, { ...other, fresh: true }, ['session'], { ...o, session: 14 }))).toMatchObject({ state: HoldState.none });
     expect(rig.target.session).toBe(14);
+  });
+
+  it('after DONE, a repeated DATA of that session is answered with an ACK of the whole image, never ESRCH', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN', session: 21 };
+    const img = new Uint8Array(16).fill(5);
+    const begin = { kind: 'begin' as const, size: 16, crc32: crc32(img), sha256: new Uint8Array(createHash('sha256').update(img).digest()), slot: 0, imageKind: 0 as const, chunk: 8, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: true };
+    await rig.clock.until(request(rig.host, begin, ['session'], o));
+    for (const at of [0, 8]) await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: at, bytes: img.subarray(at, at + 8) }, 21, nextSeq(rig.host)));
+    expect(await rig.clock.until(request(rig.host, { kind: 'end' }, ['done'], { ...o, what: 'END' }))).toMatchObject({ size: 16 });
+    const acks: unknown[] = [];
+    const sub = incoming(rig.host, true).subscribe((m) => {
+      if (m.ok && m.session === 21 && (m.msg.kind === 'ack' || m.msg.kind === 'nack')) acks.push(m.msg);
+    });
+    const naks = rig.target.counters.naksSent;
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 8, bytes: img.subarray(8) }, 21, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    sub.unsubscribe();
+    expect(acks).toEqual([{ kind: 'ack', cumulative: 16, bitmap: new Uint8Array(0) }]);
+    expect(rig.target.counters.naksSent).toBe(naks);
   });
 
   it('suspends a session after the inter-chunk timeout, keeping its data for resume', async () => {
