@@ -243,7 +243,7 @@ class TargetServer {
     const { session: s } = await this.rx.begin({ id: m.session, chunk: msg.chunk, window: msg.window }, {
       size: msg.size, crc32: msg.crc32, sha256: msg.sha256, slot: msg.slot, imageKind: msg.imageKind, fresh: msg.fresh,
     });
-    if (this.closed) return;
+    if (this.closed) return this.rx.close(); // stopped while the sink was busy: no timers outlive serving
     if (s !== before) {
       this.stopPacer();
       this.pacer = new AckPacer(this, s, msg, this.scheduler, nextSeq(this.channel));
