@@ -53,7 +53,7 @@ export interface BoardReport {
   readonly identity: string;
   readonly capabilities: number;
   readonly framSize: number;
-  /** LoadMachine state, or RECOVERY when nothing valid could boot. */
+  /** The loader's last outcome (IDLE, READY, FAILED), or RECOVERY when nothing valid could boot. */
   readonly state: string;
   /** Why the board is in recovery, or null. */
   readonly recovery: string | null;

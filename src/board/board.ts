@@ -1,7 +1,7 @@
 /**
- * The virtual board: a FRAM (file or memory), the load state machine, the
- * virtual executive and the event stream, behind the protocol's
- * TargetBackend, so `serveTarget(channel, board)` serves it over any link.
+ * The virtual board: a FRAM (file or memory), the loader, the virtual
+ * executive and the event stream, behind the protocol's image sink and board
+ * controls, so `serveTarget(channel, board)` serves it over any link.
  * Opening a board is a power-on (boot sequence in board-boot.ts); `powerOff`
  * is a power cut (pending value writes are lost), `close` an orderly shutdown.
  */
@@ -13,7 +13,7 @@ import { KNOWN_CAPABILITIES } from '../hxe/constants.js';
 import { parseHxe } from '../hxe/parse.js';
 import type { ResourceLimits } from '../hxe/policy.js';
 import { ANY_SLOT, ImageKind, type FramRegion } from '../protocol/messages-types.js';
-import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, CommitResult, HeldImage, TargetBackend } from '../protocol/target-backend.js';
+import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink } from '../protocol/image-sink.js';
 import { bootBoard, type BootSummary } from './board-boot.js';
 import { type FramSpec, mountFram, openFramDevice } from './board-fram.js';
 import { type BoardReport, slotNumber, slotReports, slotTable } from './board-report.js';
@@ -21,7 +21,7 @@ import { BoardError, framOp } from './errors.js';
 import { EventBus } from './event-bus.js';
 import type { BoardEvent, Phase } from './events.js';
 import { Executive, type RunningApp, type RunningValue } from './executive.js';
-import { type CommitOutcome, LoadMachine, LoadState } from './load-machine.js';
+import { BoardLoader, type CommitOutcome, type LoadOutcome } from './loader.js';
 import type { LoadSession } from './session.js';
 
 export interface VirtualBoardOptions {
@@ -45,20 +45,18 @@ export interface VirtualBoardOptions {
   readonly scheduler?: SchedulerLike;
   /** Progress coalescing window of events$, ms (default 100). */
   readonly progressWindowMs?: number;
-  /** A load session idle this long is suspended (kept for resume), ms (default 10000). */
-  readonly suspendAfterMs?: number;
 }
 
 export const DEFAULT_LIMITS: ResourceLimits = { code: 0x10000, rodata: 0x10000, ram: 0x8000, stack: 0x800 };
 
-export class VirtualBoard implements TargetBackend {
+export class VirtualBoard implements ImageSink, BoardControl {
   readonly nodeId: number;
   readonly identity: string;
   readonly capabilities: number;
   readonly limits: ResourceLimits;
   readonly executive: Executive;
   private readonly bus: EventBus;
-  private readonly loader: LoadMachine;
+  private readonly loader: BoardLoader;
   private bootSummary: BootSummary;
   private closed = false;
   private booting = true;
@@ -90,7 +88,7 @@ export class VirtualBoard implements TargetBackend {
     const booting = this.bus.all$.subscribe((e) => this.bootEvents.push(e));
     for (const r of opts.residentApps ?? []) this.executive.registerResident(parseHxe(r.image), r.source, crc32(r.image));
     this.bootSummary = bootBoard(fram, this.executive, this.bus, policy, fram.settings().autoConfirm);
-    this.loader = new LoadMachine({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart', scheduler, suspendAfterMs: opts.suspendAfterMs });
+    this.loader = new BoardLoader({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart' });
     this.booting = false;
     booting.unsubscribe();
   }
@@ -121,11 +119,12 @@ export class VirtualBoard implements TargetBackend {
     return concat(from(this.bootEvents.slice()), this.bus.all$);
   }
 
-  get state(): LoadState {
+  /** How the last image ended (IDLE, READY, FAILED); a session in progress is the engine's (serveTarget's state). */
+  get state(): LoadOutcome {
     return this.loader.state;
   }
 
-  /** The load session in progress (held ranges, verified prefix), or null. */
+  /** The image being stored (its verified prefix), or null. */
   loaderSession(): LoadSession | null {
     return this.loader.active;
   }
@@ -146,7 +145,7 @@ export class VirtualBoard implements TargetBackend {
       identity: this.identity,
       capabilities: this.capabilities,
       framSize: this.device.size,
-      state: this.bootSummary.recovery !== null && this.executive.slot === null && this.loader.state === LoadState.IDLE ? 'RECOVERY' : this.loader.state,
+      state: this.bootSummary.recovery !== null && this.executive.slot === null && this.loader.state === 'IDLE' ? 'RECOVERY' : this.loader.state,
       recovery: this.bootSummary.recovery,
       active: sb?.active ?? null,
       trial: sb?.trial ?? false,
@@ -184,13 +183,16 @@ export class VirtualBoard implements TargetBackend {
   install(bytes: Uint8Array, source: ImageOrigin, opts: { readonly confirm?: boolean } = {}): CommitOutcome {
     const sha = sha256Hex(bytes);
     this.loader.begin({ size: bytes.length, crc32: crc32(bytes), sha256: sha, imageKind: 'hxe', fresh: true, source });
-    for (let o = 0; o < bytes.length; o += 1024) this.loader.write(o, bytes.subarray(o, Math.min(bytes.length, o + 1024)));
+    for (let o = 0; o < bytes.length; o += 1024) {
+      const end = Math.min(bytes.length, o + 1024);
+      this.loader.write(o, bytes.subarray(o, end), end);
+    }
     const c = this.loader.end();
     if (opts.confirm === true) framOp('confirm', () => this.fram.confirm());
     return c;
   }
 
-  // ---- TargetBackend -------------------------------------------------------
+  // ---- ImageSink and BoardControl -------------------------------------------
 
   async info(): Promise<BackendInfo> {
     await Promise.resolve();
@@ -214,9 +216,9 @@ export class VirtualBoard implements TargetBackend {
     return { resumed: r.resumed, ranges: r.ranges };
   }
 
-  async write(offset: number, bytes: Uint8Array): Promise<void> {
+  async write(offset: number, bytes: Uint8Array, prefix: number): Promise<void> {
     await Promise.resolve();
-    this.loader.write(offset, bytes);
+    this.loader.write(offset, bytes, prefix);
   }
 
   async end(): Promise<CommitResult> {
@@ -239,7 +241,6 @@ export class VirtualBoard implements TargetBackend {
 
   async rollback(slot: number): Promise<void> {
     await Promise.resolve();
-    this.idleOnly('ROLLBACK');
     const sb = this.report();
     const previous = sb.slots.find((s) => s.state === 'previous');
     if (slot !== ANY_SLOT && (previous === undefined || slot !== slotNumber(previous.slot))) {
@@ -273,7 +274,6 @@ export class VirtualBoard implements TargetBackend {
 
   async factoryReset(): Promise<void> {
     await Promise.resolve();
-    this.idleOnly('FACTORY_RESET');
     this.executive.stopSlotApp();
     framOp('FACTORY_RESET', () => this.fram.factoryReset());
   }
@@ -299,12 +299,5 @@ export class VirtualBoard implements TargetBackend {
     this.executive.dispose();
     this.bus.complete();
     this.device.close();
-  }
-
-  private idleOnly(what: string): void {
-    const s = this.loader.state;
-    if (s === LoadState.LOADING || s === LoadState.VERIFY || s === LoadState.ABORTING) {
-      throw new BoardError('EBUSY', `${what} while the loader is ${s}: finish or abort the transfer first`);
-    }
   }
 }

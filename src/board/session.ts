@@ -1,17 +1,16 @@
 /**
- * One image being received: which byte ranges the inactive slot holds, and the
- * checks fed by the contiguous prefix. Bytes arrive at any offset and go
- * straight into FRAM; whenever the prefix [0, n) grows, the newly contiguous
- * bytes are read back from the slot (in READ_CHUNK pieces) and fed to the
- * streaming HXE verifier, the whole-image CRC-32 and the SHA-256. A bad header
- * or a capability/budget the board lacks is therefore rejected while the
- * transfer runs. Memory: the verifier's cap plus one READ_CHUNK; the image
+ * One image being stored: the checks fed by its contiguous prefix. Bytes
+ * arrive at any offset and go straight into FRAM; whenever the prefix [0, n)
+ * grows (the receiver's record of held ranges says how far), the newly
+ * contiguous bytes are read back from the slot (in READ_CHUNK pieces) and fed
+ * to the streaming HXE verifier, the whole-image CRC-32 and the SHA-256. A bad
+ * header or a capability/budget the board lacks is therefore rejected while
+ * the transfer runs. Memory: the verifier's cap plus one READ_CHUNK; the image
  * itself stays in FRAM.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ImageOrigin } from '../fram/index.js';
-import { addRange, type ByteRange, missingRanges, rangesTotal } from '../util/ranges.js';
 import type { HxeImage } from '../hxe/image.js';
 import { checkBudget, checkCapabilities, type ResourceLimits } from '../hxe/policy.js';
 import { HxeStreamVerifier } from '../hxe/stream.js';
@@ -38,7 +37,6 @@ export interface SessionPolicy {
 export type SlotReader = (offset: number, length: number) => Uint8Array;
 
 export class LoadSession {
-  private heldRanges: ByteRange[];
   private fed = 0;
   private crc = 0;
   private readonly hash: Hash = createHash('sha256');
@@ -50,26 +48,8 @@ export class LoadSession {
     readonly pid: number,
     private readonly policy: SessionPolicy,
     private readonly read: SlotReader,
-    held: readonly ByteRange[] = [],
   ) {
-    this.heldRanges = [...held];
     this.verifier = new HxeStreamVerifier({ totalSize: req.size });
-  }
-
-  get held(): readonly ByteRange[] {
-    return this.heldRanges;
-  }
-
-  get heldBytes(): number {
-    return rangesTotal(this.heldRanges);
-  }
-
-  get missing(): ByteRange[] {
-    return missingRanges(this.heldRanges, this.req.size);
-  }
-
-  get complete(): boolean {
-    return this.missing.length === 0;
   }
 
   /** Bytes of the contiguous prefix already verified. */
@@ -88,17 +68,9 @@ export class LoadSession {
     }
   }
 
-  /** Record that [offset, offset+length) is now in the slot, and verify whatever became contiguous. Throws ImageError/PolicyError. */
-  wrote(offset: number, length: number): void {
-    this.heldRanges = addRange(this.heldRanges, offset, offset + length);
-    this.advance();
-  }
-
-  /** Feed the verifier the prefix already held (after a resume). */
-  advance(): void {
-    const first = this.heldRanges[0];
-    const prefix = first !== undefined && first.start === 0 ? first.end : 0;
-    while (this.fed < prefix) {
+  /** The slot holds every byte below `prefix`: verify whatever became contiguous. Throws ImageError/PolicyError. */
+  advanceTo(prefix: number): void {
+    while (this.fed < Math.min(prefix, this.req.size)) {
       const n = Math.min(READ_CHUNK, prefix - this.fed);
       const bytes = this.read(this.fed, n);
       this.verifier.push(bytes);
@@ -112,7 +84,7 @@ export class LoadSession {
   /** Every byte is in: whole-image CRC-32 and SHA-256 against BEGIN, then the HXE checks and policy. */
   finish(): HxeImage {
     if (this.fed !== this.req.size) {
-      throw new BoardError('EAGAIN', `END before every byte is held: ${this.req.size - this.heldBytes} of ${this.req.size} bytes still missing`);
+      throw new BoardError('EAGAIN', `END before every byte is verified: ${this.fed} of ${this.req.size} bytes contiguous from the start`, this.fed);
     }
     const crc = this.crc >>> 0;
     if (crc !== this.req.crc32 >>> 0) {

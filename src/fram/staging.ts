@@ -24,6 +24,8 @@ export interface StagingRequest {
   readonly sha256: string;
   readonly source: ImageOrigin;
   readonly appName?: string | null;
+  /** Start over even when the journal already names this image (BEGIN's `fresh`). */
+  readonly fresh?: boolean;
 }
 
 export interface StagingStatus {
@@ -58,14 +60,19 @@ export function stagingStatus(store: FramStore): StagingStatus | null {
   const j = readJournal(store, store.layout).current;
   if (j === null || j.slot !== inactiveSlot(sb)) return null;
   const h = readSlotHeader(store, slotLayout(store.layout, j.slot)).header;
-  // a valid header with an older generation is an image that was activated before: the journal is history
-  if (h !== null && h.generation <= sb.seq) return null;
+  // A valid header with an older generation is an image that was activated before (the rollback
+  // target, or one rolled back from). A journal with ranges beside it is history: the image it
+  // staged was committed. A journal without ranges is a staging begun with no byte written yet:
+  // the old image stays whole (and restorable) until the first write invalidates its header.
+  if (h !== null && h.generation <= sb.seq && j.held.length > 0) return null;
   return status(j);
 }
 
 /**
  * Start staging into the inactive slot, or resume the staging of the same
- * image (same SHA-256 and size). Invalidates the slot header first.
+ * image (same SHA-256 and size, unless `fresh`). Writes the journal only; the
+ * slot's header (and so the previous image, the rollback target) stays valid
+ * until writeStaged stores the first byte.
  */
 export function beginStaging(store: FramStore, req: StagingRequest): StagingStatus & { readonly resumed: boolean } {
   const sb = requireSuperblock(store);
@@ -80,9 +87,8 @@ export function beginStaging(store: FramStore, req: StagingRequest): StagingStat
   }
   const sha = req.sha256.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(sha)) throw new FramError('staged_image_mismatch', `staging needs the image SHA-256 as 64 hex digits, got "${req.sha256}"`);
-  invalidateRecord(store, slot.headerOffset);
-  const j = readJournal(store, store.layout).current;
-  if (j !== null && j.slot === slotId && j.sha256 === sha && j.size === req.size) return { ...status(j), resumed: true };
+  const j = stagingStatus(store);
+  if (req.fresh !== true && j !== null && j.sha256 === sha && j.size === req.size) return { ...j, resumed: true };
   const fresh: StagingJournal = { slot: slotId, source: req.source, size: req.size, sha256: sha, appName: req.appName ?? null, held: [] };
   writeJournal(store, store.layout, fresh);
   return { ...status(fresh), resumed: false };
@@ -94,7 +100,11 @@ function requireStaging(store: FramStore, what: string): StagingStatus {
   return st;
 }
 
-/** Write a chunk of the staged image at `offset` (image-relative). Returns the updated status. */
+/**
+ * Write a chunk of the staged image at `offset` (image-relative). Returns the
+ * updated status. The slot header is invalidated (one byte, a no-op once
+ * done) before any byte of the slot changes.
+ */
 export function writeStaged(store: FramStore, offset: number, bytes: Uint8Array): StagingStatus {
   const st = requireStaging(store, `write at image offset ${offset}`);
   if (!Number.isInteger(offset) || offset < 0 || offset + bytes.length > st.size) {

@@ -4,9 +4,11 @@
  * A flash; a power cut (kill -9) of the board mid-transfer and `flash
  * --resume` sending only the rest; Ctrl-C (SIGINT) to `flash` mid-transfer,
  * then `--resume`; a board bricked by a corrupt active slot
- * in its FRAM file booting into recovery and revived by a flash.
+ * in its FRAM file booting into recovery and revived by a flash; a third
+ * party writing BEGINs the board refuses onto the host's pty every 2 ms while
+ * a flash runs.
  */
-import { openSync, readFileSync, readSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { constants, openSync, readFileSync, readSync, writeSync, closeSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,10 @@ import { killAll, resultOf, runCli, startCli, startTarget, statusOf } from './pr
 import { has, startPtyPair } from './pty-pair.js';
 import type { PtyPair } from './pty-pair.js';
 import { startSlowLink } from './slow-link.js';
+import { encodeCobsUnit } from '../../src/protocol/cobs-stream.js';
+import { encodeFrame } from '../../src/protocol/frame.js';
+import { encodeMessage } from '../../src/protocol/messages.js';
+import { ANY_SLOT, ImageKind, type BeginMsg } from '../../src/protocol/messages-types.js';
 import type { SlowLink } from './slow-link.js';
 
 /** FRAM big enough for two 125 KB slots (the default 256 KiB holds 113 KB per slot). */
@@ -45,6 +51,43 @@ async function ptyPair(): Promise<PtyPair> {
   return p;
 }
 
+/**
+ * A third party on the host's end of the pty: opened write-only (it never
+ * reads, so it takes none of the host's replies) and writing, every `everyMs`,
+ * a BEGIN the board refuses: another session id announcing 0xFFFFFFFF bytes
+ * (ENOSPC), then one with session 0 (EINVAL), alternately. Each frame is one
+ * write() starting with a COBS delimiter, as a second program on the line would.
+ */
+function intruder(path: string, everyMs: number): { stop(): number } {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+  const begin: BeginMsg = { kind: 'begin', size: 0xffffffff, crc32: 0, sha256: new Uint8Array(32).fill(0xee), slot: ANY_SLOT, imageKind: ImageKind.hxe, chunk: 256, window: 8, ackEvery: 2, ackDelayMs: 20, fresh: true };
+  const units = [
+    { session: 0x7777, msg: begin },
+    { session: 0, msg: { ...begin, size: 1000 } },
+  ].map(({ session, msg }, i) => {
+    const { type, payload } = encodeMessage(msg);
+    return encodeCobsUnit(encodeFrame({ type, flags: 0, session, seq: 0xbe00 + i, payload }), true);
+  });
+  let written = 0;
+  let open = true;
+  const timer = setInterval(() => {
+    try {
+      writeSync(fd, units[written % units.length]!);
+      written++;
+    } catch {
+      // EAGAIN: the pty's buffer is full this instant; a third party just tries again later
+    }
+  }, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      if (open) closeSync(fd);
+      open = false;
+      return written;
+    },
+  };
+}
+
 async function slowLink(bytesPerSecond: number): Promise<SlowLink> {
   const l = await startSlowLink(bytesPerSecond);
   cleanups.push(() => l.stop());
@@ -65,6 +108,23 @@ describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a s
     expect(st).toMatchObject({ state: 'READY', trial: true, active: { appName: big.appName, size: big.size, sha256: big.sha256 } });
     expect((await runCli(['confirm', ...host])).code).toBe(0);
     expect(await statusOf(host)).toMatchObject({ trial: false, active: { sha256: big.sha256 } });
+  });
+
+  it('a third party writing refused BEGINs (another session, session 0) every 2 ms: the flash completes bit-exact and never reports a refusal', async () => {
+    const pty = await ptyPair();
+    const fram = join(dir, 'intruder.fram');
+    await startTarget(['--uart', pty.a, '--fram', fram, '--fram-size', FRAM_SIZE]);
+    const host = ['--uart', pty.b];
+    const third = intruder(pty.b, 2);
+    cleanups.push(() => Promise.resolve(void third.stop()));
+    const r = await runCli(['flash', big.path, ...host, '--json']);
+    const written = third.stop();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(resultOf(r)).toMatchObject({ ok: true, bytes: big.size, resumed: false });
+    expect(r.json.find((o) => o.event === 'done')).toMatchObject({ size: big.size, sha256: big.sha256 });
+    expect(r.stdout + r.stderr).not.toMatch(/ENOSPC|EINVAL|EBUSY|refused/);
+    expect(written).toBeGreaterThan(20);
+    expect(await statusOf(host)).toMatchObject({ state: 'READY', trial: true, active: { appName: big.appName, size: big.size, sha256: big.sha256 } });
   });
 
   it('kill -9 of the board past 30% of a transfer; restarted on its FRAM file, flash --resume sends only the rest', async () => {

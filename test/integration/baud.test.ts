@@ -11,7 +11,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openByteStreamChannel } from '../../src/protocol/channel.js';
 import {
-  DEFAULT_LINE_RATES, FileSink, connect, negotiateBaud, serveTarget, switchBaud, transfer, transferWithFallback,
+  DEFAULT_LINE_RATES, FileSink, MAX_BAUD_CONFIRM_MS, connect, negotiateBaud, serveTarget, switchBaud, transfer, transferWithFallback,
 } from '../../src/protocol/engine/index.js';
 import type { AdaptiveTransferEvent, BaudOptions, PeerInfo, TargetHandle, TransferResult } from '../../src/protocol/engine/index.js';
 import { request } from '../../src/protocol/engine/request.js';
@@ -139,6 +139,23 @@ describe('baud switching over the emulated UART', () => {
     expect(sha(new Uint8Array(readFileSync(s.sinkPath)))).toBe(sha(img));
     // 48 KiB of DATA at 115200 8N1 is at least 4.2 s of wire time.
     expect(s.link.stats.toTarget.wireMs - before).toBeGreaterThan((img.length * 10 * 1000) / 115200);
+  });
+
+  it('an unconfirmed SET_BAUD asking for a 65 s confirm window returns the target to its start rate within MAX_BAUD_CONFIRM_MS', async () => {
+    expect(MAX_BAUD_CONFIRM_MS).toBe(5000);
+    const s = setup();
+    await hello(s);
+    const o = { scheduler: s.clock.scheduler, timeoutMs: 200, tries: 1, what: 'SET_BAUD' };
+    await s.clock.until(request(s.host, { kind: 'set_baud', rate: 921600, confirmMs: 65000 }, ['result'], o));
+    const ok = s.clock.now;
+    await s.clock.advanceTo(ok + 10);
+    expect(s.target.lineRate).toBe(921600);
+    await s.clock.advanceTo(ok + MAX_BAUD_CONFIRM_MS - 50);
+    expect(s.target.lineRate).toBe(921600);
+    await s.clock.advanceTo(ok + MAX_BAUD_CONFIRM_MS + 50);
+    expect(s.target.lineRate).toBe(115200);
+    expect(s.target.counters).toMatchObject({ baudSwitches: 1, baudReverts: 1 });
+    expect((await hello(s)).info.identity).toBeDefined();
   });
 
   it('walks down from an unproven rate to the highest one that works', async () => {

@@ -22,6 +22,8 @@ export interface BoardRigOptions {
   readonly seed?: number;
   readonly board?: Partial<VirtualBoardOptions>;
   readonly framSize?: number;
+  /** Line rate of the emulated UART, bit/s (default 921600). */
+  readonly bitRate?: number;
 }
 
 export class BoardRig {
@@ -37,7 +39,7 @@ export class BoardRig {
 
   constructor(readonly opts: BoardRigOptions = {}) {
     this.chip = new Uint8Array(opts.framSize ?? 128 * 1024);
-    this.link = createEmulatedLink({ mode: 'bytes', bitRate: 921_600, latencyMs: 2, seed: opts.seed ?? 3, faults: opts.faults, scheduler: this.clock.scheduler, name: '/dev/ttyEMU0' });
+    this.link = createEmulatedLink({ mode: 'bytes', bitRate: opts.bitRate ?? 921_600, latencyMs: 2, seed: opts.seed ?? 3, faults: opts.faults, scheduler: this.clock.scheduler, name: '/dev/ttyEMU0' });
     this.host = openByteStreamChannel(this.link.host, { maxFrame: 1024 + 20, role: 'host' });
     this.targetCh = openByteStreamChannel(this.link.target, { maxFrame: 1024 + 20, role: 'target' });
     this.powerOn();
@@ -70,6 +72,12 @@ export class BoardRig {
     const peer = opts.peer ?? (await connect(this.host, { scheduler: this.clock.scheduler, tries: 8 }));
     const events$: Observable<TransferEvent> = transfer(this.host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, ...opts, peer });
     return lastValueFrom(events$.pipe(toArray()));
+  }
+
+  /** SHA-256 of the image in the active slot, from the FRAM map (null when none). */
+  activeSha(): string | null {
+    const rep = this.board.report();
+    return rep.slots.find((s) => s.slot === rep.active)?.sha256 ?? null;
   }
 
   status(): Promise<StatusInfoMsg> {

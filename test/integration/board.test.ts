@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
 import { Capability } from '../../src/hxe/constants.js';
 import { SLOT_HEADER_SIZE, computeLayout } from '../../src/fram/layout.js';
-import { LoadState } from '../../src/board/load-machine.js';
+import { TargetState } from '../../src/protocol/engine/index.js';
 import { BoardEventSchema } from '../../src/board/events.js';
 import { image, sha } from '../unit/board/helpers.js';
 import { BoardRig, type BoardRigOptions } from './board-rig.js';
@@ -28,11 +28,6 @@ async function withOld(opts: BoardRigOptions = {}): Promise<BoardRig> {
   await rig.provision(OLD);
   await rig.confirm();
   return rig;
-}
-
-function activeSha(r: BoardRig): string | null {
-  const rep = r.board.report();
-  return rep.slots.find((s) => s.slot === rep.active)?.sha256 ?? null;
 }
 
 describe('board over the emulated link', () => {
@@ -84,7 +79,7 @@ describe('board over the emulated link', () => {
     expect(after.lastError).toBeNull();
     expect(after.slots.find((s) => s.state === 'active')).toMatchObject({ app: 'new_app', sha256: sha(NEW) });
     expect(after.slots.find((s) => s.state === 'trial')).toBeUndefined();
-    expect(activeSha(r)).toBe(sha(NEW));
+    expect(r.activeSha()).toBe(sha(NEW));
     expect(r.board.executive.slot).toMatchObject({ appName: 'new_app', slot: 'B' });
     // and again: a confirmed image is not a trial that runs out
     await r.reboot();
@@ -102,7 +97,7 @@ describe('board over the emulated link', () => {
     it(`rejects ${what} with ${code}; the old image stays active and nothing is held`, async () => {
       const r = await withOld({ faults: LOSSY, board });
       await expect(r.provision(bytes)).rejects.toMatchObject({ code });
-      expect(activeSha(r)).toBe(sha(OLD));
+      expect(r.activeSha()).toBe(sha(OLD));
       expect(r.board.executive.slot?.appName).toBe('old_app');
       expect(await r.board.held()).toBeUndefined();
       const st = await r.status();
@@ -110,7 +105,7 @@ describe('board over the emulated link', () => {
       expect(st.slots.find((s) => s.slot === 0)?.state).toBe('active');
       expect(r.events.filter((e) => e.type === 'provisioning.error').at(-1)).toMatchObject({ code });
       await r.reboot();
-      expect(activeSha(r)).toBe(sha(OLD));
+      expect(r.activeSha()).toBe(sha(OLD));
     });
   }
 
@@ -120,12 +115,13 @@ describe('board over the emulated link', () => {
     const run = r.start(NEW, { abort$ });
     run.catch(() => undefined);
     await r.clock.advanceTo(r.clock.now + 60);
-    expect(r.board.state).toBe(LoadState.LOADING);
+    expect(r.target.state).toBe(TargetState.Receiving);
     abort$.next();
     await expect(r.clock.until(run)).rejects.toMatchObject({ code: 'aborted' });
-    expect(r.board.state).toBe(LoadState.IDLE);
+    expect(r.target.state).toBe(TargetState.Idle);
+    expect(r.board.state).toBe('IDLE');
     expect(await r.board.held()).toBeUndefined();
-    expect(activeSha(r)).toBe(sha(OLD));
+    expect(r.activeSha()).toBe(sha(OLD));
     expect(r.board.report().slots.find((s) => s.slot === 'B')?.state).not.toBe('staging');
     expect(r.events.filter((e) => e.type === 'provisioning.aborted')).toHaveLength(1);
   });
@@ -136,10 +132,10 @@ describe('board over the emulated link', () => {
     await r.reboot();
     await r.reboot();
     expect(r.board.boot).toMatchObject({ kind: 'booted', slot: 'B', trial: true, bootAttempt: 2 });
-    expect(activeSha(r)).toBe(sha(NEW));
+    expect(r.activeSha()).toBe(sha(NEW));
     await r.reboot();
     expect(r.board.boot).toMatchObject({ kind: 'rolled_back', slot: 'A' });
-    expect(activeSha(r)).toBe(sha(OLD));
+    expect(r.activeSha()).toBe(sha(OLD));
     expect(r.board.executive.slot?.appName).toBe('old_app');
     expect(r.events.filter((e) => e.type === 'provisioning.rollback').at(-1)).toMatchObject({ from: 'B', to: 'A', reason: 'trial_exhausted', phase: 'BOOT' });
     const st = await r.status();
@@ -151,18 +147,19 @@ describe('board over the emulated link', () => {
     const run = r.start(NEW);
     run.catch(() => undefined);
     await r.clock.advanceTo(r.clock.now + 70);
-    const heldBefore = r.board.loaderSession()?.heldBytes ?? 0;
+    const progress = r.events.filter((e) => e.type === 'provisioning.progress').at(-1);
+    const heldBefore = progress?.type === 'provisioning.progress' ? progress.bytesWritten : 0;
     expect(heldBefore).toBeGreaterThan(0);
     expect(heldBefore).toBeLessThan(NEW.length);
     await r.reboot();
-    expect(activeSha(r)).toBe(sha(OLD));
+    expect(r.activeSha()).toBe(sha(OLD));
     const kept = (await r.board.held())?.ranges.reduce((n, x) => n + x.end - x.start, 0) ?? 0;
     expect(kept).toBeGreaterThan(0);
     const events = await r.clock.until(run);
     expect(events.at(-1)?.kind).toBe('done');
     const started = r.events.filter((e) => e.type === 'provisioning.started');
     expect(started.at(-1)).toMatchObject({ resumed: true });
-    expect(activeSha(r)).toBe(sha(NEW));
+    expect(r.activeSha()).toBe(sha(NEW));
   });
 });
 

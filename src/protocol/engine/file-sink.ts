@@ -1,5 +1,5 @@
 /**
- * The reference TargetBackend: a file on disk. Chunks are written at their
+ * The reference image sink (and board controls): a file on disk. Chunks are written at their
  * offsets; the set of held ranges and the image identity are persisted beside
  * it (`<path>.held.json`, replaced atomically after every write), so a new
  * sink on the same path after a target restart resumes where the last one
@@ -17,7 +17,7 @@ import { crc32 } from '../../util/digest.js';
 import { fromHex, toHex } from '../../util/hex.js';
 import { ANY_SLOT } from '../messages-types.js';
 import type { ByteRange, FramRegion, ImageKind } from '../messages-types.js';
-import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, CommitResult, HeldImage, TargetBackend } from '../target-backend.js';
+import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink } from '../image-sink.js';
 import { RangeSet } from '../../util/ranges.js';
 
 export interface FileSinkOptions {
@@ -43,7 +43,7 @@ export class SinkError extends OffsetError {}
 
 const BLOCK = 64 * 1024;
 
-export class FileSink implements TargetBackend {
+export class FileSink implements ImageSink, BoardControl {
   private meta: Meta | undefined;
   private have = new RangeSet();
   private fd: number | undefined;

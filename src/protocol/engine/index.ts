@@ -26,6 +26,7 @@ export type { CommandOptions } from './host-commands.js';
 export { DEFAULT_LINE_RATES, BAUD_DEFAULTS } from './baud.js';
 export type { LineRateControl } from './baud.js';
 export type { TargetBaudOptions } from './target-baud.js';
+export { MAX_BAUD_CONFIRM_MS } from './target-baud.js';
 export { negotiateBaud, switchBaud, commonRates } from './host-baud.js';
 export type { BaudAttempt, BaudNegotiation, BaudOptions, BaudStep } from './host-baud.js';
 export { transferWithFallback } from './host-baud-transfer.js';

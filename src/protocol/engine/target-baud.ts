@@ -11,6 +11,13 @@ import { BAUD_DEFAULTS, normaliseRates } from './baud.js';
 import type { LineRateControl } from './baud.js';
 import { Timer } from './timer.js';
 
+/**
+ * The longest confirm window the target grants, ms, whatever SET_BAUD asks
+ * (its field allows 65535): an unconfirmed switch never holds the board at
+ * a rate nobody uses for longer than this (docs/protocol.md 7.5).
+ */
+export const MAX_BAUD_CONFIRM_MS = 5000;
+
 export interface TargetBaudOptions {
   /** The link's rate control (the byte-stream transport). */
   readonly link: LineRateControl;
@@ -64,7 +71,7 @@ export class TargetBaud {
     return { code: WireCode.EINVAL, detail: `${rate} bit/s is not one of this target's rates (${this.rates.join(', ')})` };
   }
 
-  /** Switch to `rate` (the OK was already accepted by the link); revert unless heard within confirmMs. */
+  /** Switch to `rate` (the OK was already accepted by the link); revert unless heard within confirmMs (at most MAX_BAUD_CONFIRM_MS). */
   async switchTo(rate: number, confirmMs: number): Promise<void> {
     if (rate === this.rate) return;
     const previous = this.rate;
@@ -77,7 +84,7 @@ export class TargetBaud {
     this.counters.baudSwitches++;
     this.pending = true;
     this.idleTimer.clear();
-    this.confirmTimer.set(confirmMs, () => void this.revert(previous));
+    this.confirmTimer.set(Math.min(confirmMs, MAX_BAUD_CONFIRM_MS), () => void this.revert(previous));
   }
 
   private async revert(to: number): Promise<void> {

@@ -17,6 +17,12 @@ export interface ServeOptions {
   readonly sessionTimeoutMs?: number;
   /** Frames waiting for the backend before DATA is dropped (counted as overrun), default 256. */
   readonly queueLimit?: number;
+  /**
+   * Replies (and ACKs, target ABORTs) waiting for the link to accept them;
+   * beyond this a new one is dropped and counted (`repliesDropped`), so a
+   * link nobody reads never delays the answer to the next request. Default 8.
+   */
+  readonly replyLimit?: number;
   /** Byte-stream links that can switch rates: INFO lists the rates and SET_BAUD is served (otherwise ENOTSUP). */
   readonly baud?: TargetBaudOptions;
 }
@@ -26,6 +32,7 @@ export const SERVE_DEFAULTS = {
   interChunkTimeoutMs: 10_000,
   sessionTimeoutMs: 600_000,
   queueLimit: 256,
+  replyLimit: 8,
 } as const;
 
 /** Where the target is. */
@@ -49,6 +56,8 @@ export interface TargetCounters {
   malformed: number;
   /** DATA dropped because the backend fell behind (queue full). */
   overrun: number;
+  /** Frames the target did not send because `replyLimit` frames were still waiting for the link. */
+  repliesDropped: number;
   acksSent: number;
   naksSent: number;
   sessionsBegun: number;

@@ -1,11 +1,12 @@
 /**
  * The target side of the protocol (docs/protocol.md sections 4-7): answers
- * HELLO/QUERY/STATUS/..., runs one receive session at a time over a
- * TargetBackend, acknowledges with cumulative offset + bitmap, and enforces
- * the receive window and the inter-chunk and session timeouts.
+ * HELLO/QUERY/STATUS/..., serves one receive session at a time (receiver.ts:
+ * its state, held ranges, timeouts and every EBUSY) over the board's image
+ * sink, and keeps the wire's part: the receive window, ACK pacing, replies,
+ * the ids of aborted sessions, the last DONE.
  *
  * Frames are handled one at a time in arrival order (a bounded queue feeds
- * the backend); replies are sent without waiting, the channel serialises them.
+ * the sink); replies are sent without waiting, at most `replyLimit` at a time.
  */
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
@@ -15,11 +16,13 @@ import { FRAME_OVERHEAD, PROTOCOL_VERSION } from '../constants.js';
 import { WireCode, wireCodeOf } from '../messages-codes.js';
 import { HoldState, Size } from '../messages-types.js';
 import type { BeginMsg, DataMsg, Message } from '../messages-types.js';
-import type { TargetBackend } from '../target-backend.js';
+import type { BoardControl, ImageSink } from '../image-sink.js';
 import type { FrameChannel } from '../types.js';
 import { chunkLimit } from '../messages-types.js';
 import { equalBytes } from '../../util/hex.js';
-import { RxSession } from './rx-session.js';
+import { AckPacer } from './ack-pacer.js';
+import { Receiver } from './receiver.js';
+import type { ReceiveSession } from './receiver.js';
 import { TargetBaud } from './target-baud.js';
 import { SERVE_DEFAULTS, TargetState } from './target-types.js';
 import type { ServeOptions, TargetCounters, TargetHandle } from './target-types.js';
@@ -29,18 +32,21 @@ import { incoming, nextSeq, sendMessage } from './wire.js';
 const MAX_DETAIL = 200;
 
 class TargetServer {
-  state = TargetState.Idle;
+  private closed = false;
   readonly counters: TargetCounters = {
-    framesReceived: 0, duplicates: 0, outOfWindow: 0, malformed: 0, overrun: 0, acksSent: 0, naksSent: 0, sessionsBegun: 0, aborts: 0,
+    framesReceived: 0, duplicates: 0, outOfWindow: 0, malformed: 0, overrun: 0, repliesDropped: 0, acksSent: 0, naksSent: 0, sessionsBegun: 0, aborts: 0,
     baudSwitches: 0, baudReverts: 0,
   };
   readonly baud: TargetBaud | undefined;
+  readonly rx: Receiver;
   private readonly scheduler: SchedulerLike;
   private readonly maxChunk: number;
   private readonly window: number;
   private readonly queue: Incoming[] = [];
   private processing = false;
-  private rx: RxSession | undefined;
+  private pendingSends = 0;
+  private readonly replyLimit: number;
+  private pacer: AckPacer | undefined;
   private lastDone: { session: number; msg: Message } | undefined;
   private readonly aborted: number[] = [];
   private readonly sub;
@@ -49,12 +55,17 @@ class TargetServer {
 
   constructor(
     private readonly channel: FrameChannel,
-    private readonly backend: TargetBackend,
+    private readonly board: ImageSink & BoardControl,
     private readonly opts: ServeOptions,
   ) {
     this.scheduler = opts.scheduler ?? asyncScheduler;
     this.maxChunk = Math.min(opts.maxChunk ?? 0xffff, chunkLimit(channel.maxFrame));
     this.window = opts.window ?? SERVE_DEFAULTS.window;
+    this.replyLimit = opts.replyLimit ?? SERVE_DEFAULTS.replyLimit;
+    this.rx = new Receiver(board, { scheduler: this.scheduler, interChunkTimeoutMs: opts.interChunkTimeoutMs, sessionTimeoutMs: opts.sessionTimeoutMs }, {
+      suspended: () => this.stopPacer(),
+      expired: (s) => void this.abortSession(WireCode.ETIMEDOUT, `session ${s.id} exceeded the target's session timeout`, s),
+    });
     this.baud = opts.baud === undefined ? undefined : new TargetBaud(opts.baud, this.scheduler, this.counters);
     this.sub = incoming(channel, false).subscribe({
       next: (m) => this.enqueue(m),
@@ -63,8 +74,12 @@ class TargetServer {
     });
   }
 
+  get state(): TargetState {
+    return this.closed ? TargetState.Closed : this.rx.state;
+  }
+
   get session(): number {
-    return this.rx?.id ?? 0;
+    return this.rx.session?.id ?? 0;
   }
 
   private enqueue(m: Incoming): void {
@@ -80,7 +95,7 @@ class TargetServer {
 
   private async drain(): Promise<void> {
     this.processing = true;
-    while (this.queue.length > 0 && this.state !== TargetState.Closed) {
+    while (this.queue.length > 0 && !this.closed) {
       const m = this.queue.shift()!;
       try {
         await this.handle(m);
@@ -91,9 +106,23 @@ class TargetServer {
     this.processing = false;
   }
 
-  /** Fire-and-forget send: replies never block the receive path; a dead link ends serving via frames$. */
+  /**
+   * Fire-and-forget send: replies never block the receive path; a dead link
+   * ends serving via frames$. At most `replyLimit` frames wait for the link:
+   * the channel serialises sends, so without a bound every reply a link
+   * cannot take (nobody reads the pty, a flood of requests outpaces the
+   * replies) would queue ahead of the answer to the next request.
+   */
   send(msg: Message, session: number, seq: number): void {
-    sendMessage(this.channel, msg, session, seq).catch(() => undefined);
+    if (this.pendingSends >= this.replyLimit) {
+      this.counters.repliesDropped++;
+      return;
+    }
+    this.pendingSends++;
+    void sendMessage(this.channel, msg, session, seq).then(
+      () => this.pendingSends--,
+      () => this.pendingSends--,
+    );
   }
 
   private reply(m: Incoming, msg: Message): void {
@@ -122,10 +151,9 @@ class TargetServer {
       return;
     }
     const msg = m.msg;
-    const busy = this.rx !== undefined;
     switch (msg.kind) {
       case 'hello': {
-        const info = await this.backend.info();
+        const info = await this.board.info();
         this.reply(m, {
           kind: 'info', version: PROTOCOL_VERSION, maxFrame: this.channel.maxFrame, maxChunk: this.maxChunk, window: this.window, ...info,
           ...(this.baud === undefined ? {} : { lineRates: this.baud.rates }),
@@ -145,23 +173,26 @@ class TargetServer {
       case 'abort':
         return this.onHostAbort(m);
       case 'status': {
-        const st = await this.backend.status();
+        const st = await this.board.status();
+        const s = this.rx.session;
         this.reply(m, {
-          kind: 'status_info', state: this.rx ? this.state : st.state, session: this.session,
-          size: this.rx?.size ?? 0, held: this.rx?.held.total ?? 0, slots: st.slots, bootCount: st.bootCount, lastError: st.lastError,
+          kind: 'status_info', state: s ? this.state : st.state, session: this.session,
+          size: s?.size ?? 0, held: s?.held.total ?? 0, slots: st.slots, bootCount: st.bootCount, lastError: st.lastError,
         });
         return;
       }
       case 'rollback':
       case 'confirm':
-      case 'factory_reset':
-        if (busy) return this.reply(m, this.result(WireCode.EBUSY, `session ${this.session} is ${this.state}`));
-        if (msg.kind === 'rollback') await this.backend.rollback(msg.slot);
-        else if (msg.kind === 'confirm') await this.backend.confirm(msg.slot);
-        else await this.backend.factoryReset();
+      case 'factory_reset': {
+        const refused = this.rx.refusal(msg.kind === 'rollback' ? 'ROLLBACK' : msg.kind === 'confirm' ? 'CONFIRM' : 'FACTORY_RESET');
+        if (refused !== undefined) throw refused;
+        if (msg.kind === 'rollback') await this.board.rollback(msg.slot);
+        else if (msg.kind === 'confirm') await this.board.confirm(msg.slot);
+        else await this.board.factoryReset();
         return this.reply(m, this.result(WireCode.OK));
+      }
       case 'fmap':
-        return this.reply(m, { kind: 'fmap_info', regions: await this.backend.fmap() });
+        return this.reply(m, { kind: 'fmap_info', regions: await this.board.fmap() });
       case 'info':
       case 'session':
       case 'ack':
@@ -179,7 +210,8 @@ class TargetServer {
   private async onSetBaud(m: Incoming, rate: number, confirmMs: number): Promise<void> {
     const baud = this.baud;
     if (baud === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, `${this.channel.name} cannot change its line rate`));
-    if (this.state === TargetState.Verifying) return this.reply(m, this.result(WireCode.EBUSY, `verifying session ${this.session}`));
+    const busy = this.rx.refusal('SET_BAUD');
+    if (busy !== undefined) throw busy;
     const refused = baud.refusal(rate);
     if (refused !== undefined) return this.reply(m, this.result(refused.code, refused.detail));
     await sendMessage(this.channel, this.result(WireCode.OK), m.session, m.seq).catch(() => undefined);
@@ -187,7 +219,7 @@ class TargetServer {
   }
 
   private async onQuery(m: Incoming, size: number, sha256: Uint8Array): Promise<void> {
-    const held = this.rx ? { size: this.rx.size, sha256: this.rx.sha256, ranges: this.rx.held.ranges } : await this.backend.held();
+    const held = await this.rx.held();
     const zero = new Uint8Array(32);
     if (held === undefined) return this.reply(m, { kind: 'session', state: HoldState.none, truncated: false, size: 0, sha256: zero, ranges: [] });
     const same = held.size === size && equalBytes(held.sha256, sha256);
@@ -201,38 +233,47 @@ class TargetServer {
     return { kind: 'session', state, truncated: ranges.length > max, size, sha256, ranges: ranges.slice(0, max) };
   }
 
+  /** A refused BEGIN changes nothing: the receiver and the sink refuse before anything is touched. */
   private async onBegin(m: Incoming, msg: BeginMsg): Promise<void> {
-    if (this.state === TargetState.Verifying) return this.reply(m, this.result(WireCode.EBUSY, `verifying session ${this.session}`));
+    if (m.session === 0) return this.reply(m, this.result(WireCode.EINVAL, 'BEGIN with session 0: session 0 is reserved for frames outside a transfer; pick an id 1..65535'));
     if (msg.chunk > this.maxChunk || msg.window > this.window) {
       return this.reply(m, this.result(WireCode.EINVAL, `chunk ${msg.chunk}/window ${msg.window} above this target's ${this.maxChunk}/${this.window}`));
     }
-    const rx = this.rx;
-    // The open session's own BEGIN again (its SESSION reply was lost): a retransmission, so `fresh` does not discard what arrived since.
-    if (rx && rx.id === m.session && rx.size === msg.size && equalBytes(rx.sha256, msg.sha256)) {
-      rx.touch();
-      return this.reply(m, this.sessionMsg(rx.stateOfHeld(), rx.size, rx.sha256, rx.held.ranges));
-    }
-    rx?.close();
-    this.rx = undefined;
-    const begun = await this.backend.begin({
+    const before = this.rx.session;
+    const { session: s } = await this.rx.begin({ id: m.session, chunk: msg.chunk, window: msg.window }, {
       size: msg.size, crc32: msg.crc32, sha256: msg.sha256, slot: msg.slot, imageKind: msg.imageKind, fresh: msg.fresh,
     });
-    this.counters.sessionsBegun++;
-    this.lastDone = undefined;
-    this.rx = new RxSession(this, m.session, msg, begun.ranges, this.scheduler, this.opts, nextSeq(this.channel));
-    this.state = TargetState.Receiving;
-    this.reply(m, this.sessionMsg(this.rx.stateOfHeld(), msg.size, msg.sha256, this.rx.held.ranges));
+    if (this.closed) return this.rx.close(); // stopped while the sink was busy: no timers outlive serving
+    if (s !== before) {
+      this.stopPacer();
+      this.pacer = new AckPacer(this, s, msg, this.scheduler, nextSeq(this.channel));
+      this.counters.sessionsBegun++;
+      this.lastDone = undefined;
+    }
+    this.reply(m, this.sessionMsg(s.stateOfHeld(), s.size, s.sha256, s.held.ranges));
+  }
+
+  /** The open session if `id` is it, else the NACK/RESULT code for DATA/END of `id`. */
+  private sessionFor(id: number): { s: ReceiveSession; pacer: AckPacer } | number {
+    const s = this.rx.session;
+    const pacer = this.pacer;
+    if (s !== undefined && s.id === id && pacer?.session === s) return { s, pacer };
+    return this.aborted.includes(id) ? WireCode.ECANCELED : WireCode.ESRCH;
   }
 
   private async onData(m: Incoming, msg: DataMsg): Promise<void> {
-    const rx = this.rx;
-    if (!rx || rx.id !== m.session) {
-      const code = this.aborted.includes(m.session) ? WireCode.ECANCELED : WireCode.ESRCH;
-      return this.nack(m, code, msg.offset);
+    const done = this.lastDone;
+    if (done?.session === m.session && done.msg.kind === 'done') {
+      // a repeat that was on its way when the image completed: everything is held (and committed)
+      this.counters.duplicates++;
+      this.counters.acksSent++;
+      return this.send({ kind: 'ack', cumulative: done.msg.size, bitmap: new Uint8Array(0) }, m.session, nextSeq(this.channel));
     }
-    rx.touch();
-    const verdict = rx.classify(msg.offset, msg.bytes.length);
-    switch (verdict) {
+    const found = this.sessionFor(m.session);
+    if (typeof found === 'number') return this.nack(m, found, msg.offset);
+    const { s, pacer } = found;
+    this.rx.touch();
+    switch (s.classify(msg.offset, msg.bytes.length)) {
       case 'bad':
         this.counters.malformed++;
         return this.nack(m, WireCode.EBADMSG, msg.offset);
@@ -241,19 +282,19 @@ class TargetServer {
         return;
       case 'held':
         this.counters.duplicates++;
-        return rx.ackNow();
+        return pacer.ackNow();
       case 'new':
         break;
     }
     try {
-      await this.backend.write(msg.offset, msg.bytes);
+      await this.rx.write(s, msg.offset, msg.bytes);
     } catch (e) {
       const code = isHilbridgeError(e) ? wireCodeOf(e.code) : WireCode.EIO;
       return this.nack(m, code === WireCode.unknown ? WireCode.EIO : code, msg.offset);
     }
-    if (this.rx !== rx) return;
-    rx.stored(msg.offset, msg.bytes.length);
-    if (rx.endRequested && rx.complete) this.verify(rx, m);
+    if (this.rx.session !== s) return;
+    pacer.stored();
+    if (s.endRequested && s.complete) this.verify(s, pacer, m);
   }
 
   private nack(m: Incoming, code: number, offset: number): void {
@@ -262,81 +303,64 @@ class TargetServer {
   }
 
   private onEnd(m: Incoming): void {
-    const rx = this.rx;
     if (this.lastDone?.session === m.session) return this.reply(m, this.lastDone.msg);
-    if (!rx || rx.id !== m.session) {
-      return this.reply(m, this.result(this.aborted.includes(m.session) ? WireCode.ECANCELED : WireCode.ESRCH, `no session ${m.session}`));
+    const found = this.sessionFor(m.session);
+    if (typeof found === 'number') return this.reply(m, this.result(found, `no session ${m.session}`));
+    if (this.rx.state === TargetState.Verifying) return this.reply(m, this.result(WireCode.EINPROGRESS, 'verifying'));
+    this.rx.touch();
+    if (!found.s.complete) {
+      found.s.endRequested = true;
+      this.reply(m, this.result(WireCode.EAGAIN, `${found.s.held.total} of ${found.s.size} bytes held`, found.s.held.prefix));
+      return found.pacer.ackNow();
     }
-    if (this.state === TargetState.Verifying) return this.reply(m, this.result(WireCode.EINPROGRESS, 'verifying'));
-    rx.touch();
-    if (!rx.complete) {
-      rx.endRequested = true;
-      this.reply(m, this.result(WireCode.EAGAIN, `${rx.held.total} of ${rx.size} bytes held`, rx.held.prefix));
-      return rx.ackNow();
-    }
-    this.verify(rx, m);
+    this.verify(found.s, found.pacer, m);
   }
 
   /** Verify and commit in the background; frames keep flowing (END repeats get EINPROGRESS). */
-  private verify(rx: RxSession, m: Incoming): void {
-    this.state = TargetState.Verifying;
-    rx.ackNow();
-    rx.stopTimers();
-    this.backend.end().then(
+  private verify(s: ReceiveSession, pacer: AckPacer, m: Incoming): void {
+    pacer.ackNow();
+    pacer.stop(); // kept until the verdict: DATA of the session is still acknowledged
+    this.rx.end(s).then(
       (c) => {
+        if (this.pacer === pacer) this.pacer = undefined;
         const counters = {
           framesReceived: this.counters.framesReceived, duplicates: this.counters.duplicates, outOfWindow: this.counters.outOfWindow,
           crcErrors: this.channel.counters.crcErrors, malformed: this.counters.malformed + this.channel.counters.malformed,
         };
         const done: Message = { kind: 'done', slot: c.slot, size: c.size, crc32: c.crc32, sha256: c.sha256, counters };
-        this.lastDone = { session: rx.id, msg: done };
-        this.endSession(rx);
-        this.send(done, rx.id, m.seq);
+        this.lastDone = { session: s.id, msg: done };
+        this.send(done, s.id, m.seq);
       },
-      async (e: unknown) => {
-        this.endSession(rx);
-        await this.backend.abort().catch(() => undefined);
-        this.send(this.resultFor(e), rx.id, m.seq);
+      (e: unknown) => {
+        if (this.pacer === pacer) this.pacer = undefined;
+        this.send(this.resultFor(e), s.id, m.seq);
       },
     );
   }
 
   private async onHostAbort(m: Incoming): Promise<void> {
-    if (this.state === TargetState.Verifying) return this.reply(m, this.result(WireCode.EBUSY, 'verifying: too late to abort'));
-    if (this.rx) this.endSession(this.rx, true);
+    const s = await this.rx.abort(m.session);
+    if (s !== undefined) this.stopPacer();
     this.remember(m.session);
     this.counters.aborts++;
-    await this.backend.abort();
     this.reply(m, this.result(WireCode.OK));
   }
 
-  /** Session timeout (from RxSession): abort, free, tell the host. */
-  async expire(rx: RxSession): Promise<void> {
-    if (this.rx !== rx || this.state === TargetState.Verifying) return;
-    await this.abortSession(WireCode.ETIMEDOUT, `session ${rx.id} exceeded the target's session timeout`);
-  }
-
-  /** Inter-chunk timeout (from RxSession): suspend, keep the data for resume. */
-  suspend(rx: RxSession): void {
-    if (this.rx === rx && this.state === TargetState.Receiving) this.endSession(rx);
-  }
-
-  async abortSession(code: number, detail: string): Promise<void> {
-    const rx = this.rx;
-    if (this.state === TargetState.Verifying) return;
-    if (rx) {
-      this.endSession(rx, true);
-      this.remember(rx.id);
-      this.send({ kind: 'abort', code, detail }, rx.id, nextSeq(this.channel));
+  /** Abort from the target (operator, session timeout): free, tell the host. `only`: abort only if that session is still open. */
+  async abortSession(code: number, detail: string, only?: ReceiveSession): Promise<void> {
+    if (this.rx.state === TargetState.Verifying || (only !== undefined && this.rx.session !== only)) return;
+    const s = await this.rx.abort();
+    if (s !== undefined) {
+      this.stopPacer();
+      this.remember(s.id);
+      this.send({ kind: 'abort', code, detail }, s.id, nextSeq(this.channel));
     }
     this.counters.aborts++;
-    await this.backend.abort();
   }
 
-  private endSession(rx: RxSession, discard = false): void {
-    rx.close(discard);
-    if (this.rx === rx) this.rx = undefined;
-    if (this.state !== TargetState.Closed) this.state = TargetState.Idle;
+  private stopPacer(): void {
+    this.pacer?.stop();
+    this.pacer = undefined;
   }
 
   private remember(session: number): void {
@@ -345,10 +369,10 @@ class TargetServer {
   }
 
   stop(error?: HilbridgeError): void {
-    if (this.state === TargetState.Closed) return;
-    this.rx?.close();
-    this.rx = undefined;
-    this.state = TargetState.Closed;
+    if (this.closed) return;
+    this.closed = true;
+    this.stopPacer();
+    this.rx.close();
     this.baud?.stop();
     this.sub.unsubscribe();
     this.queue.length = 0;
@@ -357,11 +381,11 @@ class TargetServer {
 }
 
 /**
- * Serve the target side of the protocol on `channel` with `backend`.
- * Runs until close() or the link ends; `ended` says which.
+ * Serve the target side of the protocol on `channel` for `board` (its image
+ * sink and its controls). Runs until close() or the link ends; `ended` says which.
  */
-export function serveTarget(channel: FrameChannel, backend: TargetBackend, opts: ServeOptions = {}): TargetHandle {
-  const s = new TargetServer(channel, backend, opts);
+export function serveTarget(channel: FrameChannel, board: ImageSink & BoardControl, opts: ServeOptions = {}): TargetHandle {
+  const s = new TargetServer(channel, board, opts);
   return {
     get state() {
       return s.state;
@@ -381,4 +405,3 @@ export function serveTarget(channel: FrameChannel, backend: TargetBackend, opts:
     ended: s.ended,
   };
 }
-

@@ -6,7 +6,9 @@ import { ValueFlag } from '../../../src/hxe/constants.js';
 import { numberToF16 } from '../../../src/hxe/f16.js';
 import { writeHxe, type HxeInput } from '../../../src/hxe/writer.js';
 import { ANY_SLOT, ImageKind } from '../../../src/protocol/messages-types.js';
-import type { BeginRequest } from '../../../src/protocol/target-backend.js';
+import type { BeginRequest, CommitResult, HeldImage } from '../../../src/protocol/image-sink.js';
+import { Receiver, type ReceiverOptions } from '../../../src/protocol/engine/receiver.js';
+import type { TargetState } from '../../../src/protocol/engine/target-types.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../../src/board/board.js';
 import type { BoardEvent } from '../../../src/board/events.js';
 
@@ -50,11 +52,57 @@ export function openBoard(chip: Uint8Array, over: Partial<VirtualBoardOptions> =
   return VirtualBoard.open({ fram: { memory: chip }, scheduler, ...over });
 }
 
-/** Load an image through the backend API in `chunk`-byte pieces, in order. */
+/**
+ * A board loading images the way serveTarget drives it: through the one
+ * receive session (Receiver) over the board's image sink, as session 1
+ * (or `id`). DATA and END with no session open go to the board itself.
+ */
+export class Loading {
+  readonly rx: Receiver;
+
+  constructor(
+    readonly board: VirtualBoard,
+    opts: Partial<ReceiverOptions> = {},
+  ) {
+    this.rx = new Receiver(board, { scheduler: opts.scheduler ?? new VirtualTimeScheduler(), ...opts });
+  }
+
+  get state(): TargetState {
+    return this.rx.state;
+  }
+
+  async begin(req: BeginRequest, id = 1): Promise<{ resumed: boolean; ranges: { start: number; end: number }[] }> {
+    const r = await this.rx.begin({ id, chunk: 64, window: 64 }, req);
+    return { resumed: r.resumed, ranges: r.session.held.ranges };
+  }
+
+  async write(offset: number, bytes: Uint8Array): Promise<void> {
+    const s = this.rx.session;
+    if (s === undefined) return this.board.write(offset, bytes, 0);
+    await this.rx.write(s, offset, bytes);
+  }
+
+  async end(): Promise<CommitResult> {
+    await Promise.resolve();
+    const s = this.rx.session;
+    return s === undefined ? this.board.end() : this.rx.end(s);
+  }
+
+  async abort(): Promise<void> {
+    await this.rx.abort();
+  }
+
+  held(): Promise<HeldImage | undefined> {
+    return this.rx.held();
+  }
+}
+
+/** Load an image through the receive session in `chunk`-byte pieces, in order. */
 export async function load(board: VirtualBoard, bytes: Uint8Array, chunk = 64): Promise<void> {
-  await board.begin(beginFor(bytes));
-  for (let o = 0; o < bytes.length; o += chunk) await board.write(o, bytes.subarray(o, Math.min(bytes.length, o + chunk)));
-  await board.end();
+  const ld = new Loading(board);
+  await ld.begin(beginFor(bytes));
+  for (let o = 0; o < bytes.length; o += chunk) await ld.write(o, bytes.subarray(o, Math.min(bytes.length, o + chunk)));
+  await ld.end();
 }
 
 /** Collect every event (uncoalesced) of a board. */

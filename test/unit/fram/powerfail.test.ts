@@ -80,6 +80,35 @@ describe('power cut at every byte written', () => {
     expect(n).toBeGreaterThan(0);
   });
 
+  it('BEGIN of a third image, then rollback: a cut anywhere leaves the previous image restorable (the journal is written, the slot untouched)', () => {
+    const { store, fram } = base();
+    provision(fram, NEW);
+    fram.boot(check);
+    fram.confirm();
+    const THIRD = fixture('telemetry');
+    const n = sweep(
+      store,
+      (f) => {
+        f.beginStaging({ size: THIRD.length, sha256: sha(THIRD), source: 'uart' });
+        f.rollback(check);
+      },
+      (f, cut) => {
+        expectOnlyExplainable(f, cut);
+        const r = f.boot(check);
+        expect(r.kind === 'booted' && r.trial, `cut ${cut}`).toBe(false);
+        if (r.kind === 'booted' && r.image.sha256 === sha(NEW)) {
+          // rolled back not yet: the old image must still be restorable
+          expect(f.rollback(check), `cut ${cut}`).toMatchObject({ to: 'A', image: { sha256: sha(OLD) } });
+        } else {
+          expect(r.kind === 'booted' && r.image.sha256, `cut ${cut}`).toBe(sha(OLD));
+        }
+        expectValuesIntact(f);
+      },
+    );
+    counts.beginRollback = n;
+    expect(n).toBeGreaterThan(0);
+  });
+
   it('confirm: the new image stays active, in trial or confirmed', () => {
     const { store, fram } = base();
     provision(fram, NEW);

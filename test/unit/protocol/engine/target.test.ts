@@ -4,7 +4,9 @@ import { request } from '../../../../src/protocol/engine/request.js';
 import { TargetState, transfer } from '../../../../src/protocol/engine/index.js';
 import { bytesImageReader } from '../../../../src/image/reader.js';
 import { HoldState } from '../../../../src/protocol/messages-types.js';
-import { nextSeq, sendMessage } from '../../../../src/protocol/engine/wire.js';
+import { incoming, nextSeq, sendMessage } from '../../../../src/protocol/engine/wire.js';
+import { createHash } from 'node:crypto';
+import { crc32 } from '../../../../src/util/digest.js';
 import { Rig, image } from '../../../integration/transfer-harness.js';
 
 let rig: Rig | undefined;
@@ -63,6 +65,65 @@ describe('serveTarget commands over the real channel', () => {
     expect(await rig.clock.until(request(rig.host, begin, ['session'], o))).toMatchObject({ state: HoldState.partial, ranges: [{ start: 0, end: 8 }] });
     // a BEGIN with fresh under another session id does start over
     expect(await rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 10 }))).toMatchObject({ state: HoldState.none });
+  });
+
+  it('a refused BEGIN from anyone else leaves the open session alone; BEGIN with session 0 is refused EINVAL', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN', session: 9 };
+    const img = new Uint8Array(16).fill(3);
+    const begin = { kind: 'begin' as const, size: 16, crc32: 0, sha256: sha, slot: 0, imageKind: 0 as const, chunk: 8, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: true };
+    await rig.clock.until(request(rig.host, begin, ['session'], o));
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 0, bytes: img.subarray(0, 8) }, 9, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    await expect(rig.clock.until(request(rig.host, { ...begin, size: 0xffffffff }, ['session'], { ...o, session: 10 }))).rejects.toMatchObject({ code: 'ENOSPC' });
+    const zero = rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 0 })).then(() => undefined, (e: unknown) => e as Error & { code: string });
+    expect(await zero).toMatchObject({ code: 'EINVAL' });
+    expect((await zero)?.message).toMatch(/session 0 is reserved for frames outside a transfer/);
+    expect(rig.target.session).toBe(9);
+    expect(rig.target.state).toBe(TargetState.Receiving);
+    const naks = rig.target.counters.naksSent;
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 8, bytes: img.subarray(8) }, 9, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    expect(rig.target.counters.naksSent).toBe(naks);
+    expect((await rig.sink.held())?.ranges).toEqual([{ start: 0, end: 16 }]);
+  });
+
+  it('one receive session for every sink: BEGIN of another image while one receives is EBUSY unless fresh; an ABORT for another session leaves it alone', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN', session: 9 };
+    const begin = { kind: 'begin' as const, size: 16, crc32: 0, sha256: sha, slot: 0, imageKind: 0 as const, chunk: 8, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: false };
+    await rig.clock.until(request(rig.host, begin, ['session'], o));
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 0, bytes: new Uint8Array(8).fill(1) }, 9, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    const other = { ...begin, sha256: new Uint8Array(32).fill(8) };
+    await expect(rig.clock.until(request(rig.host, other, ['session'], { ...o, session: 11 }))).rejects.toMatchObject({ code: 'EBUSY' });
+    await rig.clock.until(abortSession(rig.host, 12, { scheduler: rig.clock.scheduler }));
+    expect(rig.target.session).toBe(9);
+    expect((await rig.sink.held())?.ranges).toEqual([{ start: 0, end: 8 }]);
+    // the same image under another id resumes (its host restarted); fresh under another id replaces
+    expect(await rig.clock.until(request(rig.host, begin, ['session'], { ...o, session: 13 }))).toMatchObject({ state: HoldState.partial, ranges: [{ start: 0, end: 8 }] });
+    expect(await rig.clock.until(request(rig.host, { ...other, fresh: true }, ['session'], { ...o, session: 14 }))).toMatchObject({ state: HoldState.none });
+    expect(rig.target.session).toBe(14);
+  });
+
+  it('after DONE, a repeated DATA of that session is answered with an ACK of the whole image, never ESRCH', async () => {
+    rig = new Rig();
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 200, tries: 2, what: 'BEGIN', session: 21 };
+    const img = new Uint8Array(16).fill(5);
+    const begin = { kind: 'begin' as const, size: 16, crc32: crc32(img), sha256: new Uint8Array(createHash('sha256').update(img).digest()), slot: 0, imageKind: 0 as const, chunk: 8, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: true };
+    await rig.clock.until(request(rig.host, begin, ['session'], o));
+    for (const at of [0, 8]) await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: at, bytes: img.subarray(at, at + 8) }, 21, nextSeq(rig.host)));
+    expect(await rig.clock.until(request(rig.host, { kind: 'end' }, ['done'], { ...o, what: 'END' }))).toMatchObject({ size: 16 });
+    const acks: unknown[] = [];
+    const sub = incoming(rig.host, true).subscribe((m) => {
+      if (m.ok && m.session === 21 && (m.msg.kind === 'ack' || m.msg.kind === 'nack')) acks.push(m.msg);
+    });
+    const naks = rig.target.counters.naksSent;
+    await rig.clock.until(sendMessage(rig.host, { kind: 'data', offset: 8, bytes: img.subarray(8) }, 21, nextSeq(rig.host)));
+    await rig.clock.advanceTo(rig.clock.now + 50);
+    sub.unsubscribe();
+    expect(acks).toEqual([{ kind: 'ack', cumulative: 16, bitmap: new Uint8Array(0) }]);
+    expect(rig.target.counters.naksSent).toBe(naks);
   });
 
   it('suspends a session after the inter-chunk timeout, keeping its data for resume', async () => {

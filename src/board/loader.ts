@@ -1,35 +1,27 @@
 /**
- * The load state machine (docs/board.md has the diagram):
+ * The board's loader: the image sink of the virtual board. It stores an
+ * image into the inactive slot (FRAM staging), feeds the contiguous prefix
+ * to the streaming verification as it grows, and commits. The receive
+ * session itself (state, held ranges, timeouts, EBUSY) is the engine's
+ * receiver (src/protocol/engine/receiver.ts); the loader only remembers how
+ * the last image ended (IDLE, READY, FAILED) for STATUS and event phases.
  *
- *   IDLE --begin--> LOADING --end--> VERIFY --ok--> READY
- *                   |  ^ write          '--fail--> FAILED
- *                   '--abort--> ABORTING --> IDLE
- *
- * READY and FAILED accept a new begin; abort is accepted everywhere and is
- * idempotent. Request errors (EBADMSG, EAGAIN, EBUSY, ESRCH) leave the state
- * as it was; verification, policy and FRAM failures go to FAILED and free the
- * staging (an image that failed verification can never commit, and resuming
- * it would fail the same way). The active image is never touched until the
+ * Verification, policy and FRAM failures go to FAILED and free the staging
+ * (an image that failed verification can never commit, and resuming it would
+ * fail the same way). Refusals (EBADMSG, ENOSPC, EINVAL, trial pending) throw
+ * before anything is written. The active image is never touched until the
  * FRAM commit, so any failure leaves the old image running.
  */
 import { type Fram, type ImageOrigin, type SlotId } from '../fram/index.js';
 import { asHilbridgeError, type HilbridgeError } from '../errors.js';
-import type { ByteRange } from '../util/ranges.js';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { type ByteRange, rangesTotal } from '../util/ranges.js';
 import { BoardError, framOp } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { Executive, RunningApp } from './executive.js';
 import { LoadSession, type SessionPolicy } from './session.js';
 
-export const LoadState = {
-  IDLE: 'IDLE',
-  LOADING: 'LOADING',
-  VERIFY: 'VERIFY',
-  READY: 'READY',
-  FAILED: 'FAILED',
-  ABORTING: 'ABORTING',
-} as const;
-export type LoadState = (typeof LoadState)[keyof typeof LoadState];
+/** How the last image ended: none yet (or aborted, suspended), committed, failed. */
+export type LoadOutcome = 'IDLE' | 'READY' | 'FAILED';
 
 export interface BeginParams {
   readonly size: number;
@@ -60,30 +52,25 @@ export interface CommitOutcome {
   readonly app: RunningApp;
 }
 
-/** A session with no BEGIN/DATA for this long is suspended (default, as the engine's inter-chunk timeout). */
-export const DEFAULT_SUSPEND_AFTER_MS = 10_000;
-
-export interface LoadMachineDeps {
+export interface LoaderDeps {
   readonly fram: Fram;
   readonly executive: Executive;
   readonly bus: EventBus;
   readonly policy: SessionPolicy;
   /** The link this board's loader listens on. */
   readonly source: ImageOrigin;
-  readonly scheduler: SchedulerLike;
-  /** Suspend a session idle this long, ms: back to IDLE with its bytes kept in FRAM for a resume. */
-  readonly suspendAfterMs?: number;
 }
 
-export class LoadMachine {
-  private current: LoadState = LoadState.IDLE;
+export class BoardLoader {
+  private current: LoadOutcome = 'IDLE';
   private session: LoadSession | null = null;
   private failure: HilbridgeError | null = null;
-  private idleTimer: Subscription | undefined;
+  /** Bytes the FRAM journal records for the image being stored (progress and abort events). */
+  private stored = 0;
 
-  constructor(private readonly deps: LoadMachineDeps) {}
+  constructor(private readonly deps: LoaderDeps) {}
 
-  get state(): LoadState {
+  get state(): LoadOutcome {
     return this.current;
   }
 
@@ -92,58 +79,54 @@ export class LoadMachine {
     return this.failure;
   }
 
-  /** The session in progress, if any. */
+  /** The image being stored, if any. */
   get active(): LoadSession | null {
     return this.session;
   }
 
+  /**
+   * Stage an image: resume what FRAM kept of the same image unless `fresh`,
+   * else start over (dropping an image being stored). Every refusal throws
+   * before the FRAM or the image being stored changes.
+   */
   begin(p: BeginParams): BeginOutcome {
-    this.refuseWhileBusy('BEGIN');
     const sha = checkBegin(p, this.deps.fram);
-    const s = this.session;
-    if (s !== null && !p.fresh) {
-      if (s.req.size === p.size && s.req.sha256 === sha && s.req.crc32 === p.crc32 >>> 0) {
-        this.touch();
-        return { resumed: true, slot: this.stagingSlot(), ranges: s.held };
-      }
-      throw new BoardError('EBUSY', `BEGIN for a ${p.size}-byte image while image ${s.req.sha256.slice(0, 12)}... (${s.req.size} bytes) is loading: abort it first, or send BEGIN with the fresh flag`);
-    }
-    if (s !== null) this.dropSession('replaced by a fresh BEGIN');
     const { fram } = this.deps;
-    if (p.fresh) framOp('BEGIN', () => fram.abortStaging());
     const source = p.source ?? this.deps.source;
-    const staged = framOp('BEGIN', () => fram.beginStaging({ size: p.size, sha256: sha, source }));
+    const staged = framOp('BEGIN', () => fram.beginStaging({ size: p.size, sha256: sha, source, fresh: p.fresh }));
+    // An image still being stored (its session was suspended, or is replaced): a resume of it
+    // starts a new verification from what FRAM holds; another image ends it.
+    const s = this.session;
+    if (s !== null && !(staged.resumed && s.req.sha256 === sha && s.req.size === p.size)) this.dropSession('replaced by a fresh BEGIN', false);
+    this.session = null;
     const pid = this.deps.executive.allocatePid();
     const slot = fram.layout.slots[staged.slot === 'A' ? 0 : 1];
     const read = (offset: number, length: number): Uint8Array => framOp('verify', () => fram.device.read(slot.dataOffset + offset, length));
-    const session = new LoadSession({ size: p.size, crc32: p.crc32 >>> 0, sha256: sha, source }, pid, this.deps.policy, read, staged.held);
+    const session = new LoadSession({ size: p.size, crc32: p.crc32 >>> 0, sha256: sha, source }, pid, this.deps.policy, read);
     this.failure = null;
     this.session = session;
-    this.current = LoadState.LOADING;
-    this.deps.bus.emit('provisioning.started', pid, this.current, { size: p.size, crc32: p.crc32 >>> 0, sha256: sha, slot: staged.slot, source, resumed: staged.resumed, heldBytes: session.heldBytes });
-    this.guard(() => session.advance());
-    this.touch();
-    return { resumed: staged.resumed, slot: staged.slot, ranges: session.held };
+    this.current = 'IDLE';
+    this.stored = rangesTotal(staged.held);
+    this.deps.bus.emit('provisioning.started', pid, 'LOADING', { size: p.size, crc32: p.crc32 >>> 0, sha256: sha, slot: staged.slot, source, resumed: staged.resumed, heldBytes: this.stored });
+    this.guard(() => session.advanceTo(prefixOf(staged.held)));
+    return { resumed: staged.resumed, slot: staged.slot, ranges: staged.held };
   }
 
-  write(offset: number, bytes: Uint8Array): void {
+  /** Store bytes; `prefix` (the receiver's record) is how far the image is contiguous once they are in. */
+  write(offset: number, bytes: Uint8Array, prefix: number): void {
     const s = this.requireSession('DATA');
     s.checkChunk(offset, bytes.length);
     this.guard(() => {
-      framOp(`DATA at image offset ${offset}`, () => this.deps.fram.writeStaged(offset, bytes));
-      s.wrote(offset, bytes.length);
+      const st = framOp(`DATA at image offset ${offset}`, () => this.deps.fram.writeStaged(offset, bytes));
+      this.stored = rangesTotal(st.held);
+      s.advanceTo(prefix);
     });
-    this.touch();
-    this.deps.bus.emit('provisioning.progress', s.pid, this.current, { bytesWritten: s.heldBytes, total: s.req.size, verifiedBytes: s.verifiedBytes });
+    this.deps.bus.emit('provisioning.progress', s.pid, 'LOADING', { bytesWritten: this.stored, total: s.req.size, verifiedBytes: s.verifiedBytes });
   }
 
+  /** Every byte is held: verify and commit. */
   end(): CommitOutcome {
     const s = this.requireSession('END');
-    if (!s.complete) {
-      const first = s.missing[0];
-      throw new BoardError('EAGAIN', `END before every byte is held: ${s.req.size - s.heldBytes} of ${s.req.size} bytes missing, first at image offset ${first?.start ?? 0}`, first?.start);
-    }
-    this.current = LoadState.VERIFY;
     return this.guard(() => {
       const image = s.finish();
       const { executive, fram } = this.deps;
@@ -153,7 +136,7 @@ export class LoadMachine {
       const commit = framOp('commit', () => fram.commit(() => ({ appName: image.appName })));
       const app = executive.registerSlotApp(image, { slot: commit.slot, source: s.req.source, crc32: commit.image.crc32 }, s.pid);
       this.session = null;
-      this.current = LoadState.READY;
+      this.current = 'READY';
       this.deps.bus.emit('provisioning.complete', s.pid, this.current, {
         slot: commit.slot,
         size: commit.image.size,
@@ -168,65 +151,31 @@ export class LoadMachine {
     });
   }
 
-  /** Drop the session (or an image a power cycle left staged) and free what it held. Idempotent. */
+  /**
+   * Drop the image being stored (or one a power cycle left staged) and free
+   * it: IDLE. Idempotent; with nothing being stored a FAILED outcome stays
+   * (the receiver frees a failed image this way too).
+   */
   abort(reason = 'aborted by the host'): void {
-    this.refuseWhileBusy('ABORT');
-    this.current = LoadState.ABORTING;
-    try {
-      if (this.session !== null) this.dropSession(reason);
-      else framOp('ABORT', () => this.deps.fram.abortStaging());
-    } finally {
-      this.current = LoadState.IDLE;
-    }
+    if (this.session !== null) {
+      this.dropSession(reason);
+      this.current = 'IDLE';
+    } else framOp('ABORT', () => this.deps.fram.abortStaging());
   }
 
-  /** The uncommitted image held: the session's, or one a power cycle left in the journal. */
+  /** The uncommitted image FRAM keeps (after a suspension or a power cycle). */
   held(): { size: number; sha256: string; ranges: readonly ByteRange[] } | undefined {
-    const s = this.session;
-    if (s !== null) return { size: s.req.size, sha256: s.req.sha256, ranges: s.held };
     const st = framOp('QUERY', () => this.deps.fram.staging());
     return st === null || st.held.length === 0 ? undefined : { size: st.size, sha256: st.sha256, ranges: st.held };
   }
 
-  private closeSession(): void {
-    this.session = null;
-    this.idleTimer?.unsubscribe();
-    this.idleTimer = undefined;
-  }
-
-  /** Restart the idle timer of the session. */
-  private touch(): void {
-    this.idleTimer?.unsubscribe();
-    const s = this.session;
-    if (s === null) return;
-    this.idleTimer = this.deps.scheduler.schedule(() => {
-      if (this.session !== s || this.current !== LoadState.LOADING) return;
-      this.session = null;
-      this.idleTimer = undefined;
-      this.current = LoadState.IDLE;
-    }, this.deps.suspendAfterMs ?? DEFAULT_SUSPEND_AFTER_MS);
-  }
-
-  private refuseWhileBusy(what: string): void {
-    if (this.current === LoadState.VERIFY || this.current === LoadState.ABORTING) {
-      throw new BoardError('EBUSY', `${what} while the loader is in ${this.current}: wait for it to finish`);
-    }
-  }
-
   private requireSession(what: string): LoadSession {
-    if (this.current === LoadState.VERIFY || this.current === LoadState.ABORTING) {
-      throw new BoardError('EBUSY', `${what} while the loader is in ${this.current}: wait for it to finish`);
-    }
     const s = this.session;
     if (s === null) {
       const why = this.failure === null ? '' : ` (the last one failed with ${this.failure.code})`;
       throw new BoardError('ESRCH', `${what} with no load session${why}: send BEGIN first`);
     }
     return s;
-  }
-
-  private stagingSlot(): SlotId {
-    return this.deps.fram.staging()?.slot ?? 'A';
   }
 
   /** Run a step of the session; any failure goes to FAILED, frees the staging and is rethrown. */
@@ -241,9 +190,9 @@ export class LoadMachine {
   private fail(e: unknown): HilbridgeError {
     const err = asHilbridgeError(e);
     const s = this.session;
-    this.closeSession();
+    this.session = null;
     this.failure = err;
-    this.current = LoadState.FAILED;
+    this.current = 'FAILED';
     try {
       this.deps.fram.abortStaging();
     } catch {
@@ -254,12 +203,18 @@ export class LoadMachine {
     return err;
   }
 
-  private dropSession(reason: string): void {
+  /** Forget the image being stored; `free` also forgets its staging in FRAM (a replacing BEGIN already wrote its own journal). */
+  private dropSession(reason: string, free = true): void {
     const s = this.session;
-    this.closeSession();
-    framOp('ABORT', () => this.deps.fram.abortStaging());
-    if (s !== null) this.deps.bus.emit('provisioning.aborted', s.pid, LoadState.ABORTING, { bytesWritten: s.heldBytes, total: s.req.size, reason });
+    this.session = null;
+    if (free) framOp('ABORT', () => this.deps.fram.abortStaging());
+    if (s !== null) this.deps.bus.emit('provisioning.aborted', s.pid, 'ABORTING', { bytesWritten: this.stored, total: s.req.size, reason });
   }
+}
+
+function prefixOf(ranges: readonly ByteRange[]): number {
+  const first = ranges[0];
+  return first !== undefined && first.start === 0 ? first.end : 0;
 }
 
 /** Validate BEGIN's fields; returns the SHA-256 in lowercase hex. */

@@ -1,0 +1,110 @@
+/**
+ * What the target side of the engine (serveTarget) calls on the board. Types
+ * only.
+ *
+ * The engine owns the wire and the one receive session (receiver.ts): its
+ * state, the held ranges, the inter-chunk (suspend) and session timeouts,
+ * and every EBUSY. The board is two small interfaces:
+ * - an **image sink**: storage of one image being received (where bytes go,
+ *   what a power cycle kept, verification and commit);
+ * - **board control**: identity, status and the commands (rollback, confirm,
+ *   factory reset, FRAM map).
+ * Every method may throw a HilbridgeError; its `code` goes on the wire through
+ * the table in messages-codes.ts (`ENOSPC`, `crc_mismatch`,
+ * `missing_capability`, ...; codes not in the table go as `unknown` with the
+ * message as detail).
+ *
+ * Implementations: src/protocol/engine/file-sink.ts (reference, a file on
+ * disk) and the FRAM-backed virtual board in src/board.
+ */
+import type { ByteRange, FramRegion, ImageKind, SlotInfo } from './messages-types.js';
+
+/** What the target tells the host in INFO (the engine adds version and limits). */
+export interface BackendInfo {
+  readonly nodeId: number;
+  readonly identity: string;
+  /** HXE capability bits the board offers (src/hxe/constants.ts Capability). */
+  readonly capabilities: number;
+  readonly framSize: number;
+  readonly slots: readonly SlotInfo[];
+}
+
+/** An image the sink keeps (partly or wholly) and has not committed: what survived a suspension or a power cycle. */
+export interface HeldImage {
+  readonly size: number;
+  readonly sha256: Uint8Array;
+  /** Held byte ranges, sorted, disjoint, merged. */
+  readonly ranges: readonly ByteRange[];
+}
+
+/** BEGIN as the sink sees it. */
+export interface BeginRequest {
+  readonly size: number;
+  readonly crc32: number;
+  readonly sha256: Uint8Array;
+  readonly slot: number;
+  readonly imageKind: ImageKind;
+  /** Discard anything kept even if it is this image. */
+  readonly fresh: boolean;
+}
+
+/** What begin found: the ranges already kept when it resumes (empty when fresh). */
+export interface BeginResult {
+  readonly resumed: boolean;
+  readonly ranges: readonly ByteRange[];
+}
+
+/** Verification and commit result (DONE). */
+export interface CommitResult {
+  readonly slot: number;
+  readonly size: number;
+  readonly crc32: number;
+  readonly sha256: Uint8Array;
+}
+
+/** STATUS as the board reports it (the engine fills in the session fields while one is open). */
+export interface BackendStatus {
+  readonly state: string;
+  readonly slots: readonly SlotInfo[];
+  readonly bootCount?: number;
+  readonly lastError?: { readonly code: string; readonly message: string } | null;
+}
+
+/**
+ * Storage of the image being received. The receiver calls it in order:
+ * `begin`, then `write`s, then `end` once every byte is held (or `abort`).
+ * It keeps no session rules of its own: no timers, no EBUSY, no record of
+ * held ranges beyond what it persists to resume after a power cycle.
+ */
+export interface ImageSink {
+  /** The uncommitted image kept (QUERY while no session is open), if any. */
+  held(): Promise<HeldImage | undefined>;
+  /**
+   * Prepare storage for an image: resume what is kept of the same size and
+   * SHA-256 unless `fresh`, else discard it. A refusal (throw) changes nothing.
+   */
+  begin(req: BeginRequest): Promise<BeginResult>;
+  /**
+   * Store bytes at an image offset; `prefix` is the end of the contiguous
+   * held prefix once they are stored (the receiver's record), so a sink may
+   * verify as it grows. Idempotent: writing the same bytes twice is harmless.
+   */
+  write(offset: number, bytes: Uint8Array, prefix: number): Promise<void>;
+  /** Every byte is held: verify against BEGIN's CRC-32 and SHA-256, then commit. Frees the image on failure. */
+  end(): Promise<CommitResult>;
+  /** Drop the image being received (or one a power cycle kept) and free it. Idempotent. */
+  abort(): Promise<void>;
+}
+
+/** The board's identity, status and commands. */
+export interface BoardControl {
+  info(): Promise<BackendInfo>;
+  status(): Promise<BackendStatus>;
+  /** Go back to the previous image in `slot` (ANY_SLOT = the target's choice). */
+  rollback(slot: number): Promise<void>;
+  /** Make a trial image permanent. */
+  confirm(slot: number): Promise<void>;
+  /** Erase every slot and the value store. */
+  factoryReset(): Promise<void>;
+  fmap(): Promise<readonly FramRegion[]>;
+}
