@@ -8,7 +8,7 @@
  * identifier format on an 11-bit link; not tag 0x1B on a 29-bit link):
  *
  *   bits 28..24 tag 0x1A | bit 23 direction | bits 22..15 node |
- *   bit 14 = 0: parity,  bits 13..12 kcode (k = 2 << kcode), bits 11..0 group g
+ *   bit 14 = 0: parity,  bits 13..12 kcode (k = 4 << kcode), bits 11..0 group g
  *   bit 14 = 1: announcement (bits 13..0 zero), data byte 0 = scheme version 1
  *
  * Group g covers data segments [g·k, min((g+1)·k, n)). Its parity is the XOR
@@ -23,7 +23,7 @@ import type { CanDirection } from './can-id.js';
 /** Bits 28..24 of a parity or announcement identifier. */
 export const CAN_PARITY_TAG = 0x1a;
 /** Group sizes a sender may use (kcode 0..3). */
-export const PARITY_GROUP_SIZES = [2, 4, 8, 16] as const;
+export const PARITY_GROUP_SIZES = [4, 8, 16, 32] as const;
 /** Highest group number a parity identifier carries; later groups go without parity. */
 export const PARITY_MAX_GROUP = 0xfff;
 /** Scheme version an announcement carries. */
@@ -76,5 +76,5 @@ export function groupParity(frame: Uint8Array, size: number, from: number, to: n
 
 /** True if a frame of `segments` segments is sent coded with group size k (at least two groups, each numbered). */
 export function codesFrame(segments: number, k: number): boolean {
-  return k >= 2 && segments > k && Math.ceil(segments / k) - 1 <= PARITY_MAX_GROUP;
+  return k >= 4 && segments > k && Math.ceil(segments / k) - 1 <= PARITY_MAX_GROUP;
 }

@@ -19,7 +19,7 @@ export interface SegmentOptions {
   readonly idFormat: CanIdFormat;
   readonly node: number;
   readonly direction: CanDirection;
-  /** Group size k of parity segments (2, 4, 8 or 16); absent or 0: none. */
+  /** Group size k of parity segments (4, 8, 16 or 32); absent or 0: none. */
   readonly parity?: number;
 }
 

@@ -78,6 +78,8 @@ class HostSender {
   /** END went out at least once ('ending' reported); endSent is cleared again when the target refuses an early END. */
   private endEverSent = false;
   private endDue = 0;
+  /** Transmission number of the last chunk sent before the latest END. */
+  private endTx = 0;
   private endRefused = false;
   private silent = 0;
   private rebegins = 0;
@@ -199,6 +201,7 @@ class HostSender {
         this.endEverSent = true;
         this.endSent = true;
         this.endDue = Infinity;
+        this.endTx = this.win.lastTx;
         await this.sendControl('end', { kind: 'end' });
         this.endDue = this.scheduler.now() + this.rto.rto;
       } else return;
@@ -382,6 +385,8 @@ class HostSender {
       case WireCode.EAGAIN:
         this.endSent = false;
         this.endRefused = true;
+        // It saw END, so it saw (or lost) every chunk sent before: repeat the missing ones now, not after an RTO.
+        this.channel.reportLoss?.(0, this.win.lostBefore(this.endTx), this.win.chunk + DATA_OVERHEAD);
         return this.kick();
       case WireCode.EINPROGRESS:
         this.endDue = this.scheduler.now() + this.rto.rto;

@@ -14,14 +14,14 @@ const OPTS = { fd: false, idFormat: 'std', node: 5, direction: 'toTarget' } as c
 
 describe('parity identifiers (docs/protocol.md 5.5)', () => {
   it('encodes tag 0x1A | direction | node | kcode | group, and the announcement', () => {
-    // 0x1A829001 = 11010 | 1 (to target) | 00000101 (node 5) | 0 (parity) 01 (k = 4) 000000000001 (group 1)
-    expect(parityId('toTarget', 5, 4, 1)).toBe(0x1a829001);
+    // 0x1A829001 = 11010 | 1 (to target) | 00000101 (node 5) | 0 (parity) 01 (k = 8) 000000000001 (group 1)
+    expect(parityId('toTarget', 5, 8, 1)).toBe(0x1a829001);
     // 0x1A02C000 = 11010 | 0 (to host) | 00000101 | 1 (announcement) 0...0
     const a = announceFrame('toHost', 5);
     expect([a.id, a.extended, toHex(a.data)]).toEqual([0x1a02c000, true, '01']);
     expect(decodeParityFrame(a)).toEqual({ kind: 'announce', direction: 'toHost', node: 5 });
     expect(decodeParityFrame({ id: 0x1a82bfff, extended: true, fd: false, data: new Uint8Array(8) })).toEqual({
-      kind: 'parity', direction: 'toTarget', node: 5, k: 16, group: 0xfff,
+      kind: 'parity', direction: 'toTarget', node: 5, k: 32, group: 0xfff,
     });
   });
 
@@ -95,7 +95,7 @@ describe('CanReassembler with parity', () => {
     fc.assert(
       fc.property(
         fc.uint8Array({ minLength: 0, maxLength: 900 }),
-        fc.constantFrom(2, 4, 8, 16),
+        fc.constantFrom(4, 8, 16, 32),
         fc.array(fc.nat(), { maxLength: 40 }),
         (payload, k, picks) => {
           const f = encodeFrame({ type: 6, flags: 0, session: 1, seq: 1, payload });
