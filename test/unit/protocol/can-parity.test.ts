@@ -122,4 +122,23 @@ describe('CanReassembler with parity', () => {
       { numRuns: 300 },
     );
   });
+
+  it('works on CAN FD: 64-byte segments and parity, the padded last segment rebuilt without its padding', () => {
+    const f = encodeFrame({ type: 6, flags: 0, session: 1, seq: 3, payload: Uint8Array.from({ length: 900 }, (_, i) => (i * 13) & 0xff) });
+    const units = segmentFrame(f, { fd: true, idFormat: 'std', node: 5, direction: 'toTarget', parity: 4 });
+    expect(units.filter((u) => u.extended).every((u) => u.fd && u.data.length === 64)).toBe(true);
+    const data = units.filter((u) => !u.extended);
+    expect(data).toHaveLength(15); // 916 bytes: 14 full segments and one of 20 (padded to 20: valid FD length)
+    for (const lost of [data[6]!, data.at(-1)!]) {
+      const r = new CanReassembler(1024, 32, { segmentErrors: 0, oversize: 0, malformed: 0 });
+      const out: string[] = [];
+      for (const u of units.filter((x) => x !== lost)) {
+        const p = decodeParityFrame(u);
+        const got = p?.kind === 'parity' ? r.pushParity(p.k, p.group, u.data) : r.push(decodeCanId('std', u.id)!.index, u.data);
+        if (got) out.push(toHex(got));
+      }
+      expect(out).toEqual([toHex(f)]);
+    }
+  });
 });
+
