@@ -53,6 +53,8 @@ const scenarios: Scenario[] = [
   { scenario: 'can-1M', link: 'can', lineRate: 1_000_000, latencyMs: 1, loss: 0, maxFrame: CAN_FRAME, window: 16 },
   { scenario: 'uart-921600-20ms-loss1%', link: 'uart', lineRate: 921_600, latencyMs: 20, loss: 0.01, maxFrame: 1024 + 20, window: 32 },
   { scenario: 'can-1M-loss0.05%', link: 'can', lineRate: 1_000_000, latencyMs: 1, loss: 0.0005, maxFrame: 1024 + 20, window: 16 },
+  { scenario: 'can-1M-loss1%', link: 'can', lineRate: 1_000_000, latencyMs: 1, loss: 0.01, maxFrame: 512 + 20, window: 32 },
+  { scenario: 'can-1M-loss5%', link: 'can', lineRate: 1_000_000, latencyMs: 1, loss: 0.05, maxFrame: 256 + 20, window: 64 },
 ];
 
 function payloadLimit(s: Scenario): number {

@@ -9,9 +9,13 @@
  * frame magic and a length within maxFrame). One that cannot is noise on
  * this node's identifier (another device, a bus test): it is counted and the
  * frame in progress goes on, so a stray frame costs nothing but itself.
- * Memory: one buffer of at most `maxFrame` bytes.
+ * A frame announced by the parity of its group 0 (docs/protocol.md section
+ * 5.5) is coded: one missing segment per group is rebuilt from the group's
+ * parity, so only a second loss in a group, or a lost segment 0, loses it.
+ * Memory: one buffer of at most `maxFrame` bytes, plus one segment of parity.
  */
 import { FRAME_LENGTH_PREFIX } from './constants.js';
+import { ParityRepair } from './can-parity-rx.js';
 import { peekFrameSize } from './frame.js';
 import type { ChannelCounters } from './types.js';
 
@@ -24,6 +28,14 @@ export class CanReassembler {
   private nextIndex = 0;
   /** True after an error: ignore segments until the next index 0 without counting them again. */
   private skipping = false;
+  /** The parity of group 0 of the frame whose segment 0 should come next. */
+  private pending: { k: number; parity: Uint8Array } | undefined;
+  /** Group size and segment size of the last coded frame announced: a frame whose group 0 parity was lost is taken as coded alike. */
+  private lastCoding: { k: number; size: number } | undefined;
+  /** Set while the frame in progress is coded. */
+  private repair: ParityRepair | undefined;
+  /** Absolute index of the next segment of a coded frame. */
+  private pos = 0;
 
   /**
    * @param maxFrame largest frame accepted; longer frames are dropped unbuffered (oversize)
@@ -42,10 +54,13 @@ export class CanReassembler {
 
   /** Feed one segment; returns the encoded frame it completed, if any. Never throws. */
   push(index: number, data: Uint8Array): Uint8Array | undefined {
+    const pending = this.pending;
+    this.pending = undefined;
     if (index === 0 && !(this.buf && this.nextIndex === 0)) {
       // A new frame (unless the index just wrapped inside a long frame), if it can be one.
       const size = data.length >= FRAME_LENGTH_PREFIX ? peekFrameSize(data) : undefined;
       if (size === undefined || size > this.maxFrame) {
+        if (this.repair && this.skipped(index) <= 2) return this.coded(index, data); // the wrapped index after lost segments
         if (size === undefined) this.counters.malformed++;
         else this.counters.oversize++;
         if (!this.buf) this.abandon(); // nothing in progress: wait for a real start
@@ -56,6 +71,15 @@ export class CanReassembler {
       this.buf = new Uint8Array(size);
       this.received = 0;
       this.nextIndex = 0;
+      this.repair = undefined;
+      const count = Math.ceil(size / data.length);
+      if (pending && pending.parity.length === data.length) this.lastCoding = { k: pending.k, size: data.length };
+      const coding = this.lastCoding;
+      if (coding && coding.size === data.length && count > coding.k) {
+        this.repair = new ParityRepair(coding.k, data.length, count, pending?.k === coding.k ? pending.parity : undefined);
+        this.pos = 0;
+        return this.coded(0, data);
+      }
       return this.append(data);
     }
     if (!this.buf) {
@@ -65,6 +89,7 @@ export class CanReassembler {
       }
       return undefined;
     }
+    if (this.repair) return this.coded(index, data);
     if (index !== this.nextIndex) {
       this.counters.segmentErrors++;
       this.abandon();
@@ -73,8 +98,71 @@ export class CanReassembler {
     return this.append(data);
   }
 
+  /**
+   * Feed a parity segment of this (node, direction): group 0 announces the
+   * next frame; a later group's may rebuild a segment and complete the frame
+   * in progress. Returns the frame it completed, if any.
+   */
+  pushParity(k: number, group: number, data: Uint8Array): Uint8Array | undefined {
+    if (group === 0) {
+      this.pending = { k, parity: data };
+      return undefined;
+    }
+    this.pending = undefined;
+    const repair = this.repair;
+    if (!this.buf || !repair || repair.k !== k || repair.size !== data.length) return undefined;
+    const r = repair.parity(group, this.pos, data);
+    if (r === 'lost') return this.lose();
+    for (const x of r.rebuilt) this.place(x.index, x.bytes);
+    this.advance(r.pos);
+    return repair.complete(this.pos) ? this.finish() : undefined;
+  }
+
+  /** One segment of a coded frame. */
+  private coded(index: number, data: Uint8Array): Uint8Array | undefined {
+    const repair = this.repair!;
+    const at = this.pos + this.skipped(index);
+    const r = repair.data(this.pos, at, data);
+    if (r === 'lost') return this.lose();
+    for (const x of r) this.place(x.index, x.bytes);
+    this.place(at, data);
+    this.advance(at + 1);
+    return repair.complete(this.pos) ? this.finish() : undefined;
+  }
+
+  /** Segments lost before `index` if it continues the frame in progress. */
+  private skipped(index: number): number {
+    return (index - this.nextIndex + this.indexModulus) % this.indexModulus;
+  }
+
+  private place(at: number, data: Uint8Array): void {
+    const buf = this.buf!;
+    const start = at * this.repair!.size;
+    if (start < buf.length) buf.set(data.subarray(0, Math.min(data.length, buf.length - start)), start);
+  }
+
+  private advance(pos: number): void {
+    this.pos = pos;
+    this.nextIndex = pos % this.indexModulus;
+    this.received = Math.min(this.buf!.length, pos * this.repair!.size);
+  }
+
+  private lose(): undefined {
+    this.counters.segmentErrors++;
+    this.abandon();
+    return undefined;
+  }
+
+  private finish(): Uint8Array {
+    const buf = this.buf!;
+    this.buf = undefined;
+    this.repair = undefined;
+    return buf;
+  }
+
   private abandon(): void {
     this.buf = undefined;
+    this.repair = undefined;
     this.skipping = true;
   }
 

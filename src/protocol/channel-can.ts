@@ -3,12 +3,16 @@
  * segmented into classic or FD CAN frames addressed by node and direction.
  */
 import { defer, mergeMap, share } from 'rxjs';
-import type { CanTransport } from '../transports/types.js';
+import type { CanFrame, CanTransport } from '../transports/types.js';
 import { UsageError } from '../errors.js';
 import { canIndexModulus, checkCanNode, decodeCanId } from './can-id.js';
 import type { CanDirection, CanIdFormat } from './can-id.js';
 import { CanReassembler } from './can-reassembler.js';
-import { canSegments } from './can-segment.js';
+import { announceFrame, decodeParityFrame } from './can-parity.js';
+import { ParityPolicy } from './can-parity-policy.js';
+import { canSegments, segmentCount } from './can-segment.js';
+import { FrameOff } from './constants.js';
+import { MessageType } from './messages-types.js';
 import { acceptFrame, buildChannel, checkMaxFrame, newCounters } from './channel-core.js';
 import type { ChannelRole } from './channel-core.js';
 import type { FrameChannel } from './types.js';
@@ -45,10 +49,25 @@ export function openCanChannel(transport: CanTransport, opts: CanChannelOptions)
   const extended = opts.idFormat === 'ext';
   const txDirection = sendDirection(opts.role);
   const rxDirection: CanDirection = txDirection === 'toTarget' ? 'toHost' : 'toTarget';
+  // Segment parity (docs/protocol.md section 5.5): a target announces that it rebuilds segments before INFO and
+  // SESSION; a host adds parity only once its target announced it, as much as the measured loss calls for.
+  const policy = new ParityPolicy(extended ? 1 : PARITY_COST_STD);
+  let peerRebuilds = false;
   const frames$ = defer(() => {
     const reassembler = new CanReassembler(opts.maxFrame, canIndexModulus(opts.idFormat), counters);
     return transport.rx$.pipe(
       mergeMap((cf) => {
+        const unit = decodeParityFrame(cf);
+        if (unit !== undefined) {
+          if (unit.node !== opts.node || unit.direction !== rxDirection) return [];
+          if (unit.kind === 'announce') {
+            peerRebuilds = true;
+            return [];
+          }
+          const bytes = reassembler.pushParity(unit.k, unit.group, cf.data);
+          const frame = bytes && acceptFrame(bytes, opts.maxFrame, opts.role, counters);
+          return frame ? [frame] : [];
+        }
         if (cf.extended !== extended) return [];
         const addr = decodeCanId(opts.idFormat, cf.id);
         if (!addr || addr.node !== opts.node || addr.direction !== rxDirection) return [];
@@ -59,13 +78,31 @@ export function openCanChannel(transport: CanTransport, opts: CanChannelOptions)
     );
   }).pipe(share());
   const segOpts = { fd: opts.fd, idFormat: opts.idFormat, node: opts.node, direction: txDirection };
-  return buildChannel({
-    name,
-    maxFrame: opts.maxFrame,
-    role: opts.role,
-    transport,
-    counters,
-    frames$,
-    units: (bytes) => canSegments(bytes, segOpts),
-  });
+  function* units(bytes: Uint8Array): Generator<CanFrame> {
+    const type = bytes[FrameOff.type];
+    if (type === MessageType.HELLO) {
+      // A (re)connect: the target may be another program now; wait for its announcement.
+      peerRebuilds = false;
+      policy.reset();
+    }
+    // Before the reply, so a host that stops listening once the reply is complete has already seen it.
+    if (opts.role === 'target' && (type === MessageType.INFO || type === MessageType.SESSION)) yield announceFrame(txDirection, opts.node);
+    // DATA gets what the measured loss calls for; the few other frames (BEGIN, END, ...) always get parity: a lost
+    // one costs a round trip or a timeout, not one chunk.
+    const k = !peerRebuilds ? 0 : type === MessageType.DATA ? policy.k : CONTROL_PARITY;
+    yield* canSegments(bytes, { ...segOpts, parity: k });
+  }
+  const channel = buildChannel({ name, maxFrame: opts.maxFrame, role: opts.role, transport, counters, frames$, units });
+  return {
+    ...channel,
+    reportLoss(delivered: number, lost: number, frameBytes: number): void {
+      policy.record(delivered, lost, segmentCount(frameBytes, opts.fd));
+    },
+  };
 }
+
+/** Group size of parity on frames other than DATA once the peer rebuilds segments. */
+const CONTROL_PARITY = 4;
+
+/** Bus time of a 29-bit 8-byte parity frame in 11-bit 8-byte data frames (131 vs 111 bits before stuffing). */
+const PARITY_COST_STD = 131 / 111;

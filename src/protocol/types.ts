@@ -54,4 +54,10 @@ export interface FrameChannel {
   send(frame: Frame): Promise<void>;
   readonly counters: Readonly<ChannelCounters>;
   close(): Promise<void>;
+  /**
+   * The sender's word on DATA frames of `frameBytes` bytes: `delivered` were
+   * acknowledged, `lost` had to be repeated. A channel that can add
+   * redundancy (CAN segment parity, docs/protocol.md section 5.5) adapts it.
+   */
+  reportLoss?(delivered: number, lost: number, frameBytes: number): void;
 }

@@ -12,6 +12,7 @@ import type { SchedulerLike, Subscriber, Subscription } from 'rxjs';
 import { LinkError, asHilbridgeError } from '../../errors.js';
 import type { ImageReader } from '../../image/reader.js';
 import { equalBytes, toHex } from '../../util/hex.js';
+import { FRAME_OVERHEAD } from '../constants.js';
 import { TargetError, WireCode } from '../messages-codes.js';
 import { HoldState, ImageKind } from '../messages-types.js';
 import type { AckMsg, ByteRange, DoneMsg, Message, NackMsg, ResultMsg, SessionMsg } from '../messages-types.js';
@@ -41,6 +42,9 @@ export enum HostState {
 }
 
 let sessionCounter = 0;
+
+/** A DATA frame's bytes beyond its chunk: header, 4-byte offset, CRC. */
+const DATA_OVERHEAD = FRAME_OVERHEAD + 4;
 
 /** Tolerance for comparing scheduler times against computed deadlines, ms. */
 const TIME_EPSILON_MS = 1e-6;
@@ -84,6 +88,8 @@ class HostSender {
   /** END went out at least once ('ending' reported); endSent is cleared again when the target refuses an early END. */
   private endEverSent = false;
   private endDue = 0;
+  /** Transmission number of the last chunk sent before the latest END. */
+  private endTx = 0;
   private endRefused = false;
   private silent = 0;
   private rebegins = 0;
@@ -205,6 +211,7 @@ class HostSender {
         this.endEverSent = true;
         this.endSent = true;
         this.endDue = Infinity;
+        this.endTx = this.win.lastTx;
         await this.sendControl('end', { kind: 'end' });
         this.endDue = this.scheduler.now() + this.rto.rto;
       } else return;
@@ -259,7 +266,8 @@ class HostSender {
     // Timers fire at now + (due - now), which floating point may put a hair before `due`.
     const now = this.scheduler.now() + TIME_EPSILON_MS;
     const rto = this.rto.rto;
-    let fired = this.win.expire(now, rto) > 0;
+    const expired = this.win.expire(now, rto);
+    let fired = expired > 0;
     if (!this.beginAcked && this.beginDue !== undefined && !this.needBegin && now >= this.beginDue) {
       this.needBegin = true;
       fired = true;
@@ -270,8 +278,8 @@ class HostSender {
     }
     if (fired) {
       this.counters.timeouts++;
-      this.rto.backoff();
-      if (++this.silent >= this.tries) {
+      this.channel.reportLoss?.(0, expired, this.win.chunk + DATA_OVERHEAD);
+      if (this.rto.expired(now) && ++this.silent >= this.tries) {
         const what = this.beginAcked ? `${this.win.heldBytes} of ${this.source.size} bytes acknowledged` : 'BEGIN unanswered';
         this.fail(noAnswer(this.channel.name, this.tries, what, { undecodable: this.undecodable, lastDecodeError: this.lastDecodeError }));
         return;
@@ -341,6 +349,8 @@ class HostSender {
       this.counters.malformed++;
       return;
     }
+    this.rto.heard(this.scheduler.now());
+    this.channel.reportLoss?.(r.newlyHeld, r.lost, this.win.chunk + DATA_OVERHEAD);
     for (const s of r.rttSamples) this.rto.sample(s);
     if (r.newlyHeld > 0) {
       this.out.next({ kind: 'progress', heldBytes: this.win.heldBytes, size: this.source.size, counters: this.snapshot() });
@@ -350,6 +360,7 @@ class HostSender {
 
   private onNack(msg: NackMsg): void {
     this.silent = 0;
+    this.rto.heard(this.scheduler.now());
     this.counters.naks++;
     const i = Math.floor(msg.offset / this.win.chunk);
     switch (msg.code) {
@@ -385,6 +396,8 @@ class HostSender {
       case WireCode.EAGAIN:
         this.endSent = false;
         this.endRefused = true;
+        // It saw END, so it saw (or lost) every chunk sent before: repeat the missing ones now, not after an RTO.
+        this.channel.reportLoss?.(0, this.win.lostBefore(this.endTx), this.win.chunk + DATA_OVERHEAD);
         return this.kick();
       case WireCode.EINPROGRESS:
         this.endDue = this.scheduler.now() + this.rto.rto;

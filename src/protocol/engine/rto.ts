@@ -4,7 +4,9 @@
  *   later samples:   RTTVAR = 3/4 RTTVAR + 1/4 |SRTT - R|,  SRTT = 7/8 SRTT + 1/8 R
  *   RTO = SRTT + max(G, 4 RTTVAR), clamped to [minRto, maxRto]
  * Karn's rule is the caller's: never sample a retransmitted chunk. On a
- * timeout the RTO doubles (back-off), bounded by maxRto, until a new sample.
+ * timeout the RTO doubles (back-off), bounded by maxRto, until a new sample,
+ * but only after silence: loss is not congestion, so a timeout while the
+ * peer's ACKs keep arriving (showing gaps) repeats without backing off.
  */
 
 export interface RtoOptions {
@@ -31,6 +33,8 @@ export class RtoEstimator {
   private readonly min: number;
   private readonly max: number;
   private readonly g: number;
+  /** Scheduler time the peer was last heard from (an ACK or any reply), ms. */
+  private lastHeard = -Infinity;
 
   constructor(opts: RtoOptions = {}) {
     this.min = opts.minRtoMs ?? RTO_DEFAULTS.minRtoMs;
@@ -62,7 +66,23 @@ export class RtoEstimator {
     this.current = this.clamp(this.srtt + Math.max(this.g, 4 * this.rttvar));
   }
 
-  /** A retransmission timer expired: double the RTO (bounded). */
+  /** The peer answered at `now` (an ACK, even one that shows gaps, or any reply of the transfer). */
+  heard(now: number): void {
+    this.lastHeard = Math.max(this.lastHeard, now);
+  }
+
+  /**
+   * A retransmission timer expired at `now`: back off if the peer was silent
+   * for the whole current RTO, not if it spoke within it (the repeat then
+   * repairs a loss, which says nothing about congestion). Returns true if it backed off.
+   */
+  expired(now: number): boolean {
+    if (now - this.lastHeard < this.current) return false;
+    this.backoff();
+    return true;
+  }
+
+  /** Double the RTO (bounded). */
   backoff(): void {
     this.current = this.clamp(this.current * 2);
   }

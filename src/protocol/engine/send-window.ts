@@ -171,6 +171,28 @@ export class SendWindow {
     return { rttSamples: samples, newlyHeld: newly, lost, valid: true };
   }
 
+  /** Transmission number of the latest chunk sent (0 before any). */
+  get lastTx(): number {
+    return this.txCounter;
+  }
+
+  /**
+   * The target says it lacks chunks although it saw a frame sent after
+   * transmission `tx` (its EAGAIN to an END): on an in-order link every chunk
+   * sent up to `tx` and still not held is lost. Queues them for repeat; returns how many.
+   */
+  lostBefore(tx: number): number {
+    let n = 0;
+    for (const [i, f] of this.flight) {
+      if (!f.lost && f.sentAt !== undefined && f.tx <= tx) {
+        f.lost = true;
+        this.queueLost(i);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Mark every chunk sent at or before `now - rto` as lost; returns how many. */
   expire(now: number, rto: number): number {
     let n = 0;

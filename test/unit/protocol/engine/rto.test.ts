@@ -40,4 +40,14 @@ describe('RtoEstimator (RFC 6298)', () => {
     e.sample(40);
     expect(e.rto).toBe(120);
   });
+
+  it('loss is not congestion: a timeout backs off only after a whole RTO of silence', () => {
+    const e = new RtoEstimator({ initialRtoMs: 200 });
+    e.heard(1000); // an ACK that showed a gap
+    expect(e.expired(1150)).toBe(false);
+    expect(e.rto).toBe(200);
+    expect(e.expired(1200)).toBe(true); // nothing heard for 200 ms
+    expect(e.rto).toBe(400);
+    expect(new RtoEstimator({ initialRtoMs: 200 }).expired(0)).toBe(true); // never heard: silence
+  });
 });

@@ -82,4 +82,15 @@ describe('SendWindow', () => {
     expect(w.allHeld).toBe(true);
     expect(w.heldBytes).toBe(250);
   });
+
+  it('lostBefore: chunks sent before a frame the target saw, and not held, are repeated at once (tail loss)', () => {
+    const w = new SendWindow(1000, 100, 10);
+    expect(sendAll(w, 0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const endTx = w.lastTx; // END goes out now; the target answers EAGAIN
+    w.ack(ackOf([0, 1, 2, 3, 4, 5, 6, 7], 100, 1000), 5); // 8 and 9 were among the last 3: no fast repeat
+    expect(w.canSend).toBe(false);
+    expect(w.lostBefore(endTx)).toBe(2);
+    expect([w.take()?.index, w.take()?.index, w.take()]).toEqual([8, 9, undefined]);
+  });
 });
+
