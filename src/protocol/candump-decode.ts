@@ -11,6 +11,8 @@
  */
 import { canIndexModulus, decodeCanId } from './can-id.js';
 import type { CanDirection, CanIdFormat } from './can-id.js';
+import { decodeParityFrame } from './can-parity.js';
+import type { ParityUnit } from './can-parity.js';
 import { CanReassembler } from './can-reassembler.js';
 import type { CandumpLine } from './candump.js';
 import { MAX_FRAME_LIMIT } from './constants.js';
@@ -45,6 +47,8 @@ export interface CaptureSummary {
   /** Frames that are not hilbridge traffic, and the identifiers they used (hex, with counts). */
   readonly foreignFrames: number;
   readonly foreignIds: Readonly<Record<string, number>>;
+  /** Segment-parity frames and announcements (docs/protocol.md 5.5): hilbridge traffic that carries no message of its own. */
+  readonly parityFrames: number;
   readonly unparsedLines: number;
   /** Frames still incomplete when the capture ended. */
   readonly incomplete: number;
@@ -67,6 +71,7 @@ export class CaptureDecoder {
   private canFrames = 0;
   private messages = 0;
   private foreign = 0;
+  private parityFrames = 0;
   private unparsed = 0;
   private readonly notes: Record<NoteCode, number> = { lost_segment: 0, orphan_segment: 0, crc_error: 0, bad_frame: 0, bad_payload: 0, oversize: 0 };
 
@@ -98,6 +103,7 @@ export class CaptureDecoder {
       notes: { ...this.notes },
       foreignFrames: this.foreign,
       foreignIds: Object.fromEntries(this.foreignIds),
+      parityFrames: this.parityFrames,
       unparsedLines: this.unparsed,
       incomplete,
     };
@@ -111,6 +117,8 @@ export class CaptureDecoder {
 
   private frame(l: Extract<CandumpLine, { kind: 'frame' }>): CaptureEntry[] {
     const f = l.frame;
+    const unit = decodeParityFrame(f);
+    if (unit !== undefined) return this.parity(l, unit);
     const idFormat: CanIdFormat = f.extended ? 'ext' : 'std';
     const addr = decodeCanId(idFormat, f.id);
     if (addr === undefined) {
@@ -155,6 +163,26 @@ export class CaptureDecoder {
     }
     if (bytes !== undefined) out.push(...this.complete(bytes, at, note));
     return out;
+  }
+
+  /**
+   * A parity segment rebuilds a lost segment of the stream it belongs to, as the receiver does; an announcement
+   * carries nothing to decode. Parity that arrives before its stream's first frame cannot help and is only counted.
+   */
+  private parity(l: Extract<CandumpLine, { kind: 'frame' }>, unit: ParityUnit): CaptureEntry[] {
+    this.parityFrames++;
+    if (unit.kind === 'announce') return [];
+    const g = (['std', 'ext'] as const).map((fmt) => this.groups.get(`${l.iface}/${fmt}/${unit.node}/${unit.direction}`)).find((x) => x !== undefined);
+    if (g === undefined) return [];
+    const bytes = g.reassembler.pushParity(unit.k, unit.group, l.frame.data);
+    if (bytes === undefined) return [];
+    const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null };
+    const notes: CaptureEntry[] = [];
+    const messages = this.complete(bytes, at, (n, detail) => {
+      this.notes[n]++;
+      notes.push({ ...at, kind: 'note', note: n, detail });
+    });
+    return [...notes, ...messages];
   }
 
   private complete(bytes: Uint8Array, at: StreamPlace, note: (n: NoteCode, d: string) => void): CaptureEntry[] {

@@ -12,6 +12,7 @@ import { CaptureDecoder } from '../../../src/protocol/candump-decode.js';
 import type { CaptureEntry } from '../../../src/protocol/candump-decode.js';
 import { formatCandumpLog, parseCandumpLine } from '../../../src/protocol/candump.js';
 import { segmentFrame } from '../../../src/protocol/can-segment.js';
+import { announceFrame } from '../../../src/protocol/can-parity.js';
 import type { CanDirection, CanIdFormat } from '../../../src/protocol/can-id.js';
 import { encodeFrame } from '../../../src/protocol/frame.js';
 import { WireCode } from '../../../src/protocol/messages-codes.js';
@@ -93,12 +94,12 @@ describe('CaptureDecoder', () => {
     readonly lines: string[] = [];
     t = 1700000100;
     seq = 1;
-    msg(m: Message, node: number, direction: CanDirection, opt: { idFormat?: CanIdFormat; fd?: boolean; drop?: number; corrupt?: number } = {}): void {
+    msg(m: Message, node: number, direction: CanDirection, opt: { idFormat?: CanIdFormat; fd?: boolean; drop?: number; corrupt?: number; parity?: number } = {}): void {
       const { type, payload } = encodeMessage(m);
       const flags = direction === 'toHost' ? 1 : 0;
       const bytes = encodeFrame({ type, flags, session: 0x2a, seq: this.seq++, payload });
       if (opt.corrupt !== undefined) bytes[opt.corrupt]! ^= 0x01;
-      const segs = segmentFrame(bytes, { fd: opt.fd ?? false, idFormat: opt.idFormat ?? 'std', node, direction });
+      const segs = segmentFrame(bytes, { fd: opt.fd ?? false, idFormat: opt.idFormat ?? 'std', node, direction, parity: opt.parity ?? 0 });
       segs.forEach((s, i) => {
         if (i !== opt.drop) this.raw(s);
       });
@@ -131,6 +132,20 @@ describe('CaptureDecoder', () => {
     expect(entries[4]).toMatchObject({ idFormat: 'ext', direction: 'toHost', msg: { code: WireCode.ENOSPC, offset: 4096 } });
     const s = decoder.summary();
     expect(s).toMatchObject({ messages: 3, foreignFrames: 3, notes: { lost_segment: 1, crc_error: 1 }, foreignIds: { '123': 1, '18FEEF00': 1, '7E0': 1 } });
+  });
+
+  it('segment parity (29-bit tag 0x1A) is hilbridge traffic: counted as parity, never foreign, and it rebuilds a lost segment as the board does', () => {
+    const c = new Capture();
+    const chunk = (o: number): Message => ({ kind: 'data', offset: o, bytes: new Uint8Array(64).fill(o & 0xff) });
+    c.raw(announceFrame('toHost', 3)); // the board announces that it rebuilds segments
+    c.msg(chunk(0), 3, 'toTarget', { parity: 4 }); // first frame of the stream: its group-0 parity comes before segment 0
+    c.msg(chunk(64), 3, 'toTarget', { parity: 4, drop: 6 }); // one data segment lost (index 6 counts the leading parity)
+    const { entries, decoder } = decodeAll(c.lines);
+    expect(entries.map((e) => (e.kind === 'message' && e.msg.kind === 'data' ? e.msg.offset : e.kind))).toEqual([0, 64]);
+    const s = decoder.summary();
+    expect(s.foreignFrames).toBe(0);
+    expect(s.parityFrames).toBe(1 + 2 * 3); // the announcement, 3 parity segments per 11-segment frame
+    expect(s.notes.lost_segment).toBe(0);
   });
 
   it('hilbridge decode prints one line per message and the summary; --json one object per line', async () => {
