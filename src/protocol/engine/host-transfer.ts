@@ -341,7 +341,10 @@ class HostSender {
       this.counters.malformed++;
       return;
     }
-    for (const s of r.rttSamples) this.rto.sample(s);
+    for (const s of r.rttSamples) {
+      this.rto.sample(s);
+      this.replies.rtt.sample(s); // the channel's estimate too, so the STATUS after DONE waits what this link needs
+    }
     if (r.newlyHeld > 0) {
       this.out.next({ kind: 'progress', heldBytes: this.win.heldBytes, size: this.source.size, counters: this.snapshot() });
     }
