@@ -5,9 +5,10 @@
  * link gives up after the documented budget, and a reply to a repeated
  * request never becomes a round-trip sample (Karn's rule).
  */
-import { concatMap, map, of, timer } from 'rxjs';
+import { concatMap, lastValueFrom, map, of, timer } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, serveTarget, status } from '../../../../src/protocol/engine/index.js';
+import { connect, serveTarget, status, transfer } from '../../../../src/protocol/engine/index.js';
+import { bytesImageReader } from '../../../../src/image/reader.js';
 import { ReplyMatcher } from '../../../../src/protocol/engine/host-replies.js';
 import { ChannelRtt, REQUEST_DEFAULTS, silentBudgetMs, tryWait } from '../../../../src/protocol/engine/request-timing.js';
 import { MessageType } from '../../../../src/protocol/messages-types.js';
@@ -114,6 +115,19 @@ describe('control requests on a busy machine', () => {
     const rtt = ReplyMatcher.of(host).rtt;
     expect(rtt.smoothedRtt).toBeGreaterThanOrEqual(1400);
     expect(rtt.firstWait(500)).toBeGreaterThan(1400);
+  });
+
+  it("the transfer's round-trip samples serve the STATUS after it: on a 1.4 s link it goes out once", async () => {
+    rig = new Rig({ latencyMs: 700 });
+    const { host, sent } = countingHost(rig);
+    const o = { scheduler: rig.clock.scheduler, timeoutMs: 500 };
+    const peer = await rig.clock.until(connect(host, o)); // answered only after a repeat: no sample yet
+    expect(ReplyMatcher.of(host).rtt.samples).toBe(0);
+    const events = lastValueFrom(transfer(host, bytesImageReader(image(8000)), { peer, scheduler: rig.clock.scheduler, resume: false }));
+    expect((await rig.clock.until(events)).kind).toBe('done');
+    const st = await timed(rig, status(host, o));
+    expect(st.value.state).not.toBe('empty');
+    expect(sent(MessageType.STATUS)).toBe(1);
   });
 
   it('a dead link gives up after 4 tries in 7500 ms (500+1000+2000+4000), saying how long and what to check', async () => {
