@@ -29,6 +29,18 @@ export interface ContractOptions<U> {
   readonly window?: number;
   /** Real-time limit for a transfer to arrive, in ms. Default 10000. */
   readonly arriveWithinMs?: number;
+  /**
+   * The transport's own bound on sends in flight, where it has one of its own
+   * (the emulator's transmit queue): a pair whose wire does not drain during
+   * the test, and how many of the units makeUnit(0), makeUnit(1), ... it
+   * accepts (resolves) before the wire moves. Every send past that stays
+   * pending, and close() rejects it. Absent where the bound is the OS's
+   * (pty, vcan): their buffers drain on their own.
+   */
+  readonly backPressure?: {
+    readonly makeStalledPair: () => Promise<TransportPair<U>>;
+    readonly accepts: number;
+  };
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -50,6 +62,11 @@ async function withPair<U>(o: ContractOptions<U>, body: (p: TransportPair<U>) =>
     await pair.b.close();
     await pair.dispose?.();
   }
+}
+
+/** Let every queued promise continuation and I/O callback run (a few macrotask turns, no sleep). */
+async function settle(turns = 5): Promise<void> {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 function expectClosed(e: unknown): void {
@@ -118,6 +135,33 @@ export function transportContract<U>(label: string, o: ContractOptions<U>): void
         );
       });
     });
+
+    const bp = o.backPressure;
+    if (bp !== undefined) {
+      it(`accepts ${bp.accepts} sends on a stalled wire and holds the rest; close rejects every one still held`, async () => {
+        await withPair({ ...o, makePair: bp.makeStalledPair }, async ({ a }) => {
+          const total = bp.accepts * 3 + 10;
+          let accepted = 0;
+          const results = Array.from({ length: total }, (_, i) =>
+            a.send(o.makeUnit(i)).then(
+              () => {
+                accepted++;
+                return 'sent' as const;
+              },
+              (e: unknown) => e,
+            ),
+          );
+          await settle();
+          expect(accepted, 'sends resolved before the wire moved').toBe(bp.accepts);
+          await a.close();
+          const settled = await Promise.all(results);
+          expect(settled.slice(0, bp.accepts)).toEqual(Array(bp.accepts).fill('sent'));
+          const held = settled.slice(bp.accepts);
+          expect(held).toHaveLength(total - bp.accepts);
+          for (const r of held) expectClosed(r);
+        });
+      });
+    }
 
     it('closes idempotently and completes rx$', async () => {
       await withPair(o, async ({ b }) => {

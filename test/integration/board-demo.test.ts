@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BoardEventSchema } from '../../src/board/events.js';
-import { runCli } from './cli-harness.js';
+import { drive, runCli, useVirtualTime } from './cli-harness.js';
+
+useVirtualTime();
 
 const dir = mkdtempSync(join(tmpdir(), 'hilbridge-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hilbridge demo', () => {
   it('provisions a bundled sample over the emulated link and shows the status before and after (exit 0)', async () => {
-    const r = await runCli('demo');
+    const r = await drive(runCli('demo'));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const before = r.stdout.slice(r.stdout.indexOf('board status before:'), r.stdout.indexOf('provisioning motor_ctl'));
@@ -29,7 +31,7 @@ describe('hilbridge demo', () => {
   });
 
   it('--json prints one JSON event per line; board events validate against their schemas', async () => {
-    const r = await runCli('demo', '--json', '--code-size', '8192');
+    const r = await drive(runCli('demo', '--json', '--code-size', '8192'));
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; event?: unknown; when?: string; result?: { size: number } });
     const board = lines.filter((l) => l.type === 'board').map((l) => BoardEventSchema.parse(l.event));
@@ -42,8 +44,8 @@ describe('hilbridge demo', () => {
 
   it('keeps the board in a FRAM file: a second run finds the first run\'s image', async () => {
     const fram = join(dir, 'board.fram');
-    expect((await runCli('demo', '--fram', fram, '--sample', 'telemetry', '--code-size', '0')).code).toBe(0);
-    const r = await runCli('demo', '--fram', fram, '--code-size', '4096');
+    expect((await drive(runCli('demo', '--fram', fram, '--sample', 'telemetry', '--code-size', '0'))).code).toBe(0);
+    const r = await drive(runCli('demo', '--fram', fram, '--code-size', '4096'));
     expect(r.code).toBe(0);
     const before = r.stdout.slice(r.stdout.indexOf('board status before:'), r.stdout.indexOf('provisioning motor_ctl'));
     expect(before).toMatch(/active slot: B \(confirmed\)/);
@@ -52,7 +54,7 @@ describe('hilbridge demo', () => {
   });
 
   it('refuses an unknown sample with exit 2', async () => {
-    const r = await runCli('demo', '--sample', 'nope');
+    const r = await drive(runCli('demo', '--sample', 'nope'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--sample nope: choose one of calib, motor_ctl, telemetry/);
   });

@@ -78,10 +78,18 @@ describe('board over the emulated link', () => {
     await r.provision(NEW);
     await r.confirm();
     await r.reboot();
+    // revived for good: after the power cycle the board runs NEW, confirmed (not on trial), with no error
     const after = await r.status();
     expect(after.state).not.toBe('RECOVERY');
     expect(after.lastError).toBeNull();
     expect(after.slots.find((s) => s.state === 'active')).toMatchObject({ app: 'new_app', sha256: sha(NEW) });
+    expect(after.slots.find((s) => s.state === 'trial')).toBeUndefined();
+    expect(activeSha(r)).toBe(sha(NEW));
+    expect(r.board.executive.slot).toMatchObject({ appName: 'new_app', slot: 'B' });
+    // and again: a confirmed image is not a trial that runs out
+    await r.reboot();
+    expect(r.board.executive.slot).toMatchObject({ appName: 'new_app', slot: 'B' });
+    expect((await r.status()).state).not.toBe('RECOVERY');
   });
 
   const bad: [string, Uint8Array, string, BoardRigOptions['board']][] = [

@@ -11,9 +11,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { planLink } from '../../src/cli/link.js';
 import { writeHxe } from '../../src/hxe/writer.js';
-import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
+import { drive, jsonLines, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
 
 let pairs = 0;
+useVirtualTime();
 afterEach(() => stopTargets.next('test over'));
 
 function imageFile(dir: string): { path: string; sha256: string } {
@@ -28,7 +29,7 @@ async function startTarget(fram: string, name: string): Promise<string[]> {
   const link = ['--link', `emulator:uart@115200,pair=${name}`];
   const since = mark();
   void runCli('target', ...link, '--fram', fram, '--json', '--baud-max', '921600');
-  await outputMatches(/"event":"ready"/, since);
+  await drive(outputMatches(/"event":"ready"/, since));
   return link;
 }
 
@@ -37,17 +38,17 @@ describe('baud switching in the CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hilbridge-cli-baud-'));
     const img = imageFile(dir);
     const link = await startTarget(join(dir, 'b.fram'), `baud${++pairs}`);
-    const r = await runCli('flash', img.path, ...link, '--baud-max', '2000000', '--json');
+    const r = await drive(runCli('flash', img.path, ...link, '--baud-max', '2000000', '--json'));
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
     expect(lines.find((l) => l.event === 'baud')).toMatchObject({ reason: 'negotiated', from: 115200, rate: 921600, attempts: [{ rate: 921600, outcome: 'switched' }] });
     expect(lines.at(-1)).toMatchObject({ event: 'result', ok: true });
     // status starts at 115200 again: the board is there at once, and it negotiates too
-    const st = await runCli('status', ...link, '--baud-max', '921600', '--json');
+    const st = await drive(runCli('status', ...link, '--baud-max', '921600', '--json'));
     expect(st.code).toBe(0);
     expect(jsonLines(st.stdout).at(-1)).toMatchObject({ ok: true, lineRate: 921600, active: { sha256: img.sha256 } });
     // --no-baud-switch stays at the start rate
-    const plain = await runCli('status', ...link, '--no-baud-switch', '--json');
+    const plain = await drive(runCli('status', ...link, '--no-baud-switch', '--json'));
     expect(plain.code).toBe(0);
     expect(jsonLines(plain.stdout).at(-1)).not.toHaveProperty('lineRate');
   });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
-import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
+import { drive, jsonLines, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
 
 let pairs = 0;
 
@@ -20,16 +20,17 @@ async function startTarget(mode = 'uart', extra: string[] = []): Promise<{ link:
   const link = mode === 'uart' ? ['--link', spec] : ['--link', spec, '--node', '5'];
   const since = mark();
   const done = runCli('target', ...link, '--fram', fram, '--json', ...extra);
-  await outputMatches(/"event":"ready"/, since);
+  await drive(outputMatches(/"event":"ready"/, since));
   return { link, done, fram };
 }
 
+useVirtualTime();
 afterEach(() => stopTargets.next('test over'));
 
 describe('board commands over a link', () => {
   it('status --json on a fresh board: idle, nothing active, two empty slots', async () => {
     const t = await startTarget();
-    const r = await runCli('status', ...t.link, '--json');
+    const r = await drive(runCli('status', ...t.link, '--json'));
     expect(r.code).toBe(0);
     const st = jsonLines(r.stdout).find((o) => o.ok === true)!;
     expect(st).toMatchObject({ ok: true, identity: 'hsx-virtual', state: 'IDLE', active: null, bootCount: 0, lastError: null, session: null });
@@ -38,70 +39,76 @@ describe('board commands over a link', () => {
       { slot: 1, state: 'empty', appName: null, size: null, crc32: null, sha256: null },
     ]);
     stopTargets.next('done');
-    expect((await t.done).code).toBe(0);
+    expect((await drive(t.done)).code).toBe(0);
   });
 
   it('status over emulated CAN to node 5, human output', async () => {
     const t = await startTarget('can');
-    const r = await runCli('status', ...t.link);
+    const r = await drive(runCli('status', ...t.link));
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/node 5 on .*: hsx-virtual, state IDLE\nactive {6}none\nboot count {2}0\nlast error {2}none\nslots\n {2}slot A {2}empty/);
   });
 
   it('fmap over the link lists the FRAM regions; --fram still decodes offline', async () => {
     const t = await startTarget();
-    const r = await runCli('fmap', ...t.link, '--json');
+    const r = await drive(runCli('fmap', ...t.link, '--json'));
     expect(r.code).toBe(0);
     const m = jsonLines(r.stdout).find((o) => o.ok === true)!;
     expect(m.framSize).toBe(256 * 1024);
     expect((m.regions as { name: string }[]).map((x) => x.name)).toEqual(expect.arrayContaining(['superblock', 'slot_a', 'slot_b']));
     stopTargets.next('done');
-    await t.done;
-    const offline = await runCli('fmap', '--fram', t.fram, '--json');
+    await drive(t.done);
+    const offline = await drive(runCli('fmap', '--fram', t.fram, '--json'));
     expect(offline.code).toBe(0);
-    expect(await runCli('fmap', '--fram', t.fram, ...t.link).then((x) => x.code)).toBe(2);
+    expect(await drive(runCli('fmap', '--fram', t.fram, ...t.link)).then((x) => x.code)).toBe(2);
   });
 
   it('a target error exits 1 with the code and message: confirm and rollback with no image', async () => {
     const t = await startTarget();
-    const c = await runCli('confirm', ...t.link);
+    const c = await drive(runCli('confirm', ...t.link));
     expect(c.code).toBe(1);
     expect(c.stderr).toMatch(/error \[EINVAL\]: CONFIRM failed: .* answered EINVAL \(CONFIRM: no image is active/);
-    const r = await runCli('rollback', ...t.link, '--json');
+    const r = await drive(runCli('rollback', ...t.link, '--json'));
     expect(r.code).toBe(1);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
   });
 
   it('reset refuses without --factory --yes (exit 2, before touching the link), and erases with them', async () => {
-    const noYes = await runCli('reset', '--factory', '--link', 'emulator,pair=unused');
+    const noYes = await drive(runCli('reset', '--factory', '--link', 'emulator,pair=unused'));
     expect(noYes).toMatchObject({ code: 2, stderr: expect.stringContaining('without --yes') as unknown });
-    expect((await runCli('reset', '--yes', '--uart', '/dev/null')).code).toBe(2);
+    expect((await drive(runCli('reset', '--yes', '--uart', '/dev/null'))).code).toBe(2);
     const t = await startTarget();
-    const ok = await runCli('reset', '--factory', '--yes', ...t.link, '--json');
+    const ok = await drive(runCli('reset', '--factory', '--yes', ...t.link, '--json'));
     expect(ok.code).toBe(0);
     expect(jsonLines(ok.stdout).find((o) => o.command === 'reset')).toMatchObject({ ok: true, result: expect.stringContaining('factory reset done') as unknown });
   });
 
   it('abort with no session answers from the board', async () => {
     const t = await startTarget();
-    const r = await runCli('abort', ...t.link, '--json');
+    const r = await drive(runCli('abort', ...t.link, '--json'));
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).find((o) => o.command === 'abort')).toMatchObject({ ok: true, result: 'session aborted, the board freed it' });
   });
 
-  it('exit 3 naming the link when nobody answers, within the --timeout tries', async () => {
-    const r = await runCli('status', '--link', 'emulator', '--timeout', '30');
+  it('exit 3 naming the link when nobody answers, after exactly the --timeout schedule (virtual time: a minute of waiting costs nothing)', async () => {
+    // default --timeout 500: 4 tries of 500, 1000, 2000, 4000 ms (docs/cli.md)
+    let t0 = Date.now();
+    const r = await drive(runCli('status', '--link', 'emulator'));
+    expect(Date.now() - t0).toBe(7500);
     expect(r.code).toBe(3);
-    // --timeout 30: 4 tries of 30, 60, 120, 240 ms (docs/cli.md); real timers only ever fire late
-    expect(r.stderr).toMatch(/error \[peer_timeout\]: no answer from emulator.* after 4 tries in \d+ ms \(HELLO\): is it in its loader/);
-    expect(Number(/in (\d+) ms/.exec(r.stderr)?.[1])).toBeGreaterThanOrEqual(450);
+    expect(r.stderr).toMatch(/error \[peer_timeout\]: no answer from emulator.* after 4 tries in 7500 ms \(HELLO\): is it in its loader/);
+    // --timeout 2000: 2000, 4000, then the 8 s cap twice
+    t0 = Date.now();
+    const slow = await drive(runCli('status', '--link', 'emulator', '--timeout', '2000'));
+    expect(Date.now() - t0).toBe(22_000);
+    expect(slow.stderr).toContain('after 4 tries in 22000 ms (HELLO)');
   });
 
   it('exit 2 for bad link options, naming them', async () => {
-    expect((await runCli('status', '--can', 'vcan0')).stderr).toContain('--node');
-    expect((await runCli('status', '--can', 'vcan0')).code).toBe(2);
-    expect((await runCli('status')).code).toBe(2);
-    expect((await runCli('status', '--uart', '/dev/x', '--timeout', 'soon')).stderr).toContain('--timeout "soon"');
-    expect((await runCli('target', '--link', 'emulator')).stderr).toContain('--fram');
+    expect((await drive(runCli('status', '--can', 'vcan0'))).stderr).toContain('--node');
+    expect((await drive(runCli('status', '--can', 'vcan0'))).code).toBe(2);
+    expect((await drive(runCli('status'))).code).toBe(2);
+    expect((await drive(runCli('status', '--uart', '/dev/x', '--timeout', 'soon'))).stderr).toContain('--timeout "soon"');
+    expect((await drive(runCli('target', '--link', 'emulator'))).stderr).toContain('--fram');
   });
 });

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { interruptFlashes } from '../../src/cli/commands/flash.js';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { writeHxe } from '../../src/hxe/writer.js';
-import { jsonLines, mark, outputMatches, runCli } from './cli-harness.js';
+import { drive, jsonLines, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let pairs = 0;
@@ -38,10 +38,11 @@ async function startTarget(fram: string, name: string, rate = 2_000_000, extra: 
   const link = ['--link', `emulator:uart@${rate},pair=${name}`];
   const since = mark();
   const done = runCli('target', ...link, '--fram', fram, '--json', ...extra);
-  await outputMatches(/"event":"ready"/, since);
+  await drive(outputMatches(/"event":"ready"/, since));
   return { link, done };
 }
 
+useVirtualTime();
 afterEach(() => stopTargets.next('test over'));
 
 describe('hilbridge flash', () => {
@@ -49,7 +50,7 @@ describe('hilbridge flash', () => {
     const dir = tempDir();
     const img = imageFile(dir, 6000);
     const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`);
-    const r = await runCli('flash', img.path, ...t.link, '--json');
+    const r = await drive(runCli('flash', img.path, ...t.link, '--json'));
     expect(r.code).toBe(0);
     const flashLines = jsonLines(r.stdout).filter((o) => typeof o.event === 'string' && o.event !== 'ready');
     const events = flashLines.map((o) => o.event);
@@ -61,9 +62,9 @@ describe('hilbridge flash', () => {
     expect(result).toMatchObject({ event: 'result', ok: true, bytes: img.size, retransmits: 0, resumed: false });
     expect(result.transferMs).toBeGreaterThan(0);
     expect(flashLines.find((o) => o.event === 'done')).toMatchObject({ sha256: img.sha256, size: img.size });
-    const st = jsonLines((await runCli('status', ...t.link, '--json')).stdout).find((o) => o.identity !== undefined)!;
+    const st = jsonLines((await drive(runCli('status', ...t.link, '--json'))).stdout).find((o) => o.identity !== undefined)!;
     expect(st).toMatchObject({ state: 'READY', trial: true, active: { appName: 'flashme', size: img.size, sha256: img.sha256 } });
-    const c = await runCli('confirm', ...t.link);
+    const c = await drive(runCli('confirm', ...t.link));
     expect(c.code).toBe(0);
   });
 
@@ -71,12 +72,12 @@ describe('hilbridge flash', () => {
     const dir = tempDir();
     const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 2_000_000, ['--caps', '0']);
     const calib = join(ROOT, 'test/fixtures/hsx/v2/calib.hxe');
-    const r = await runCli('flash', calib, ...t.link, '--json');
+    const r = await drive(runCli('flash', calib, ...t.link, '--json'));
     expect(r.code).toBe(1);
     const result = jsonLines(r.stdout).filter((o) => o.event === 'result').at(-1)!;
     expect(result).toMatchObject({ ok: false, error: { code: 'missing_capability' } });
     expect((result.error as { message: string }).message).toMatch(/answered missing_capability/);
-    const text = await runCli('flash', calib, ...t.link);
+    const text = await drive(runCli('flash', calib, ...t.link));
     expect(text).toMatchObject({ code: 1, stderr: expect.stringMatching(/^hilbridge: error \[missing_capability\]: /m) as unknown });
   });
 
@@ -87,22 +88,22 @@ describe('hilbridge flash', () => {
     const bytes = new Uint8Array(readFileSync(img.path));
     bytes[0]! ^= 0xff;
     writeFileSync(bad, bytes);
-    const r = await runCli('flash', bad, '--link', 'emulator', '--timeout', '20', '--json');
+    const r = await drive(runCli('flash', bad, '--link', 'emulator', '--timeout', '20', '--json'));
     expect(r.code).toBe(1);
     const last = jsonLines(r.stdout).at(-1)!;
     expect(last).toMatchObject({ event: 'result', ok: false, bytes: 0, retransmits: 0, error: { code: 'bad_magic' } });
-    const text = await runCli('flash', bad, '--link', 'emulator', '--timeout', '20');
+    const text = await drive(runCli('flash', bad, '--link', 'emulator', '--timeout', '20'));
     expect(text).toMatchObject({ code: 1, stderr: expect.stringContaining('[bad_magic]') as unknown });
   });
 
   it('exit 3 with the result line when the board does not answer; exit 2 for a missing file or bad options', async () => {
     const dir = tempDir();
     const img = imageFile(dir, 64);
-    const r = await runCli('flash', img.path, '--link', 'emulator', '--timeout', '20', '--json');
+    const r = await drive(runCli('flash', img.path, '--link', 'emulator', '--timeout', '20', '--json'));
     expect(r.code).toBe(3);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'result', ok: false, error: { code: 'peer_timeout' } });
-    expect((await runCli('flash', join(dir, 'none.hxe'), '--link', 'emulator')).code).toBe(2);
-    expect((await runCli('flash', img.path, '--can', 'vcan0')).code).toBe(2);
+    expect((await drive(runCli('flash', join(dir, 'none.hxe'), '--link', 'emulator'))).code).toBe(2);
+    expect((await drive(runCli('flash', img.path, '--can', 'vcan0'))).code).toBe(2);
   });
 
   it('--resume after the board went away mid-transfer sends only the rest', async () => {
@@ -113,12 +114,12 @@ describe('hilbridge flash', () => {
     const first = await startTarget(fram, name, 1_000_000);
     const since = mark();
     const cut = runCli('flash', img.path, ...first.link, '--json', '--timeout', '50');
-    await outputMatches(/"event":"progress","heldBytes":[1-9]/, since);
+    await drive(outputMatches(/"event":"progress","heldBytes":[1-9]/, since));
     stopTargets.next('power cut');
-    const interrupted = await cut;
+    const interrupted = await drive(cut);
     expect(interrupted.code).toBe(3);
     const second = await startTarget(fram, `f${++pairs}`, 1_000_000);
-    const r = await runCli('flash', img.path, ...second.link, '--resume', '--json');
+    const r = await drive(runCli('flash', img.path, ...second.link, '--resume', '--json'));
     expect(r.code).toBe(0);
     const result = jsonLines(r.stdout).filter((o) => o.event === 'result').at(-1)!;
     expect(result).toMatchObject({ ok: true, resumed: true, bytes: img.size });
@@ -135,10 +136,10 @@ describe('hilbridge flash', () => {
     const before = listeners();
     const since = mark();
     const first = runCli('flash', img.path, ...t.link, '--json');
-    await outputMatches(/"event":"progress","heldBytes":[1-9]/, since);
+    await drive(outputMatches(/"event":"progress","heldBytes":[1-9]/, since));
     expect(listeners()).toEqual(before.map((n) => n + 1)); // Ctrl-C is caught only while the transfer runs
     interruptFlashes.next('SIGINT');
-    const stopped = await first;
+    const stopped = await drive(first);
     expect(stopped.code).toBe(130);
     expect(listeners()).toEqual(before);
     const result = jsonLines(stopped.stdout).filter((o) => o.event === 'result').at(-1)!;
@@ -148,7 +149,7 @@ describe('hilbridge flash', () => {
     expect(held).toBeLessThan(img.size);
     expect((result.error as { message: string }).message).toMatch(new RegExp(`holds at least ${held} of ${img.size} bytes .*nothing committed.*--resume`));
 
-    const r = await runCli('flash', img.path, ...t.link, '--resume', '--json');
+    const r = await drive(runCli('flash', img.path, ...t.link, '--resume', '--json'));
     expect(r.code).toBe(0);
     const resumed = jsonLines(r.stdout).filter((o) => o.event === 'result').at(-1)!;
     expect(resumed).toMatchObject({ ok: true, resumed: true, bytes: img.size });
@@ -163,9 +164,9 @@ describe('hilbridge flash', () => {
     const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 1_000_000);
     const since = mark();
     const first = runCli('flash', img.path, ...t.link);
-    await outputMatches(/sending \d+ bytes/, since);
+    await drive(outputMatches(/sending \d+ bytes/, since));
     interruptFlashes.next('SIGTERM');
-    const r = await first;
+    const r = await drive(first);
     expect(r.code).toBe(143);
     expect(r.stderr).toMatch(new RegExp(`error \\[interrupted\\]: interrupted \\(SIGTERM\\): .* holds at least \\d+ of ${img.size} bytes of .*flashme.hxe, staged, nothing committed`));
   });
@@ -176,9 +177,9 @@ describe('hilbridge flash', () => {
     const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 1_000_000);
     const since = mark();
     const first = runCli('flash', img.path, ...t.link, '--json');
-    await outputMatches(/"event":"ending"/, since);
+    await drive(outputMatches(/"event":"ending"/, since));
     interruptFlashes.next('SIGINT');
-    const stopped = await first;
+    const stopped = await drive(first);
     expect(stopped.code).toBe(130);
     const result = jsonLines(stopped.stdout).filter((o) => o.event === 'result').at(-1)!;
     expect(result).toMatchObject({ ok: false, error: { code: 'interrupted' } });

@@ -2,10 +2,71 @@
  * Run the real `hilbridge` program in this process and capture what it
  * writes, its exit code included (commands set process.exitCode; commander
  * rejections map to 2 as in main.ts).
+ *
+ * Virtual time (useVirtualTime): the program takes its time from RxJS's
+ * asyncScheduler, which reads Date and setInterval at each call; with those
+ * faked, `drive(p)` runs the program's timers in time order, and moves the
+ * clock only when nothing else can happen: no promise continuation, no file
+ * system request in flight. So timeouts, retransmissions and progress lines
+ * come out the same on a busy machine as on an idle one: a timeout fires
+ * because the peer was silent in virtual time, never because the machine
+ * was slow.
  */
+import { createHook } from 'node:async_hooks';
 import { CommanderError } from 'commander';
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
+
+/** File system requests in flight (fs/promises and callback fs): while any is, virtual time stands still. */
+const fsInFlight = new Set<number>();
+const fsRequests = createHook({
+  init(id, type) {
+    if (type.startsWith('FSREQ')) fsInFlight.add(id);
+  },
+  destroy(id) {
+    fsInFlight.delete(id);
+  },
+});
+
+/** One real turn of the event loop (setImmediate is never faked): promise continuations and finished I/O run. */
+function realTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Run every test of the calling file on a virtual clock (Date, setTimeout, setInterval faked). */
+export function useVirtualTime(): void {
+  beforeEach(() => {
+    fsRequests.enable();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    fsRequests.disable();
+    fsInFlight.clear();
+  });
+}
+
+/**
+ * Await `p` while running the faked timers: let everything runnable run,
+ * then, when no file system request is in flight, jump to the next timer.
+ * Fails (instead of hanging) when `p` is still pending after `limitMs` of
+ * virtual time.
+ */
+export async function drive<T>(p: Promise<T>, limitMs = 600_000): Promise<T> {
+  let done = false;
+  const watched = p.finally(() => {
+    done = true;
+  });
+  watched.catch(() => undefined);
+  const end = Date.now() + limitMs;
+  for (;;) {
+    await realTurn();
+    if (done) return watched;
+    if (fsInFlight.size > 0 || vi.getTimerCount() === 0) continue;
+    if (Date.now() > end) throw new Error(`still pending after ${limitMs} ms of virtual time`);
+    vi.advanceTimersToNextTimer();
+  }
+}
 
 export interface CliRun {
   readonly code: number;

@@ -6,7 +6,8 @@ import { Fram } from '../../../src/fram/fram.js';
 import { MemoryFramDevice } from '../../../src/fram/memory-device.js';
 import type { ImageOrigin } from '../../../src/fram/slot.js';
 
-const FIXTURES = new URL('../../../../shared/fixtures/hsx/v2/', import.meta.url);
+/** The repository's own copies (test/fixtures/hsx/v2), never ../shared: a clone must stand alone. */
+const FIXTURES = new URL('../../fixtures/hsx/v2/', import.meta.url);
 
 export function fixture(name: 'calib' | 'motor_ctl' | 'telemetry'): Uint8Array {
   return new Uint8Array(readFileSync(new URL(`${name}.hxe`, FIXTURES)));
