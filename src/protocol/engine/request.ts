@@ -62,6 +62,8 @@ export function request<K extends MessageKind>(
     let tries = 0;
     /** Only a reply while the first try is the only one sent, with no EINPROGRESS in between, measures the round trip. */
     let sampleable = true;
+    /** The target said EINPROGRESS during this try: it is alive and working, so the try's expiry says nothing about the link. */
+    let working = false;
     let settled = false;
     let undecodable = 0;
     let lastDecodeError: string | undefined;
@@ -87,6 +89,7 @@ export function request<K extends MessageKind>(
           if (m.msg.code === WireCode.EINPROGRESS) {
             tries = Math.max(0, tries - 1);
             sampleable = false;
+            working = true;
             return;
           }
           measured();
@@ -101,6 +104,7 @@ export function request<K extends MessageKind>(
     };
     const attempt = (): void => {
       tries++;
+      working = false;
       const seq = nextSeq(channel);
       matcher.expect(sink, session, seq);
       if (settled) return; // the channel had already ended
@@ -109,7 +113,7 @@ export function request<K extends MessageKind>(
     };
     const expired = (): void => {
       sampleable = false;
-      if (!fixed) rtt.expired();
+      if (!fixed && !working) rtt.expired();
       if (tries >= maxTries) finish(noAnswer(channel.name, maxTries, opts.what, { undecodable, lastDecodeError }, opts.scheduler.now() - startedAt));
       else attempt();
     };

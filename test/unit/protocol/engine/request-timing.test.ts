@@ -12,6 +12,8 @@ import { bytesImageReader } from '../../../../src/image/reader.js';
 import { ReplyMatcher } from '../../../../src/protocol/engine/host-replies.js';
 import { ChannelRtt, REQUEST_DEFAULTS, silentBudgetMs, tryWait } from '../../../../src/protocol/engine/request-timing.js';
 import { MessageType } from '../../../../src/protocol/messages-types.js';
+import { WireCode } from '../../../../src/protocol/messages-codes.js';
+import { sendMessage } from '../../../../src/protocol/engine/wire.js';
 import type { Frame, FrameChannel } from '../../../../src/protocol/types.js';
 import { Rig, image } from '../../../integration/transfer-harness.js';
 import { tapChannel } from './tap-channel.js';
@@ -175,5 +177,26 @@ describe('control requests on a busy machine', () => {
     expect(sent(MessageType.STATUS)).toBe(3);
     // the lost STATUS is repeated after the floor (500 ms); had the 3 s HELLO been sampled, the RTO would be 8 s
     expect(st.ms).toBeLessThan(600);
+  });
+
+  it('EINPROGRESS uses up no try and backs nothing off: a board verifying for 1.8 s answers a 2-try STATUS, and the next waits the floor', async () => {
+    rig = new Rig();
+    const r = rig;
+    await r.target.close();
+    r.targetCh.frames$.subscribe((f) => {
+      if (f.type !== MessageType.STATUS) return;
+      const reply = r.clock.now < 1800
+        ? { kind: 'result' as const, code: WireCode.EINPROGRESS, offset: undefined, detail: 'verifying' }
+        : { kind: 'status_info' as const, state: 'IDLE', session: 0, size: 0, held: 0, slots: [] };
+      void sendMessage(r.targetCh, reply, f.session, f.seq);
+    });
+    const { host, sent } = countingHost(r);
+    const st = await timed(r, status(host, { scheduler: r.clock.scheduler, timeoutMs: 500, tries: 2 }));
+    expect(st.value.state).toBe('IDLE');
+    expect(st.ms).toBeGreaterThanOrEqual(1800);
+    expect(sent(MessageType.STATUS)).toBe(5); // at 0, 500, 1000, 1500, 2000: each try answered EINPROGRESS is given back
+    const rtt = ReplyMatcher.of(host).rtt;
+    expect(rtt.samples).toBe(0);
+    expect(rtt.firstWait(500)).toBe(500);
   });
 });
