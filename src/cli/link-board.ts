@@ -6,6 +6,7 @@
  */
 import type { BaudAttempt, BaudOptions, CommandOptions, PeerInfo } from '../protocol/engine/index.js';
 import { connect, negotiateBaud, switchBaud } from '../protocol/engine/index.js';
+import { isHilbridgeError } from '../errors.js';
 import { REQUEST_TRIES, openPlannedLink, planLink } from './link.js';
 import type { LinkCliOptions, LinkPlan, OpenLink, OpenLinkDeps } from './link.js';
 
@@ -50,11 +51,16 @@ export async function withPlannedBoard<T>(plan: LinkPlan, fn: (s: BoardSession) 
       peer = n.peer;
       baud = { start: link.baud.start, rate: n.rate, attempts: n.attempts, options };
     }
+    let silent = false;
     try {
       return await fn({ link, peer, request, baud });
+    } catch (e) {
+      silent = isHilbridgeError(e) && e.code === 'peer_timeout';
+      throw e;
     } finally {
       // Leave the board at the start rate so the next command finds it at once (it would also go back by itself after its idle timeout).
-      if (baud !== undefined && baud.rate !== baud.start) await switchBaud(link.channel, peer, baud.rate, baud.start, baud.options).catch(() => undefined);
+      // Not when it just went silent: asking again would only add SET_BAUD's and HELLO's whole budgets (7.5 s each) before the exit.
+      if (!silent && baud !== undefined && baud.rate !== baud.start) await switchBaud(link.channel, peer, baud.rate, baud.start, baud.options).catch(() => undefined);
     }
   } finally {
     await link.close();

@@ -6,7 +6,8 @@
  *   --can <iface> --node <id> [--fd] [--ext]
  *   --link <spec>            the registry's spec strings (can:vcan0, uart:/dev/ttyUSB0@115200,
  *                            emulator[:uart|can|canfd][,pair=<name>]); --node applies to CAN kinds
- *   --timeout <ms>           wait per request try (3 tries)
+ *   --timeout <ms>           first wait of a request before the link has a round-trip sample, and the
+ *                            least wait of any try; each further try waits twice as long (4 tries)
  *   --json
  *
  * Bad options are UsageError (exit 2) naming the option. Opening, framing
@@ -21,7 +22,7 @@ import { UsageError } from '../errors.js';
 import { optionalWholeNumber } from './numbers.js';
 import { checkCanNode } from '../protocol/can-id.js';
 import type { CanIdFormat } from '../protocol/can-id.js';
-import { BAUD_DEFAULTS, DEFAULT_LINE_RATES } from '../protocol/engine/index.js';
+import { BAUD_DEFAULTS, DEFAULT_LINE_RATES, REQUEST_DEFAULTS, silentBudgetMs } from '../protocol/engine/index.js';
 import type { LineRateControl } from '../protocol/engine/index.js';
 import type { ChannelRole } from '../protocol/channel.js';
 import { EmulatorPairs, openLink } from '../link/index.js';
@@ -51,7 +52,7 @@ export interface LinkPlan {
   /** CAN node id (required once the link turns out to be CAN). */
   readonly node: number | undefined;
   readonly idFormat: CanIdFormat;
-  /** Wait per request try, ms. */
+  /** A request's first wait before the link has a round-trip sample, and the least wait of any try, ms (--timeout). */
   readonly timeoutMs: number;
   readonly json: boolean;
   /** Rate switching: UART links by default, emulator byte streams only with --baud-max; never CAN or with --no-baud-switch. */
@@ -79,10 +80,10 @@ export type OpenLinkDeps = Omit<LinkDeps, 'pairs'>;
 /** The emulator pairs of this process: `hilbridge target` and board commands run in one process (tests, demos) meet here. */
 export const cliPairs = new EmulatorPairs();
 
-/** Default wait per request try, ms. */
-export const DEFAULT_TIMEOUT_MS = 500;
-/** Request tries before peer_timeout. */
-export const REQUEST_TRIES = 3;
+/** Default --timeout, ms: the engine's (docs/protocol.md 7.1). */
+export const DEFAULT_TIMEOUT_MS = REQUEST_DEFAULTS.timeoutMs;
+/** Request tries before peer_timeout, each waiting twice as long as the one before. */
+export const REQUEST_TRIES = REQUEST_DEFAULTS.tries;
 
 /** Add the common link options to a command. */
 export function addLinkOptions(cmd: Command): Command {
@@ -96,7 +97,11 @@ export function addLinkOptions(cmd: Command): Command {
     .option('--fd', 'CAN FD (64-byte segments)')
     .option('--ext', '29-bit CAN identifiers')
     .option('--link <spec>', 'link spec: can:<iface>[,fd=1], uart:<path>[@baud], emulator[:uart|can|canfd][@rate][,pair=<name>]')
-    .option('--timeout <ms>', `wait per request try in ms, ${REQUEST_TRIES} tries (default ${DEFAULT_TIMEOUT_MS})`)
+    .option(
+      '--timeout <ms>',
+      `first wait of each request to the board in ms, and the least wait of any try (a measured slow round trip raises it); ` +
+        `${REQUEST_TRIES} tries, each twice as long as the one before: ${silentBudgetMs(DEFAULT_TIMEOUT_MS)} ms in all by default (default ${DEFAULT_TIMEOUT_MS})`,
+    )
     .option('--json', 'JSON lines on stdout');
 }
 

@@ -60,7 +60,7 @@ async function openTransport(target: LinkTarget, role: ChannelRole, deps: LinkDe
     if (pair !== undefined) {
       if (spec.kind !== 'emulator') throw new UsageError('bad_link_spec', `link "${spec.text}": pair= works only with emulator links`);
       if (deps.pairs === undefined) throw new UsageError('bad_link_spec', `link "${spec.text}": pair= needs emulator pairs shared with its other end, and none were given`);
-      return await deps.pairs.end(registry, spec, pair, role);
+      return await deps.pairs.end(registry, spec, pair, role, { scheduler: deps.scheduler ?? asyncScheduler });
     }
     return (await registry.open(spec, { scheduler: deps.scheduler ?? asyncScheduler })).transport;
   } catch (e) {

@@ -14,7 +14,7 @@
  */
 import { UsageError } from '../errors.js';
 import type { ChannelRole } from '../protocol/channel.js';
-import type { LinkSpec, OpenedLink, TransportRegistry } from '../transports/registry.js';
+import type { LinkSpec, OpenOptions, OpenedLink, TransportRegistry } from '../transports/registry.js';
 import type { AnyTransport } from '../transports/types.js';
 
 interface Pair {
@@ -40,12 +40,12 @@ export class EmulatorPairs {
     return [...this.pairs.keys()];
   }
 
-  /** Open (or join) the emulator pair `name` and return this role's end. */
-  async end(registry: TransportRegistry, spec: LinkSpec, name: string, role: ChannelRole): Promise<AnyTransport> {
+  /** Open (or join) the emulator pair `name` and return this role's end; the first opener's `options` (its clock) make the link. */
+  async end(registry: TransportRegistry, spec: LinkSpec, name: string, role: ChannelRole, options?: OpenOptions): Promise<AnyTransport> {
     const pairs = this.pairs;
     let pair = pairs.get(name);
     if (pair === undefined) {
-      pair = { opened: registry.open(withoutPair(spec)), inUse: new Set() };
+      pair = { opened: registry.open(withoutPair(spec), options), inUse: new Set() };
       pairs.set(name, pair);
     }
     if (pair.inUse.has(role)) {

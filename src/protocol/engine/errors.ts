@@ -4,12 +4,19 @@
  */
 import { HilbridgeError, LinkError, ProtocolError } from '../../errors.js';
 
-/** The peer did not answer after `tries` tries. */
-export function peerTimeout(link: string, tries: number, what: string): LinkError {
+/** "4 tries in 7500 ms": how hard the host tried (the time when known). */
+export function triesText(tries: number, waitedMs?: number): string {
+  const n = tries === 1 ? '1 try' : `${tries} tries`;
+  return waitedMs === undefined ? n : `${n} in ${Math.round(waitedMs)} ms`;
+}
+
+/** The peer did not answer after `tries` tries (over `waitedMs` in all, when known). */
+export function peerTimeout(link: string, tries: number, what: string, waitedMs?: number): LinkError {
   return new LinkError(
     'peer_timeout',
     link,
-    `no answer from ${link} after ${tries} tries (${what}): is it in its loader, is the bit rate right?`,
+    `no answer from ${link} after ${triesText(tries, waitedMs)} (${what}): is it in its loader, is the bit rate right, ` +
+      'is the board powered and on this link?',
   );
 }
 

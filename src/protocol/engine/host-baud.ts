@@ -17,6 +17,7 @@ import type { LineRateControl } from './baud.js';
 import { connect } from './host-connect.js';
 import type { ConnectOptions, PeerInfo } from './host-connect.js';
 import { request } from './request.js';
+import { REQUEST_DEFAULTS } from './request-timing.js';
 
 export interface BaudOptions {
   /** The host end's rate control. */
@@ -31,11 +32,11 @@ export interface BaudOptions {
   readonly probeTries?: number;
   /** Upward rates tried per negotiation (default 3). */
   readonly maxAttempts?: number;
-  /** Request timing at the current rate (SET_BAUD, HELLO after a revert). */
+  /** Request timing at the current rate (SET_BAUD, HELLO after a revert): first wait / floor and tries, as every request (request-timing.ts). */
   readonly timeoutMs?: number;
   readonly tries?: number;
   /** How to re-connect (maxChunk, window) so the new PeerInfo matches the first. */
-  readonly connect?: Omit<ConnectOptions, 'scheduler' | 'timeoutMs' | 'tries'>;
+  readonly connect?: Omit<ConnectOptions, 'scheduler' | 'timeoutMs' | 'tries' | 'fixedWait'>;
 }
 
 /** How one proposed rate went. */
@@ -75,7 +76,7 @@ export async function switchBaud(channel: FrameChannel, peer: PeerInfo, from: nu
   const scheduler = o.scheduler ?? asyncScheduler;
   const confirmMs = o.confirmMs ?? BAUD_DEFAULTS.confirmMs;
   const probeTimeoutMs = o.probeTimeoutMs ?? BAUD_DEFAULTS.probeTimeoutMs;
-  const at = { ...o.connect, scheduler, timeoutMs: o.timeoutMs ?? 500, tries: o.tries ?? 3 };
+  const at = { ...o.connect, scheduler, timeoutMs: o.timeoutMs ?? REQUEST_DEFAULTS.timeoutMs, tries: o.tries };
   const stay = async (attempt: BaudAttempt, recheck: boolean): Promise<BaudStep> => ({
     attempt,
     rate: from,
@@ -94,7 +95,8 @@ export async function switchBaud(channel: FrameChannel, peer: PeerInfo, from: nu
   const okAt = scheduler.now();
   await o.link.setBaudRate(to);
   try {
-    const proven = await connect(channel, { ...o.connect, scheduler, timeoutMs: probeTimeoutMs, tries: o.probeTries ?? BAUD_DEFAULTS.probeTries });
+    // The proof keeps its fixed 200 ms x 3: it must end inside the target's confirm window, whatever the round trip.
+    const proven = await connect(channel, { ...o.connect, scheduler, timeoutMs: probeTimeoutMs, tries: o.probeTries ?? BAUD_DEFAULTS.probeTries, fixedWait: true });
     return { attempt: { rate: to, outcome: 'switched' }, rate: to, peer: proven };
   } catch (e) {
     if (!(isHilbridgeError(e) && e.code === 'peer_timeout')) throw e;

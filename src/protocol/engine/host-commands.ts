@@ -1,6 +1,7 @@
 /**
  * One-shot host commands outside a transfer: each is one request/reply with
- * retries (request.ts). Target errors reject as TargetError, silence as
+ * retries (request.ts; waits from the channel's round-trip estimate, doubling
+ * per try: request-timing.ts). Target errors reject as TargetError, silence as
  * LinkError('peer_timeout').
  */
 import { asyncScheduler } from 'rxjs';
@@ -10,17 +11,18 @@ import type { FramRegion, SessionMsg, StatusInfoMsg } from '../messages-types.js
 import { WireCode } from '../messages-codes.js';
 import type { FrameChannel } from '../types.js';
 import { request } from './request.js';
+import { REQUEST_DEFAULTS } from './request-timing.js';
 
 export interface CommandOptions {
   readonly scheduler?: SchedulerLike;
-  /** Wait per try, ms (default 1000). */
+  /** First try's wait before the channel has a round-trip sample, and the least wait of any try, ms (default 500). */
   readonly timeoutMs?: number;
-  /** Default 3. */
+  /** Tries before peer_timeout, each waiting twice as long as the one before (default 4). */
   readonly tries?: number;
 }
 
 function opts(o: CommandOptions, what: string, session = 0): Parameters<typeof request>[3] {
-  return { scheduler: o.scheduler ?? asyncScheduler, timeoutMs: o.timeoutMs ?? 1000, tries: o.tries ?? 3, what, session };
+  return { scheduler: o.scheduler ?? asyncScheduler, timeoutMs: o.timeoutMs ?? REQUEST_DEFAULTS.timeoutMs, tries: o.tries, what, session };
 }
 
 /** What the target holds of the image with this size and SHA-256 (QUERY). */

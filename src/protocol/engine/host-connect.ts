@@ -1,7 +1,10 @@
 /**
  * Connection setup (HELLO -> INFO): learn who the target is and agree on
  * limits. Each side states its maximum frame, chunk and window; both use the
- * minimum. The HELLO round trip seeds the retransmission timer.
+ * minimum. The HELLO round trip seeds the retransmission timer. HELLO waits
+ * as every control request does (request-timing.ts): on a channel nothing has
+ * answered yet, 500, 1000, 2000, 4000 ms by default, so a board on a busy
+ * machine that answers late is still found.
  */
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
@@ -11,6 +14,7 @@ import type { InfoMsg } from '../messages-types.js';
 import { chunkLimit } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
 import { request } from './request.js';
+import { REQUEST_DEFAULTS } from './request-timing.js';
 
 export interface ConnectOptions {
   readonly scheduler?: SchedulerLike;
@@ -18,10 +22,12 @@ export interface ConnectOptions {
   readonly maxChunk?: number;
   /** Chunks in flight the host wants (default 16). */
   readonly window?: number;
-  /** Wait per HELLO, ms (default 500). */
+  /** First HELLO's wait before the channel has a round-trip sample, and the least wait of any, ms (default 500). */
   readonly timeoutMs?: number;
-  /** HELLOs before giving up with peer_timeout (default 3). */
+  /** HELLOs before giving up with peer_timeout, each waiting twice as long as the one before (default 4). */
   readonly tries?: number;
+  /** Every HELLO waits exactly timeoutMs (the SET_BAUD proof, bounded by the target's confirm window). */
+  readonly fixedWait?: boolean;
 }
 
 /** The target as INFO described it, and the limits both sides agreed on. */
@@ -37,7 +43,7 @@ export interface PeerInfo {
   readonly setupMs: number;
 }
 
-export const CONNECT_DEFAULTS = { window: 16, timeoutMs: 500, tries: 3 } as const;
+export const CONNECT_DEFAULTS = { window: 16, timeoutMs: REQUEST_DEFAULTS.timeoutMs, tries: REQUEST_DEFAULTS.tries } as const;
 
 /** Say HELLO and agree on limits. Rejects with LinkError('peer_timeout') if the target never answers. */
 export async function connect(channel: FrameChannel, opts: ConnectOptions = {}): Promise<PeerInfo> {
@@ -49,7 +55,13 @@ export async function connect(channel: FrameChannel, opts: ConnectOptions = {}):
     channel,
     { kind: 'hello', version: PROTOCOL_VERSION, maxFrame: channel.maxFrame, maxChunk, window },
     ['info'],
-    { scheduler, timeoutMs: opts.timeoutMs ?? CONNECT_DEFAULTS.timeoutMs, tries: opts.tries ?? CONNECT_DEFAULTS.tries, what: 'HELLO' },
+    {
+      scheduler,
+      timeoutMs: opts.timeoutMs ?? CONNECT_DEFAULTS.timeoutMs,
+      tries: opts.tries ?? CONNECT_DEFAULTS.tries,
+      fixedWait: opts.fixedWait,
+      what: 'HELLO',
+    },
   );
   const setupMs = scheduler.now() - started;
   if (info.version !== PROTOCOL_VERSION) {

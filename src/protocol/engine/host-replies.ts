@@ -8,11 +8,14 @@
  * host's session can never be taken as this host's answer, whatever its seq.
  *
  * The matcher subscribes to the channel only while something waits on it.
+ * It also owns the channel's round-trip estimate (`rtt`), so requests and
+ * the transfer on one channel learn from each other.
  */
 import type { Subscription } from 'rxjs';
 import { LinkError } from '../../errors.js';
 import type { FrameChannel } from '../types.js';
-import { peerTimeout } from './errors.js';
+import { peerTimeout, triesText } from './errors.js';
+import { ChannelRtt } from './request-timing.js';
 import type { Incoming } from './wire.js';
 import { incoming } from './wire.js';
 
@@ -61,6 +64,8 @@ export class ReplyMatcher {
   }
 
   readonly counters: ReplyCounters = { claimed: 0, foreign: 0, undecodable: 0, unmatched: 0 };
+  /** The channel's round-trip estimate: how long its requests wait (request-timing.ts). */
+  readonly rtt = new ChannelRtt();
   private readonly expected = new Map<number, { sink: ReplySink; tag: unknown }>();
   private readonly sessions = new Map<number, ReplySink>();
   private readonly sinks = new Map<ReplySink, Registration>();
@@ -177,17 +182,18 @@ export function decodeErrorOf(m: Incoming & { ok: false }): string {
 }
 
 /**
- * peer_timeout for `what` after `tries`: plain silence, or, when replies came
- * back that did not decode, says so with the decode error (a board speaking
- * another dialect must not look like a board that is not there).
+ * peer_timeout for `what` after `tries` (over `waitedMs`, when known): plain
+ * silence, or, when replies came back that did not decode, says so with the
+ * decode error (a board speaking another dialect must not look like a board
+ * that is not there).
  */
-export function noAnswer(link: string, tries: number, what: string, heard: Heard): LinkError {
-  if (heard.undecodable === 0) return peerTimeout(link, tries, what);
+export function noAnswer(link: string, tries: number, what: string, heard: Heard, waitedMs?: number): LinkError {
+  if (heard.undecodable === 0) return peerTimeout(link, tries, what, waitedMs);
   const n = heard.undecodable === 1 ? 'a reply' : `${heard.undecodable} replies`;
   return new LinkError(
     'peer_timeout',
     link,
-    `no usable answer from ${link} after ${tries} tries (${what}): ${n} came back that did not decode ` +
+    `no usable answer from ${link} after ${triesText(tries, waitedMs)} (${what}): ${n} came back that did not decode ` +
       `(${heard.lastDecodeError ?? 'no detail'}): does the board speak this protocol version?`,
   );
 }

@@ -351,7 +351,10 @@ class HostSender {
     }
     this.rto.heard(this.scheduler.now());
     this.channel.reportLoss?.(r.newlyHeld, r.lost, this.win.chunk + DATA_OVERHEAD);
-    for (const s of r.rttSamples) this.rto.sample(s);
+    for (const s of r.rttSamples) {
+      this.rto.sample(s);
+      this.replies.rtt.sample(s); // the channel's estimate too, so the STATUS after DONE waits what this link needs
+    }
     if (r.newlyHeld > 0) {
       this.out.next({ kind: 'progress', heldBytes: this.win.heldBytes, size: this.source.size, counters: this.snapshot() });
     }

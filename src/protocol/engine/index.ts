@@ -20,6 +20,7 @@ export { FileSink, SinkError } from './file-sink.js';
 export type { FileSinkOptions } from './file-sink.js';
 export { TransferAbortedError } from './errors.js';
 export { RtoEstimator, RTO_DEFAULTS } from './rto.js';
+export { REQUEST_DEFAULTS, silentBudgetMs } from './request-timing.js';
 export type { RtoOptions } from './rto.js';
 export { query, status, rollback, confirm, factoryReset, fmap, abortSession } from './host-commands.js';
 export type { CommandOptions } from './host-commands.js';

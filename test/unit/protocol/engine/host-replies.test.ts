@@ -9,6 +9,7 @@ import { WireCode } from '../../../../src/protocol/messages-codes.js';
 import { HoldState, MessageType } from '../../../../src/protocol/messages-types.js';
 import type { Frame, FrameChannel } from '../../../../src/protocol/types.js';
 import { Rig, image } from '../../../integration/transfer-harness.js';
+import { tapChannel } from './tap-channel.js';
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -27,13 +28,7 @@ const FORGED_DETAIL = 'image of 4294967295 bytes';
  */
 function withIntruder(r: Rig, forge: (f: Frame) => number | undefined): { host: FrameChannel; forged: () => number } {
   let forged = 0;
-  const host: FrameChannel = {
-    name: r.host.name,
-    maxFrame: r.host.maxFrame,
-    frames$: r.host.frames$,
-    get counters() {
-      return r.host.counters;
-    },
+  const host = tapChannel(r.host, {
     send: (f) => {
       const code = forge(f);
       if (code !== undefined) {
@@ -43,8 +38,7 @@ function withIntruder(r: Rig, forge: (f: Frame) => number | undefined): { host: 
       }
       return r.host.send(f);
     },
-    close: () => r.host.close(),
-  };
+  });
   return { host, forged: () => forged };
 }
 
@@ -207,7 +201,7 @@ describe('replies that do not decode are not silence', () => {
     rig = new Rig();
     await rig.target.close();
     await expect(rig.clock.until(status(rig.host, { scheduler: rig.clock.scheduler, timeoutMs: 100, tries: 2 }))).rejects.toThrow(
-      /no answer from .* after 2 tries \(STATUS\)/,
+      /no answer from .* after 2 tries in 300 ms \(STATUS\)/,
     );
   });
 });
