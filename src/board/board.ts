@@ -12,6 +12,8 @@ import { fromHex, toHex } from '../util/hex.js';
 import { KNOWN_CAPABILITIES } from '../hxe/constants.js';
 import { parseHxe } from '../hxe/parse.js';
 import type { ResourceLimits } from '../hxe/policy.js';
+import { MAX_STATUS_DAMAGE } from '../protocol/messages.js';
+import { preview } from '../util/nesting.js';
 import { ANY_SLOT, ImageKind, type FramRegion } from '../protocol/messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink } from '../protocol/image-sink.js';
 import { bootBoard, type BootSummary } from './board-boot.js';
@@ -236,7 +238,9 @@ export class VirtualBoard implements ImageSink, BoardControl {
     await Promise.resolve();
     const map = this.fram.map();
     const r = this.reportFrom(map);
-    return { state: r.state, slots: slotTable(map), bootCount: r.bootAttempt, lastError: r.lastError };
+    // storage damage no power cut explains, as fmap shows it; reported until the next write of that record repairs it
+    const damage = map.findings.filter((f) => f.severity === 'error').slice(0, MAX_STATUS_DAMAGE).map((f) => ({ code: f.code, offset: f.offset, message: preview(f.message, 80) })); // small: STATUS_INFO must fit the frame
+    return { state: r.state, slots: slotTable(map), bootCount: r.bootAttempt, lastError: r.lastError, ...(damage.length === 0 ? {} : { damage }) };
   }
 
   async rollback(slot: number): Promise<void> {

@@ -68,6 +68,8 @@ export interface BackendStatus {
   readonly slots: readonly SlotInfo[];
   readonly bootCount?: number;
   readonly lastError?: { readonly code: string; readonly message: string } | null;
+  /** Damage in the board's storage that a power cut cannot explain (a corrupt record copy, say), reported until repaired; absent when none. */
+  readonly damage?: readonly { readonly code: string; readonly offset: number; readonly message: string }[];
 }
 
 /**

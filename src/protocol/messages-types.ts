@@ -229,6 +229,8 @@ export interface StatusInfoMsg {
   readonly bootCount?: number | undefined;
   /** The error that last failed a load, null if none; optional on the wire. */
   readonly lastError?: { readonly code: string; readonly message: string } | null | undefined;
+  /** Storage damage a power cut cannot explain, reported until repaired; optional on the wire (absent: none, or an older target). */
+  readonly damage?: readonly { readonly code: string; readonly offset: number; readonly message: string }[] | undefined;
 }
 
 export interface RollbackMsg {

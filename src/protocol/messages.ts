@@ -29,6 +29,9 @@ import type { ByteRange, Message } from './messages-types.js';
 
 export * from './messages-types.js';
 
+/** Damage entries a STATUS_INFO carries at most (the target reports the first ones). */
+export const MAX_STATUS_DAMAGE = 3;
+
 const slotSchema = z.object({
   slot: z.number().int().min(0).max(254),
   state: z.string(),
@@ -49,6 +52,7 @@ const statusSchema = z.object({
   slots: slotsSchema,
   bootCount: z.number().int().min(0).optional(),
   lastError: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
+  damage: z.array(z.object({ code: z.string(), offset: z.number().int().min(0), message: z.string() })).max(MAX_STATUS_DAMAGE).optional(),
 });
 
 /** Result of decoding one payload. */
@@ -208,7 +212,7 @@ function encodePayload(msg: Message): Uint8Array {
     }
     case 'status_info':
       return utf8(
-        JSON.stringify({ state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots, bootCount: msg.bootCount, lastError: msg.lastError }),
+        JSON.stringify({ state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots, bootCount: msg.bootCount, lastError: msg.lastError, damage: msg.damage }),
       );
     case 'rollback':
     case 'confirm':

@@ -168,3 +168,18 @@ function corrupt(bytes: Uint8Array, at: number): Uint8Array {
   out[at] = (out[at] ?? 0) ^ 0x5a;
   return out;
 }
+
+describe('storage damage over the wire', () => {
+  it('STATUS reports a damaged superblock copy until a write repairs it, and the board keeps its exact state', async () => {
+    const r = await withOld();
+    const copy1 = computeLayout(r.chip.length).superblock[1];
+    r.chip[copy1 + 9]! ^= 0x04; // one bit in copy 1, at rest
+    await r.reboot();
+    const damaged = await r.status();
+    expect(damaged.damage).toEqual([expect.objectContaining({ code: 'superblock_copy_corrupt', offset: copy1 })]);
+    expect(r.activeSha()).toBe(sha(OLD));
+    expect(damaged.slots.find((s) => s.state === 'active')).toBeDefined(); // still confirmed, not back on trial
+    await r.provision(NEW); // the commit writes the superblock into both copies
+    expect((await r.status()).damage).toBeUndefined();
+  });
+});

@@ -38,6 +38,7 @@ export function statusJson(link: string, identity: string, st: StatusInfoMsg): R
     slots: st.slots.map(slotJson),
     bootCount: st.bootCount ?? null,
     lastError: st.lastError ?? null,
+    damage: st.damage ?? [],
     session: st.session === 0 ? null : { id: st.session, size: st.size, held: st.held },
   };
 }
@@ -56,6 +57,7 @@ export function statusText(link: string, identity: string, st: StatusInfoMsg): s
     `boot count  ${st.bootCount ?? 'not reported'}`,
     `last error  ${st.lastError === undefined ? 'not reported' : st.lastError === null ? 'none' : `[${st.lastError.code}] ${st.lastError.message}`}`,
   ];
+  for (const d of st.damage ?? []) lines.push(`DAMAGE      [${d.code}] at 0x${d.offset.toString(16)}: ${d.message}`);
   if (st.session !== 0) lines.push(`session     ${st.session}: ${st.held} of ${st.size} bytes held`);
   lines.push('slots', ...st.slots.map(slotLine));
   return lines.join('\n');

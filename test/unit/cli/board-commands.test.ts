@@ -37,8 +37,15 @@ describe('status rendering', () => {
       ],
       bootCount: 2,
       lastError: { code: 'missing_capability', message: 'the image needs fram' },
+      damage: [],
       session: null,
     });
+  });
+
+  it('text and --json show storage damage the board reports', () => {
+    const damage = [{ code: 'superblock_copy_corrupt', offset: 0x80, message: 'superblock copy at 0x0080 is committed but fails its CRC' }];
+    expect(statusJson('l', 'i', { ...failedTrial, damage }).damage).toEqual(damage);
+    expect(statusText('l', 'i', { ...failedTrial, damage })).toContain('DAMAGE      [superblock_copy_corrupt] at 0x80: superblock copy at 0x0080 is committed but fails its CRC');
   });
 
   it('text: says what an older board does not report, and a session in progress', () => {
