@@ -142,10 +142,7 @@ export class CaptureDecoder {
     }
     const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null };
     const out: CaptureEntry[] = [];
-    const note = (n: NoteCode, detail: string): void => {
-      this.notes[n]++;
-      out.push({ ...at, kind: 'note', note: n, detail });
-    };
+    const note = this.noter(at, out);
     const before = { seg: g.counters.segmentErrors, mal: g.counters.malformed, over: g.counters.oversize, held: g.reassembler.buffered };
     const bytes = g.reassembler.push(addr.index, f.data);
     if (g.counters.segmentErrors > before.seg) {
@@ -177,12 +174,17 @@ export class CaptureDecoder {
     const bytes = g.reassembler.pushParity(unit.k, unit.group, l.frame.data);
     if (bytes === undefined) return [];
     const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null };
-    const notes: CaptureEntry[] = [];
-    const messages = this.complete(bytes, at, (n, detail) => {
+    const out: CaptureEntry[] = [];
+    out.push(...this.complete(bytes, at, this.noter(at, out)));
+    return out;
+  }
+
+  /** Counts a note and adds it, placed at `at`, to `out`. */
+  private noter(at: StreamPlace, out: CaptureEntry[]): (n: NoteCode, detail: string) => void {
+    return (n, detail) => {
       this.notes[n]++;
-      notes.push({ ...at, kind: 'note', note: n, detail });
-    });
-    return [...notes, ...messages];
+      out.push({ ...at, kind: 'note', note: n, detail });
+    };
   }
 
   private complete(bytes: Uint8Array, at: StreamPlace, note: (n: NoteCode, d: string) => void): CaptureEntry[] {
