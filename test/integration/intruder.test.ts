@@ -6,7 +6,7 @@
  * Virtual time, the real engine and board over the emulated UART.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { rollback } from '../../src/protocol/engine/index.js';
+import { connect, rollback, status } from '../../src/protocol/engine/index.js';
 import { nextSeq, sendMessage } from '../../src/protocol/engine/wire.js';
 import { ANY_SLOT, ImageKind, type BeginMsg } from '../../src/protocol/messages-types.js';
 import { image, sha } from '../unit/board/helpers.js';
@@ -75,6 +75,23 @@ describe('a third party sending refused BEGINs', () => {
     expect(r.target.counters.sessionsBegun).toBe(2);
     expect(r.activeSha()).toBe(sha(NEW));
     expect(r.board.report().trial).toBe(true);
+  });
+
+  it('cannot crowd out the answers: at 115200 bit/s its BEGINs fit the line but their refusals do not, and HELLO and STATUS are still answered at the first try, within 500 ms', async () => {
+    rig = new BoardRig({ bitRate: 115_200 });
+    const r = rig;
+    // a BEGIN is ~60 bytes (5 ms on this line), its refusal carries a reason (up to ~125 bytes, 11 ms)
+    const intruder = intrude(r, 7);
+    await r.clock.advanceTo(r.clock.now + 3000);
+    // the refusals alone are more than the line carries: the board drops some (counted) rather than queue them
+    expect(r.target.counters.repliesDropped).toBeGreaterThan(intruder.sent() / 20);
+    for (let i = 0; i < 5; i++) {
+      const peer = await r.clock.until(connect(r.host, { scheduler: r.clock.scheduler, timeoutMs: 500, tries: 1 }));
+      expect(peer.info.version).toBeGreaterThan(0);
+      const st = await r.clock.until(status(r.host, { scheduler: r.clock.scheduler, timeoutMs: 500, tries: 1 }));
+      expect(st.state).toBe('IDLE');
+    }
+    intruder.stop();
   });
 
   it('leaves the previous image restorable: ROLLBACK after the refusals makes it active again', async () => {

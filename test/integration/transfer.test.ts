@@ -1,8 +1,10 @@
-import { Subject } from 'rxjs';
+import { Subject, filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LinkError } from '../../src/errors.js';
 import { TargetError } from '../../src/protocol/messages-codes.js';
 import { TargetState } from '../../src/protocol/engine/index.js';
+import { MessageType } from '../../src/protocol/messages-types.js';
+import { tapChannel } from '../unit/protocol/engine/tap-channel.js';
 import { Rig, image, sha256Hex } from './transfer-harness.js';
 
 let rig: Rig | undefined;
@@ -76,6 +78,21 @@ describe('transfer over the emulated UART', () => {
     expect(r.alreadyHeld).toBe(heldBytes);
     expect(r.counters.bytesSent).toBe(img.length - heldBytes);
     expect(sha256Hex(rig.received())).toBe(want);
+  });
+
+  it.each([
+    ['a fresh transfer', { fresh: true }],
+    ['a resumed one (QUERY said: nothing held)', { resume: true }],
+  ])("an answer to a repeated BEGIN already counts DATA sent behind the first: not 'resumed' (%s)", async (_name, opts) => {
+    rig = new Rig();
+    const r0 = rig;
+    // the board's first SESSION is lost: the host repeats BEGIN, and DATA it sent meanwhile is in the second answer
+    let sessions = 0;
+    r0.host = tapChannel(r0.host, { frames$: r0.host.frames$.pipe(filter((f) => f.type !== MessageType.SESSION || ++sessions > 1)) });
+    const r = await r0.result(img, opts);
+    expect(sessions).toBeGreaterThan(1);
+    expect(r).toMatchObject({ resumed: false, alreadyHeld: 0 });
+    expect(sha256Hex(r0.received())).toBe(want);
   });
 
   it.each([

@@ -79,10 +79,13 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
       sub = transfer(channel, source, { ...resume, scheduler, peer, sessionId }).subscribe({
         next: (e) => {
           switch (e.kind) {
-            case 'begun':
-              first ??= { resumed: e.resumed, alreadyHeld: e.heldBytes, startedAt: scheduler.now() };
+            case 'begun': {
+              // A later segment continues this command's own session: after a fresh start, all it holds came from here.
+              const own = segment > 0 && opts.fresh === true;
+              first ??= { resumed: own ? false : e.resumed, alreadyHeld: own ? 0 : e.heldBytes, startedAt: scheduler.now() };
               if (segment === 0) out.next(e);
               return;
+            }
             case 'progress': {
               const counters = carried === undefined ? e.counters : sumCounters(carried, e.counters);
               out.next({ ...e, counters });

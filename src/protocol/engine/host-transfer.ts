@@ -98,6 +98,13 @@ class HostSender {
   private setupMs = 0;
   private resumed = false;
   private alreadyHeld = 0;
+  /**
+   * Bytes of this image the target held before this transfer sent any:
+   * nothing after a fresh BEGIN, QUERY's answer on resume. The first SESSION
+   * cannot say it alone: DATA goes out behind BEGIN, so a SESSION answering
+   * a repeated BEGIN (the first answer lost) already counts some of it.
+   */
+  private heldBefore: number | undefined;
 
   constructor(
     private readonly channel: FrameChannel,
@@ -128,6 +135,7 @@ class HostSender {
     this.sessionTimer.set(budget, () => this.fail(sessionTimeout(this.channel.name, budget, this.win.heldBytes, this.source.size)));
     this.replies.listen(this.sink, this.session);
     if (this.opts.abort$) this.subs.push(this.opts.abort$.subscribe(() => this.abort()));
+    if (this.opts.fresh === true) this.heldBefore = 0;
     if (this.opts.resume === false || this.opts.fresh === true || this.source.size === 0) {
       this.begin();
       return;
@@ -142,6 +150,7 @@ class HostSender {
       (reply) => {
         this.setupMs = this.scheduler.now() - t0;
         if (reply.state === HoldState.partial || reply.state === HoldState.complete) this.win.setHeld(reply.ranges);
+        this.heldBefore = this.win.heldBytes;
         this.begin();
       },
       (e: unknown) => this.fail(e),
@@ -335,8 +344,8 @@ class HostSender {
     for (const i of this.nackedEarly) this.win.markLost(i);
     this.nackedEarly.clear();
     if (this.rebegins === 0) {
-      this.resumed = ranges.length > 0;
-      this.alreadyHeld = this.win.heldBytes;
+      this.alreadyHeld = Math.min(this.heldBefore ?? Infinity, this.win.heldBytes);
+      this.resumed = this.alreadyHeld > 0;
       this.out.next({ kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, size: this.source.size });
     }
     this.kick();

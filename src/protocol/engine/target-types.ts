@@ -15,12 +15,13 @@ export interface ServeOptions {
   readonly interChunkTimeoutMs?: number;
   /** A session older than this is aborted and freed, ms (default 600000). */
   readonly sessionTimeoutMs?: number;
-  /** Frames waiting for the backend before DATA is dropped (counted as overrun), default 256. */
+  /** Frames waiting for the backend before DATA is dropped (counted as overrun), default 256; any frame beyond twice this. */
   readonly queueLimit?: number;
   /**
    * Replies (and ACKs, target ABORTs) waiting for the link to accept them;
    * beyond this a new one is dropped and counted (`repliesDropped`), so a
-   * link nobody reads never delays the answer to the next request. Default 8.
+   * link nobody reads never delays the answer to the next request. Default 8;
+   * refusals of frames outside the open session a quarter of it.
    */
   readonly replyLimit?: number;
   /** Byte-stream links that can switch rates: INFO lists the rates and SET_BAUD is served (otherwise ENOTSUP). */
@@ -54,7 +55,7 @@ export interface TargetCounters {
   outOfWindow: number;
   /** Payloads that did not decode, or did not fit the session. */
   malformed: number;
-  /** DATA dropped because the backend fell behind (queue full). */
+  /** Frames dropped because the backend fell behind (queue full). */
   overrun: number;
   /** Frames the target did not send because `replyLimit` frames were still waiting for the link. */
   repliesDropped: number;

@@ -31,6 +31,11 @@ import { incoming, nextSeq, sendMessage } from './wire.js';
 
 const MAX_DETAIL = 200;
 
+/** An answer that only says no: a failed RESULT or a NACK. */
+function isRefusal(msg: Message): boolean {
+  return (msg.kind === 'result' && msg.code !== WireCode.OK) || msg.kind === 'nack';
+}
+
 class TargetServer {
   private closed = false;
   readonly counters: TargetCounters = {
@@ -82,10 +87,16 @@ class TargetServer {
     return this.rx.session?.id ?? 0;
   }
 
+  /**
+   * DATA is dropped once `queueLimit` frames wait (the host repeats it); other
+   * frames get twice that, so END/ABORT/requests still get through a backlog
+   * of DATA, and a flood of anything is bounded in memory.
+   */
   private enqueue(m: Incoming): void {
     this.counters.framesReceived++;
     this.baud?.heard();
-    if (this.queue.length >= (this.opts.queueLimit ?? SERVE_DEFAULTS.queueLimit) && m.ok && m.msg.kind === 'data') {
+    const limit = this.opts.queueLimit ?? SERVE_DEFAULTS.queueLimit;
+    if (this.queue.length >= (m.ok && m.msg.kind === 'data' ? limit : 2 * limit)) {
       this.counters.overrun++;
       return;
     }
@@ -113,8 +124,8 @@ class TargetServer {
    * cannot take (nobody reads the pty, a flood of requests outpaces the
    * replies) would queue ahead of the answer to the next request.
    */
-  send(msg: Message, session: number, seq: number): void {
-    if (this.pendingSends >= this.replyLimit) {
+  send(msg: Message, session: number, seq: number, limit = this.replyLimit): void {
+    if (this.pendingSends >= limit) {
       this.counters.repliesDropped++;
       return;
     }
@@ -125,8 +136,15 @@ class TargetServer {
     );
   }
 
+  /**
+   * Refusals of frames outside the open session get a quarter of the room:
+   * a third party whose requests are all refused (another session's BEGIN
+   * every 2 ms) cannot keep the line full ahead of the answers a working
+   * host waits for. Whoever wants a refusal repeated asks again.
+   */
   private reply(m: Incoming, msg: Message): void {
-    this.send(msg, m.session, m.seq);
+    const outsider = m.session !== this.session && isRefusal(msg);
+    this.send(msg, m.session, m.seq, outsider ? Math.max(1, this.replyLimit >> 2) : this.replyLimit);
   }
 
   private resultFor(e: unknown): Message {
