@@ -5,7 +5,7 @@
 import { defer, mergeMap, share } from 'rxjs';
 import type { ByteStreamTransport } from '../transports/types.js';
 import { CobsSplitter, encodeCobsUnit } from './cobs-stream.js';
-import { acceptFrame, buildChannel, checkMaxFrame, newCounters } from './channel-core.js';
+import { SentFrames, acceptFrame, buildChannel, checkMaxFrame, newCounters } from './channel-core.js';
 import type { ChannelRole } from './channel-core.js';
 import type { Frame, FrameChannel } from './types.js';
 
@@ -26,15 +26,17 @@ export function openByteStreamChannel(transport: ByteStreamTransport, opts: Byte
   const name = opts.name ?? transport.name;
   checkMaxFrame(opts.maxFrame, name);
   const counters = newCounters();
+  const sent = new SentFrames();
   const frames$ = defer(() => {
     const splitter = new CobsSplitter(opts.maxFrame);
     return transport.rx$.pipe(
       mergeMap((chunk) => {
+        counters.bytesReceived += chunk.length;
         const out: Frame[] = [];
         for (const run of splitter.push(chunk)) {
           switch (run.kind) {
             case 'frame': {
-              const f = acceptFrame(run.bytes, opts.maxFrame, opts.role, counters);
+              const f = acceptFrame(run.bytes, opts.maxFrame, opts.role, counters, sent);
               if (f) out.push(f);
               break;
             }
@@ -56,6 +58,7 @@ export function openByteStreamChannel(transport: ByteStreamTransport, opts: Byte
     transport,
     counters,
     frames$,
+    sent,
     units: (bytes, first) => [encodeCobsUnit(bytes, first)],
   });
 }

@@ -60,6 +60,7 @@ export function openCanChannel(transport: CanTransport, opts: CanChannelOptions)
         const unit = decodeParityFrame(cf);
         if (unit !== undefined) {
           if (unit.node !== opts.node || unit.direction !== rxDirection) return [];
+          counters.bytesReceived += cf.data.length;
           if (unit.kind === 'announce') {
             peerRebuilds = true;
             return [];
@@ -71,6 +72,7 @@ export function openCanChannel(transport: CanTransport, opts: CanChannelOptions)
         if (cf.extended !== extended) return [];
         const addr = decodeCanId(opts.idFormat, cf.id);
         if (!addr || addr.node !== opts.node || addr.direction !== rxDirection) return [];
+        counters.bytesReceived += cf.data.length;
         const bytes = reassembler.push(addr.index, cf.data);
         const frame = bytes && acceptFrame(bytes, opts.maxFrame, opts.role, counters);
         return frame ? [frame] : [];

@@ -23,7 +23,30 @@ export function newCounters(): ChannelCounters {
     oversize: 0,
     garbageBytes: 0,
     segmentErrors: 0,
+    bytesReceived: 0,
+    echoes: 0,
   };
+}
+
+/** Frames a channel remembers having sent, to recognise them when they come back (an echo). */
+const ECHO_MEMORY = 8;
+
+/**
+ * The last few encoded frames this channel sent (at most ECHO_MEMORY, each
+ * at most the channel's max frame): an intact frame of our own role that is
+ * byte for byte one of them came back from a loopback or an echoing adapter.
+ */
+export class SentFrames {
+  private readonly recent: Uint8Array[] = [];
+
+  remember(bytes: Uint8Array): void {
+    this.recent.push(bytes);
+    if (this.recent.length > ECHO_MEMORY) this.recent.shift();
+  }
+
+  has(bytes: Uint8Array): boolean {
+    return this.recent.some((b) => b.length === bytes.length && b.every((v, i) => v === bytes[i]));
+  }
 }
 
 /** Throws UsageError unless maxFrame is an integer in MIN_MAX_FRAME..MAX_FRAME_LIMIT. */
@@ -45,13 +68,15 @@ export function stampRole(frame: Frame, role: ChannelRole): Frame {
 /**
  * Decode an encoded frame from the link and decide whether this role takes
  * it: faults are counted; a frame whose flags bit 0 says it came from our own
- * role (an echo on a loopback line) is dropped without counting.
+ * role is dropped, counted as an echo when it is byte for byte one we sent
+ * lately (`sent`): a loopback or an echoing adapter.
  */
 export function acceptFrame(
   bytes: Uint8Array,
   maxFrame: number,
   role: ChannelRole,
   counters: ChannelCounters,
+  sent?: SentFrames,
 ): Frame | undefined {
   const r = decodeFrame(bytes, maxFrame);
   if (!r.ok) {
@@ -59,7 +84,10 @@ export function acceptFrame(
     return undefined;
   }
   const fromTarget = (r.frame.flags & FrameFlag.fromTarget) !== 0;
-  if (fromTarget === (role === 'target')) return undefined;
+  if (fromTarget === (role === 'target')) {
+    if (sent?.has(bytes) === true) counters.echoes++;
+    return undefined;
+  }
   counters.framesReceived++;
   return r.frame;
 }
@@ -77,6 +105,8 @@ export function buildChannel<Unit>(p: {
   counters: ChannelCounters;
   frames$: Observable<Frame>;
   units: (bytes: Uint8Array, first: boolean) => Iterable<Unit>;
+  /** Where sent frames are remembered to recognise their echoes (acceptFrame). */
+  sent?: SentFrames;
 }): FrameChannel {
   let tail: Promise<void> = Promise.resolve();
   let closed = false;
@@ -86,6 +116,7 @@ export function buildChannel<Unit>(p: {
     if (closed) throw new LinkError('link_closed', p.name, `cannot send on ${p.name}: the channel was closed`);
     const isFirst = first;
     first = false;
+    p.sent?.remember(bytes);
     for (const unit of p.units(bytes, isFirst)) await p.transport.send(unit);
     p.counters.framesSent++;
   };

@@ -40,6 +40,10 @@ export interface ChannelCounters {
   garbageBytes: number;
   /** CAN segments missing or out of order within a frame (the frame is dropped). */
   segmentErrors: number;
+  /** Bytes that arrived from the link (byte streams: every byte; CAN: the data of segments addressed to this end), valid or not. */
+  bytesReceived: number;
+  /** Intact frames that are byte for byte one this channel sent lately: a loopback or an echoing adapter, never the peer. */
+  echoes: number;
 }
 
 /** A bidirectional channel of protocol frames over one transport, to one peer. */

@@ -174,6 +174,22 @@ export interface Heard {
   /** Replies addressed to the waiter whose payload did not decode, and the last decode error. */
   readonly undecodable: number;
   readonly lastDecodeError?: string;
+  /** What the channel took in while waiting (lineSince): bytes, intact frames from the peer, echoes of our own frames. */
+  readonly line?: LineHeard;
+}
+
+/** What a channel took in since a snapshot of its counters. */
+export interface LineHeard {
+  readonly bytes: number;
+  readonly frames: number;
+  readonly echoes: number;
+}
+
+/** A snapshot of what `channel` took in so far; call the result later for what came since. */
+export function lineSince(channel: FrameChannel): () => LineHeard {
+  const c = channel.counters;
+  const at = { bytes: c.bytesReceived, frames: c.framesReceived, echoes: c.echoes };
+  return () => ({ bytes: c.bytesReceived - at.bytes, frames: c.framesReceived - at.frames, echoes: c.echoes - at.echoes });
 }
 
 /** The decode error of an undecodable frame, naming its type. */
@@ -183,17 +199,38 @@ export function decodeErrorOf(m: Incoming & { ok: false }): string {
 
 /**
  * peer_timeout for `what` after `tries` (over `waitedMs`, when known): plain
- * silence, or, when replies came back that did not decode, says so with the
+ * silence; or, when replies came back that did not decode, says so with the
  * decode error (a board speaking another dialect must not look like a board
- * that is not there).
+ * that is not there); or, when no frame of the peer came at all, what the
+ * line did carry: only our own frames (a loopback or an echo), or bytes that
+ * never made a valid frame (a wrong bit rate, a board not in its loader).
  */
 export function noAnswer(link: string, tries: number, what: string, heard: Heard, waitedMs?: number): LinkError {
-  if (heard.undecodable === 0) return peerTimeout(link, tries, what, waitedMs);
-  const n = heard.undecodable === 1 ? 'a reply' : `${heard.undecodable} replies`;
-  return new LinkError(
-    'peer_timeout',
-    link,
-    `no usable answer from ${link} after ${triesText(tries, waitedMs)} (${what}): ${n} came back that did not decode ` +
-      `(${heard.lastDecodeError ?? 'no detail'}): does the board speak this protocol version?`,
-  );
+  const after = `after ${triesText(tries, waitedMs)} (${what})`;
+  if (heard.undecodable > 0) {
+    const n = heard.undecodable === 1 ? 'a reply' : `${heard.undecodable} replies`;
+    return new LinkError(
+      'peer_timeout',
+      link,
+      `no usable answer from ${link} ${after}: ${n} came back that did not decode ` +
+        `(${heard.lastDecodeError ?? 'no detail'}): does the board speak this protocol version?`,
+    );
+  }
+  const line = heard.line;
+  if (line !== undefined && line.frames === 0 && line.echoes > 0) {
+    return new LinkError(
+      'peer_timeout',
+      link,
+      `no answer from ${link} ${after}: only our own frames came back (${line.echoes} echoed byte for byte): ` +
+        'a loopback or an echo, is the board connected?',
+    );
+  }
+  if (line !== undefined && line.frames === 0 && line.bytes > 0) {
+    return new LinkError(
+      'peer_timeout',
+      link,
+      `no answer from ${link} ${after}: received ${line.bytes} bytes, no valid frame: wrong bit rate, or not in its loader?`,
+    );
+  }
+  return peerTimeout(link, tries, what, waitedMs);
 }

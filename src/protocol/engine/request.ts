@@ -20,7 +20,7 @@ import { LinkError, asHilbridgeError } from '../../errors.js';
 import { TargetError, WireCode } from '../messages-codes.js';
 import type { Message, MessageKind } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
-import { ReplyMatcher, decodeErrorOf, noAnswer } from './host-replies.js';
+import { ReplyMatcher, decodeErrorOf, lineSince, noAnswer } from './host-replies.js';
 import type { ReplySink } from './host-replies.js';
 import { REQUEST_DEFAULTS, tryWait } from './request-timing.js';
 import { Timer } from './timer.js';
@@ -59,6 +59,7 @@ export function request<K extends MessageKind>(
     const firstWait = fixed ? opts.timeoutMs : rtt.firstWait(opts.timeoutMs);
     const timer = new Timer(opts.scheduler);
     const startedAt = opts.scheduler.now();
+    const line = lineSince(channel);
     let tries = 0;
     /** Only a reply while the first try is the only one sent, with no EINPROGRESS in between, measures the round trip. */
     let sampleable = true;
@@ -114,7 +115,7 @@ export function request<K extends MessageKind>(
     const expired = (): void => {
       sampleable = false;
       if (!fixed && !working) rtt.expired();
-      if (tries >= maxTries) finish(noAnswer(channel.name, maxTries, opts.what, { undecodable, lastDecodeError }, opts.scheduler.now() - startedAt));
+      if (tries >= maxTries) finish(noAnswer(channel.name, maxTries, opts.what, { undecodable, lastDecodeError, line: line() }, opts.scheduler.now() - startedAt));
       else attempt();
     };
     attempt();

@@ -91,6 +91,8 @@ describe('byte-stream FrameChannel', () => {
       oversize: 1,
       garbageBytes: 202,
       segmentErrors: 0,
+      bytesReceived: expect.any(Number) as number,
+      echoes: 0,
     });
   });
 
