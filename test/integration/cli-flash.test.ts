@@ -118,6 +118,14 @@ describe('hilbridge flash', () => {
     stopTargets.next('power cut');
     const interrupted = await drive(cut);
     expect(interrupted.code).toBe(3);
+    const lost = jsonLines(interrupted.stdout).at(-1)!;
+    const held = lost.bytes as number;
+    expect(held).toBeGreaterThan(0);
+    expect((lost.error as { code: string; message: string }).code).toBe('link_closed');
+    expect((lost.error as { message: string }).message).toMatch(
+      new RegExp(`closed .*\\. .* holds at least ${held} of ${img.size} bytes of .*flashme\\.hxe, staged, nothing committed; ` +
+        'flash it again with --resume to send only the rest \\(`hilbridge flash .*flashme\\.hxe --resume <same link options>`\\)'),
+    );
     const second = await startTarget(fram, `f${++pairs}`, 1_000_000);
     const r = await drive(runCli('flash', img.path, ...second.link, '--resume', '--json'));
     expect(r.code).toBe(0);

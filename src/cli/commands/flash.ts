@@ -10,7 +10,7 @@
  * (exit 130 / 143).
  */
 import type { Command } from 'commander';
-import { InterruptedError, asHilbridgeError } from '../../errors.js';
+import { InterruptedError, LinkError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
 import { status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
@@ -122,7 +122,9 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
           ? transfer(link.channel, source, topts)
           : transferWithFallback(link.channel, source, topts, { ...baud.options, rate: baud.rate });
         const interrupted = (signal: StopSignal): InterruptedError => new InterruptedError(signal, interruptedText(signal, link.name, imagePath, tally));
-        const done = await lastValueFrom(failOnStop(events.pipe(tap(onEvent)), merge(stopSignals(), interruptFlashes), interrupted));
+        const done = await lastValueFrom(failOnStop(events.pipe(tap(onEvent)), merge(stopSignals(), interruptFlashes), interrupted)).catch((e: unknown) => {
+          throw lostMidTransfer(e, link.name, imagePath, tally);
+        });
         bar?.stop();
         bar = undefined;
         if (done.kind !== 'done') throw peerProtocol(link.name, 'the transfer ended without DONE');
@@ -158,12 +160,29 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
 function interruptedText(signal: StopSignal, link: string, image: string, t: Tally): string {
   const at = `interrupted (${signal})`;
   if (t.startedAt === undefined) return `${at} while starting the transfer to ${link}: nothing was committed; run flash again`;
+  return `${at}${t.ending ? ' after END' : ''}: ${heldText(link, image, t)}`;
+}
+
+/**
+ * The one phrasing of what a transfer cut short left on the board (the bytes
+ * it acknowledged) and what to do next: Ctrl-C and a link lost after BEGIN
+ * was answered both say it.
+ */
+function heldText(link: string, image: string, t: Tally): string {
   const held = `${link} holds at least ${t.held} of ${t.size} bytes of ${image}`;
   if (t.ending) {
-    return `${at} after END: ${held}; it verifies and commits the image by itself once it holds every byte. ` +
-      'Check with `hilbridge status`; if the image is not active, flash it again with --resume';
+    return `${held}; it verifies and commits the image by itself once it holds every byte. ` +
+      `Check with \`hilbridge status\`; if the image is not active, flash it again with --resume (\`hilbridge flash ${image} --resume <same link options>\`)`;
   }
-  return `${at}: ${held}, staged, nothing committed; flash it again with --resume to send only the rest, or run \`hilbridge abort\` to discard them`;
+  return `${held}, staged, nothing committed; flash it again with --resume to send only the rest ` +
+    `(\`hilbridge flash ${image} --resume <same link options>\`), or run \`hilbridge abort\` to discard them`;
+}
+
+/** A link that went silent or away after BEGIN was answered: the same error, saying what the board holds and how to go on. */
+function lostMidTransfer(err: unknown, link: string, image: string, t: Tally): unknown {
+  if (t.startedAt === undefined || !(err instanceof LinkError)) return err;
+  if (err.code !== 'peer_timeout' && err.code !== 'link_disconnected' && err.code !== 'link_closed') return err;
+  return new LinkError(err.code, err.link, `${err.message}. ${heldText(link, image, t)}`, { cause: err });
 }
 
 function doneJson(r: TransferResult): Record<string, unknown> {
