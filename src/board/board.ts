@@ -198,7 +198,10 @@ export class VirtualBoard implements ImageSink, BoardControl {
 
   async info(): Promise<BackendInfo> {
     await Promise.resolve();
-    return { nodeId: this.nodeId, identity: this.identity, capabilities: this.capabilities, framSize: this.device.size, slots: slotTable(this.fram.map()) };
+    const l = this.limits;
+    const limits = { code: l.code, rodata: l.rodata, ram: l.ram, stack: l.stack };
+    const slots = slotTable(this.fram.map()).map((s) => ({ ...s, limits }));
+    return { nodeId: this.nodeId, identity: this.identity, capabilities: this.capabilities, framSize: this.device.size, slots };
   }
 
   async held(): Promise<HeldImage | undefined> {

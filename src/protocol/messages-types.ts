@@ -99,6 +99,18 @@ export interface SlotInfo {
   readonly crc32?: number | undefined;
   /** SHA-256 of the slot's image, lowercase hex (optional: older targets omit it). */
   readonly sha256?: string | undefined;
+  /** INFO only, optional: what an image written to this slot may use; a target sending it checks HXE images against it and INFO's capabilities. */
+  readonly limits?: SlotLimits | undefined;
+}
+
+/** Bytes an application in a slot may use (the target's loader policy, src/hxe/policy.ts ResourceLimits). */
+export interface SlotLimits {
+  readonly code: number;
+  readonly rodata: number;
+  /** Data RAM: the image's bss plus `stack`. */
+  readonly ram: number;
+  /** Stack every application gets, taken from `ram`. */
+  readonly stack: number;
 }
 
 /** One region of the FRAM map (FMAP_INFO). */

@@ -39,6 +39,9 @@ const slotSchema = z.object({
   size: z.number().int().min(0).optional(),
   crc32: z.number().int().min(0).optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  limits: z
+    .object({ code: z.number().int().min(0), rodata: z.number().int().min(0), ram: z.number().int().min(0), stack: z.number().int().min(0) })
+    .optional(),
 });
 const slotsSchema = z.array(slotSchema);
 const regionsSchema = z.array(

@@ -68,7 +68,26 @@ describe('hilbridge flash', () => {
     expect(c.code).toBe(0);
   });
 
-  it("the board's refusal exits 1 with its code and message: an image needing capabilities the board lacks", async () => {
+  it('an image over the RAM the board allows is refused before BEGIN, with the reason, by the policy the board runs', async () => {
+    const dir = tempDir();
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 2_000_000, ['--limits', 'ram=32768,stack=2048']);
+    const bytes = writeHxe({ code: new Uint8Array(64), entry: 0, reqCaps: 0, appName: 'bigbss', bssSize: 65536, values: [], commands: [], mailboxes: [] });
+    const path = join(dir, 'bigbss.hxe');
+    writeFileSync(path, bytes);
+    const r = await drive(runCli('flash', path, ...t.link, '--json'));
+    expect(r.code).toBe(1);
+    const lines = jsonLines(r.stdout);
+    expect(lines.some((o) => o.event === 'begun')).toBe(false);
+    const result = lines.at(-1)!;
+    expect(result).toMatchObject({ event: 'result', ok: false, bytes: 0, error: { code: 'over_budget' } });
+    expect((result.error as { message: string }).message).toMatch(
+      /would refuse it, nothing was sent: app "bigbss" \(.*bigbss\.hxe\) does not fit the target: RAM 67584 B \(bss 65536 B \+ stack 2048 B\) > limit 32768 B/,
+    );
+    const st = await drive(runCli('status', ...t.link, '--json'));
+    expect(JSON.parse(st.stdout)).toMatchObject({ session: null, lastError: null });
+  });
+
+  it("an image needing capabilities the board lacks exits 1 with its code and the reason, before BEGIN", async () => {
     const dir = tempDir();
     const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 2_000_000, ['--caps', '0']);
     const calib = join(ROOT, 'test/fixtures/hsx/v2/calib.hxe');
@@ -76,7 +95,8 @@ describe('hilbridge flash', () => {
     expect(r.code).toBe(1);
     const result = jsonLines(r.stdout).filter((o) => o.event === 'result').at(-1)!;
     expect(result).toMatchObject({ ok: false, error: { code: 'missing_capability' } });
-    expect((result.error as { message: string }).message).toMatch(/answered missing_capability/);
+    expect((result.error as { message: string }).message).toMatch(/would refuse it, nothing was sent: app "calib" .* requires .* which the target does not offer/);
+    expect(jsonLines(r.stdout).some((o) => o.event === 'begun')).toBe(false);
     const text = await drive(runCli('flash', calib, ...t.link));
     expect(text).toMatchObject({ code: 1, stderr: expect.stringMatching(/^hilbridge: error \[missing_capability\]: /m) as unknown });
   });

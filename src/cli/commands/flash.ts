@@ -12,7 +12,7 @@
 import type { Command } from 'commander';
 import { InterruptedError, LinkError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
-import { status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
+import { precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
 import { openFileImageReader } from '../../image/reader.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
@@ -75,6 +75,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;
         if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
         if (json && baud !== undefined) line({ event: 'baud', reason: 'negotiated', from: baud.start, rate: baud.rate, attempts: baud.attempts });
+        precheckImage(peer.info, image, link.name, imagePath);
         let lastProgress = -Infinity;
         const onEvent = (e: AdaptiveTransferEvent): void => {
           const now = link.scheduler.now();

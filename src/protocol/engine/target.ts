@@ -309,6 +309,9 @@ class TargetServer {
       await this.rx.write(s, msg.offset, msg.bytes);
     } catch (e) {
       const code = isHilbridgeError(e) ? wireCodeOf(e.code) : WireCode.EIO;
+      // The image itself was refused (HXE checks, capabilities, budget): the session is over, and NACK has no room for
+      // why; ABORT carries the code and the board's own words, so the host says which limit, not "at byte 0x0".
+      if (code >= WireCode.sha256_mismatch && code !== WireCode.unknown) return this.abortSession(code, asHilbridgeError(e).message.slice(0, MAX_DETAIL), s);
       return this.nack(m, code === WireCode.unknown ? WireCode.EIO : code, msg.offset);
     }
     if (this.rx.session !== s) return;
