@@ -101,6 +101,39 @@ describe('hilbridge flash', () => {
     expect(text).toMatchObject({ code: 1, stderr: expect.stringMatching(/^hilbridge: error \[missing_capability\]: /m) as unknown });
   });
 
+  it('--confirm: the committed image is confirmed in the same run, permanent at once; the result says so', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 2000);
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`);
+    const r = await drive(runCli('flash', img.path, ...t.link, '--confirm', '--json'));
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    expect(lines.map((o) => o.event).slice(-3)).toEqual(['committed', 'confirmed', 'result']);
+    expect(lines.at(-1)).toMatchObject({ event: 'result', ok: true, confirmed: true, slot: 0 });
+    const st = JSON.parse((await drive(runCli('status', ...t.link, '--json'))).stdout) as Record<string, unknown>;
+    expect(st).toMatchObject({ trial: false, active: { slot: 0, sha256: img.sha256 } });
+    expect((st.slots as { state: string }[])[0]!.state).toBe('active');
+  });
+
+  it('--confirm whose CONFIRM fails: the flash succeeded, exit 1 with confirm_failed saying `hilbridge confirm` retries it', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 2000);
+    const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`);
+    const since = mark();
+    const run = runCli('flash', img.path, ...t.link, '--confirm', '--json');
+    await drive(outputMatches(/"event":"committed"/, since));
+    stopTargets.next('power cut before CONFIRM');
+    const r = await drive(run);
+    expect(r.code).toBe(1);
+    const lines = jsonLines(r.stdout);
+    expect(lines.some((o) => o.event === 'committed')).toBe(true);
+    const result = lines.at(-1)!;
+    expect(result).toMatchObject({ event: 'result', ok: false, bytes: img.size, error: { code: 'confirm_failed' } });
+    expect((result.error as { message: string }).message).toMatch(
+      /^the image was flashed and committed to slot A of .*, but CONFIRM failed \(.*\); it runs on trial .*`hilbridge confirm <same link options>` retries it$/,
+    );
+  });
+
   it('a bad image exits 1 before the link is touched (nobody serves this link)', async () => {
     const dir = tempDir();
     const img = imageFile(dir, 64);

@@ -12,7 +12,7 @@
 import type { Command } from 'commander';
 import { InterruptedError, LinkError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
-import { precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
+import { ConfirmFailedError, confirm, precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
 import { openFileImageReader } from '../../image/reader.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
@@ -30,6 +30,7 @@ import type { StopSignal } from '../signals.js';
 
 interface FlashOptions extends LinkCliOptions {
   resume?: boolean;
+  confirm?: boolean;
 }
 
 /** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
@@ -44,7 +45,8 @@ export function register(program: Command): void {
       .command('flash')
       .description('verify an HXE image, provision it on the board, have the board verify and commit it')
       .argument('<image>', 'HXE image file')
-      .option('--resume', 'ask the board what it holds of this image and send only the rest'),
+      .option('--resume', 'ask the board what it holds of this image and send only the rest')
+      .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial'),
   ).action(action((image: string, opts: FlashOptions) => run(image, opts)));
 }
 
@@ -141,9 +143,16 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         }
         if (json) line({ event: 'committed', slot: r.slot, state: active?.state ?? null, boardState: st.state });
         else say(`committed to slot ${slotLetter(r.slot)} (${active?.state ?? 'state not reported'}): ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
+        if (opts.confirm === true) {
+          await confirm(link.channel, r.slot, request).catch((e: unknown) => {
+            throw new ConfirmFailedError(link.name, slotLetter(r.slot), 'hilbridge confirm <same link options>', e);
+          });
+          if (json) line({ event: 'confirmed', slot: r.slot });
+          else say(`confirmed: slot ${slotLetter(r.slot)} is permanent, no trial`);
+        }
         return r;
       }, {}, { switchBaud: true });
-      if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot });
+      if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot, confirmed: opts.confirm === true });
       return ExitCode.Ok;
     } finally {
       await source.close();

@@ -46,3 +46,20 @@ export class TransferAbortedError extends HilbridgeError<'aborted'> {
 export function peerProtocol(link: string, detail: string): ProtocolError {
   return new ProtocolError('peer_protocol', `${link} broke the protocol: ${detail}; nothing is accepted as sent, run the transfer again`);
 }
+
+/**
+ * The image was flashed, verified and committed, but the CONFIRM sent in the
+ * same run (flash --confirm) failed: the image runs on trial, and confirming
+ * it again is all that is left to do.
+ */
+export class ConfirmFailedError extends HilbridgeError<'confirm_failed'> {
+  constructor(link: string, slot: string, retry: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      'confirm_failed',
+      `the image was flashed and committed to slot ${slot} of ${link}, but CONFIRM failed (${why}); it runs on trial and falls back ` +
+        `after its trial boots unless confirmed: \`${retry}\` retries it`,
+      { cause },
+    );
+  }
+}

@@ -19,7 +19,7 @@ export { TargetState, SERVE_DEFAULTS } from './target-types.js';
 export type { ServeOptions, TargetCounters, TargetHandle } from './target-types.js';
 export { FileSink, SinkError } from './file-sink.js';
 export type { FileSinkOptions } from './file-sink.js';
-export { TransferAbortedError } from './errors.js';
+export { ConfirmFailedError, TransferAbortedError } from './errors.js';
 export { RtoEstimator, RTO_DEFAULTS } from './rto.js';
 export { REQUEST_DEFAULTS, silentBudgetMs } from './request-timing.js';
 export type { RtoOptions } from './rto.js';
