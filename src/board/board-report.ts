@@ -5,7 +5,7 @@
  * verified.
  */
 import type { FramMap, MapSlot, SlotId } from '../fram/index.js';
-import type { SlotInfo } from '../protocol/messages-types.js';
+import type { SlotEventInfo, SlotInfo } from '../protocol/messages-types.js';
 import type { RunningApp } from './executive.js';
 
 /** Wire slot number of a FRAM slot. */
@@ -83,4 +83,19 @@ export function slotReports(map: FramMap): SlotReport[] {
     trial: s.trial,
     bootAttempts: s.bootAttempts,
   }));
+}
+
+/** The superblock's last fallback or rollback as STATUS_INFO reports it, with the app names the slot headers still hold. */
+export function slotEventInfo(map: FramMap): SlotEventInfo | undefined {
+  const e = map.superblocks.find((s) => s.newest)?.state?.lastEvent ?? null;
+  if (e === null) return undefined;
+  const app = (id: SlotId): string | undefined => map.slots.find((s) => s.slot === id)?.appName ?? undefined;
+  return {
+    kind: e.kind,
+    from: slotNumber(e.from),
+    to: slotNumber(e.to),
+    ...(e.kind === 'trial_exhausted' ? { boots: e.boots } : {}),
+    ...(app(e.from) === undefined ? {} : { fromApp: app(e.from) }),
+    ...(app(e.to) === undefined ? {} : { toApp: app(e.to) }),
+  };
 }

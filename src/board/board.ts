@@ -18,7 +18,8 @@ import { ANY_SLOT, ImageKind, type FramRegion } from '../protocol/messages-types
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink } from '../protocol/image-sink.js';
 import { bootBoard, type BootSummary } from './board-boot.js';
 import { type FramSpec, mountFram, openFramDevice } from './board-fram.js';
-import { type BoardReport, slotNumber, slotReports, slotTable } from './board-report.js';
+import { type BoardReport, slotEventInfo, slotNumber, slotReports, slotTable } from './board-report.js';
+import { rangesTotal } from '../util/ranges.js';
 import { BoardError, framOp } from './errors.js';
 import { EventBus } from './event-bus.js';
 import type { BoardEvent, Phase } from './events.js';
@@ -243,7 +244,14 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const r = this.reportFrom(map);
     // storage damage no power cut explains, as fmap shows it; reported until the next write of that record repairs it
     const damage = map.findings.filter((f) => f.severity === 'error').slice(0, MAX_STATUS_DAMAGE).map((f) => ({ code: f.code, offset: f.offset, message: preview(f.message, 80) })); // small: STATUS_INFO must fit the frame
-    return { state: r.state, slots: slotTable(map), bootCount: r.bootAttempt, lastError: r.lastError, ...(damage.length === 0 ? {} : { damage }) };
+    const lastEvent = slotEventInfo(map);
+    const st = framOp('STATUS', () => this.fram.staging());
+    const held = st === null ? 0 : rangesTotal(st.held);
+    return {
+      state: r.state, slots: slotTable(map), bootCount: r.bootAttempt, lastError: r.lastError, ...(damage.length === 0 ? {} : { damage }),
+      ...(lastEvent === undefined ? {} : { lastEvent }),
+      ...(st === null || held === 0 ? {} : { staged: { slot: slotNumber(st.slot), size: st.size, held } }),
+    };
   }
 
   async rollback(slot: number): Promise<void> {

@@ -8,7 +8,7 @@ import { type ImageCheck, type SlotCheck, type SlotHeader, slotLayout, verifySlo
 import type { SlotId } from './layout.js';
 import { requireSuperblock } from './state.js';
 import type { FramStore } from './store.js';
-import { readSuperblock, type Superblock, writeSuperblock } from './superblock.js';
+import { readSuperblock, type SlotEventKind, type Superblock, writeSuperblock } from './superblock.js';
 
 export type BootReport =
   /** The active image verified and runs; `trial` with the attempt number (1-based) when unconfirmed. */
@@ -30,8 +30,9 @@ function verifyPrevious(store: FramStore, sb: Superblock, check?: ImageCheck): S
   return sb.previous === null ? null : verifySlot(store, store.layout, sb.previous, sb.previousGen, check);
 }
 
-function fallBack(store: FramStore, sb: Superblock, to: SlotId, gen: number): void {
-  writeSuperblock(store, store.layout, { ...sb, active: to, activeGen: gen, previous: null, previousGen: 0, trial: false, bootAttempts: 0 });
+function fallBack(store: FramStore, sb: Superblock, to: SlotId, gen: number, kind: SlotEventKind): void {
+  const lastEvent = sb.active === null ? null : { kind, from: sb.active, to, boots: kind === 'trial_exhausted' ? sb.bootAttempts : 0 };
+  writeSuperblock(store, store.layout, { ...sb, active: to, activeGen: gen, previous: null, previousGen: 0, trial: false, bootAttempts: 0, lastEvent });
 }
 
 /** Read FRAM, pick and verify the image to run (writing the trial attempt or a fallback), and report. */
@@ -48,7 +49,7 @@ export function boot(store: FramStore, check?: ImageCheck): BootReport {
   if (!active.ok) {
     const p = prev();
     if (p?.ok === true) {
-      fallBack(store, sb, p.slot, sb.previousGen);
+      fallBack(store, sb, p.slot, sb.previousGen, 'active_corrupt');
       return { kind: 'rolled_back', reason: 'active_corrupt', from: sb.active, to: p.slot, image: p.header, detail: active.detail };
     }
     const why = p === null ? 'no previous image recorded' : p.detail;
@@ -59,7 +60,7 @@ export function boot(store: FramStore, check?: ImageCheck): BootReport {
   if (sb.bootAttempts >= sb.maxAttempts) {
     const p = prev();
     if (p?.ok === true) {
-      fallBack(store, sb, p.slot, sb.previousGen);
+      fallBack(store, sb, p.slot, sb.previousGen, 'trial_exhausted');
       return { kind: 'rolled_back', reason: 'trial_exhausted', from: sb.active, to: p.slot, image: p.header, detail: `slot ${sb.active} was not confirmed after ${sb.bootAttempts} trial boots` };
     }
     notes.push(`trial boots exhausted (${sb.bootAttempts}) but no previous image to fall back to (${p === null ? 'none recorded' : p.detail}); still running the trial image`);
@@ -87,6 +88,7 @@ export function rollback(store: FramStore, check?: ImageCheck): RollbackResult {
     previousGen: keepOld ? sb.activeGen : 0,
     trial: false,
     bootAttempts: 0,
+    lastEvent: sb.active === null ? null : { kind: 'rollback', from: sb.active, to: p.slot, boots: 0 },
   });
   return { from: sb.active, to: p.slot, image: p.header };
 }

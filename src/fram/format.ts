@@ -37,5 +37,6 @@ export function formatFram(store: FramStore, options: FormatOptions = {}): void 
     bootAttempts: 0,
     maxAttempts: DEFAULT_SETTINGS.maxTrialBoots,
     resetPending: false,
+    lastEvent: null,
   });
 }

@@ -6,6 +6,7 @@ export { MemoryFramDevice } from './memory-device.js';
 export { FileFramDevice, type FileFramOptions } from './file-device.js';
 export { computeLayout, type FramLayout, type Partition, type PartitionName, type SlotId } from './layout.js';
 export type { BootReport, RollbackResult } from './boot.js';
+export type { SlotEvent, SlotEventKind } from './superblock.js';
 export type { CommitResult, StagingRequest, StagingStatus } from './staging.js';
 export type { ByteRange } from '../util/ranges.js';
 export { IMAGE_ORIGINS, type ImageCheck, type ImageOrigin, type SlotHeader } from './slot.js';

@@ -12,7 +12,7 @@ import { writeSuperblock } from './superblock.js';
 
 export function factoryReset(store: FramStore): void {
   const sb = requireSuperblock(store);
-  writeSuperblock(store, store.layout, { ...sb, active: null, activeGen: 0, previous: null, previousGen: 0, trial: false, bootAttempts: 0, resetPending: true });
+  writeSuperblock(store, store.layout, { ...sb, active: null, activeGen: 0, previous: null, previousGen: 0, trial: false, bootAttempts: 0, resetPending: true, lastEvent: null });
   completePendingReset(store);
 }
 

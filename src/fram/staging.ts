@@ -170,6 +170,7 @@ export function commitStaged(store: FramStore, check: ImageCheck): CommitResult 
     trial: true,
     bootAttempts: 0,
     maxAttempts: settings.maxTrialBoots,
+    lastEvent: null,
   });
   return { slot: st.slot, generation, image: header, previous: sb.active };
 }

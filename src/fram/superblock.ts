@@ -29,7 +29,25 @@ export interface SuperblockState {
   readonly maxAttempts: number;
   /** A factory reset started and must be completed before anything else. */
   readonly resetPending: boolean;
+  /** The last time the board left an image for the previous one, and why; cleared by the next commit or a factory reset. */
+  readonly lastEvent: SlotEvent | null;
 }
+
+/**
+ * A fallback or rollback, kept in the superblock write that made it (bytes
+ * 20..23, zero = none: FRAMs written before it read as none).
+ */
+export interface SlotEvent {
+  /** `trial_exhausted`: the trial image was not confirmed in its boots; `active_corrupt`: it no longer verified; `rollback`: the host asked. */
+  readonly kind: SlotEventKind;
+  readonly from: SlotId;
+  readonly to: SlotId;
+  /** Trial boots the image had (trial_exhausted), else 0. */
+  readonly boots: number;
+}
+
+export type SlotEventKind = 'trial_exhausted' | 'active_corrupt' | 'rollback';
+const EVENT_KINDS: readonly SlotEventKind[] = ['trial_exhausted', 'active_corrupt', 'rollback'];
 
 export interface Superblock extends SuperblockState {
   readonly seq: number;
@@ -57,6 +75,13 @@ export function encodeSuperblock(s: SuperblockState): Uint8Array {
   v.setUint8(17, Math.min(255, s.bootAttempts));
   v.setUint8(18, s.maxAttempts);
   v.setUint8(19, s.resetPending ? 1 : 0);
+  const e = s.lastEvent;
+  if (e !== null) {
+    v.setUint8(20, EVENT_KINDS.indexOf(e.kind) + 1);
+    v.setUint8(21, slotByte(e.from));
+    v.setUint8(22, slotByte(e.to));
+    v.setUint8(23, Math.min(255, e.boots));
+  }
   return out;
 }
 
@@ -74,7 +99,15 @@ export function decodeSuperblock(payload: Uint8Array, seq: number): Superblock {
     bootAttempts: v.getUint8(17),
     maxAttempts: v.getUint8(18),
     resetPending: v.getUint8(19) === 1,
+    lastEvent: decodeEvent(v),
   };
+}
+
+function decodeEvent(v: DataView): SlotEvent | null {
+  const kind = EVENT_KINDS[v.getUint8(20) - 1];
+  const from = byteSlot(v.getUint8(21));
+  const to = byteSlot(v.getUint8(22));
+  return kind === undefined || from === null || to === null ? null : { kind, from, to, boots: v.getUint8(23) };
 }
 
 export interface SuperblockRead {

@@ -17,7 +17,7 @@
  * Implementations: src/protocol/engine/file-sink.ts (reference, a file on
  * disk) and the FRAM-backed virtual board in src/board.
  */
-import type { ByteRange, FramRegion, ImageKind, SlotInfo } from './messages-types.js';
+import type { ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo } from './messages-types.js';
 
 /** What the target tells the host in INFO (the engine adds version and limits). */
 export interface BackendInfo {
@@ -70,6 +70,10 @@ export interface BackendStatus {
   readonly lastError?: { readonly code: string; readonly message: string } | null;
   /** Damage in the board's storage that a power cut cannot explain (a corrupt record copy, say), reported until repaired; absent when none. */
   readonly damage?: readonly { readonly code: string; readonly offset: number; readonly message: string }[];
+  /** The last fallback or rollback, when the board keeps one. */
+  readonly lastEvent?: SlotEventInfo;
+  /** The uncommitted image the board keeps (the engine reports it only while no session is open). */
+  readonly staged?: StagedInfo;
 }
 
 /**

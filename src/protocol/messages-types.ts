@@ -243,6 +243,28 @@ export interface StatusInfoMsg {
   readonly lastError?: { readonly code: string; readonly message: string } | null | undefined;
   /** Storage damage a power cut cannot explain, reported until repaired; optional on the wire (absent: none, or an older target). */
   readonly damage?: readonly { readonly code: string; readonly offset: number; readonly message: string }[] | undefined;
+  /** The last time the target left an image for the previous one (docs/protocol.md 4.3.1); optional on the wire. */
+  readonly lastEvent?: SlotEventInfo | undefined;
+  /** An uncommitted image the target keeps with no session open (suspended, power cut); optional on the wire. */
+  readonly staged?: StagedInfo | undefined;
+}
+
+/** STATUS_INFO `lastEvent`: a fallback at boot (`trial_exhausted`, `active_corrupt`) or a host's `rollback`; other kinds may come. */
+export interface SlotEventInfo {
+  readonly kind: string;
+  readonly from: number;
+  readonly to: number;
+  /** Trial boots the image had (trial_exhausted). */
+  readonly boots?: number | undefined;
+  readonly fromApp?: string | undefined;
+  readonly toApp?: string | undefined;
+}
+
+/** STATUS_INFO `staged`: what the target keeps of an image no session is receiving. */
+export interface StagedInfo {
+  readonly slot: number;
+  readonly size: number;
+  readonly held: number;
 }
 
 export interface RollbackMsg {

@@ -56,6 +56,17 @@ const statusSchema = z.object({
   bootCount: z.number().int().min(0).optional(),
   lastError: z.object({ code: z.string(), message: z.string() }).nullable().optional(),
   damage: z.array(z.object({ code: z.string(), offset: z.number().int().min(0), message: z.string() })).max(MAX_STATUS_DAMAGE).optional(),
+  lastEvent: z
+    .object({
+      kind: z.string(),
+      from: z.number().int().min(0).max(254),
+      to: z.number().int().min(0).max(254),
+      boots: z.number().int().min(0).optional(),
+      fromApp: z.string().optional(),
+      toApp: z.string().optional(),
+    })
+    .optional(),
+  staged: z.object({ slot: z.number().int().min(0).max(254), size: z.number().int().min(0), held: z.number().int().min(0) }).optional(),
 });
 
 /** Result of decoding one payload. */
@@ -215,7 +226,10 @@ function encodePayload(msg: Message): Uint8Array {
     }
     case 'status_info':
       return utf8(
-        JSON.stringify({ state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots, bootCount: msg.bootCount, lastError: msg.lastError, damage: msg.damage }),
+        JSON.stringify({
+          state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots, bootCount: msg.bootCount, lastError: msg.lastError,
+          damage: msg.damage, lastEvent: msg.lastEvent, staged: msg.staged,
+        }),
       );
     case 'rollback':
     case 'confirm':

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { slotLetter } from '../../protocol/messages-types.js';
-import type { SlotInfo, StatusInfoMsg } from '../../protocol/messages-types.js';
+import type { SlotEventInfo, SlotInfo, StatusInfoMsg } from '../../protocol/messages-types.js';
 import { status } from '../../protocol/engine/index.js';
 import { hex } from '../../util/hex.js';
 import { emit, withBoard } from '../link-board.js';
@@ -40,7 +40,27 @@ export function statusJson(link: string, identity: string, st: StatusInfoMsg): R
     lastError: st.lastError ?? null,
     damage: st.damage ?? [],
     session: st.session === 0 ? null : { id: st.session, size: st.size, held: st.held },
+    lastEvent: st.lastEvent === undefined ? null : { ...st.lastEvent, message: slotEventText(st.lastEvent).text },
+    staged: st.staged ?? null,
   };
+}
+
+const named = (app: string | undefined, slot: number): string => `${app ?? 'the image'} (slot ${slotLetter(slot)})`;
+
+/** A fallback or rollback in words: its label (`last fallback`, `last rollback`) and what happened. */
+export function slotEventText(e: SlotEventInfo): { label: string; text: string } {
+  const from = named(e.fromApp, e.from);
+  const to = named(e.toApp, e.to);
+  switch (e.kind) {
+    case 'trial_exhausted':
+      return { label: 'last fallback', text: `trial of ${from} failed ${e.boots ?? '?'} boots without being confirmed, back to ${to}` };
+    case 'active_corrupt':
+      return { label: 'last fallback', text: `${from} did not verify at boot, back to ${to}` };
+    case 'rollback':
+      return { label: 'last rollback', text: `from ${from} to ${to}, asked by the host` };
+    default:
+      return { label: 'last fallback', text: `${e.kind}: from ${from} to ${to}` };
+  }
 }
 
 function slotLine(s: SlotInfo): string {
@@ -58,7 +78,14 @@ export function statusText(link: string, identity: string, st: StatusInfoMsg): s
     `last error  ${st.lastError === undefined ? 'not reported' : st.lastError === null ? 'none' : `[${st.lastError.code}] ${st.lastError.message}`}`,
   ];
   for (const d of st.damage ?? []) lines.push(`DAMAGE      [${d.code}] at 0x${d.offset.toString(16)}: ${d.message}`);
+  if (st.lastEvent !== undefined) {
+    const e = slotEventText(st.lastEvent);
+    lines.push(`${e.label} ${e.text}`);
+  }
   if (st.session !== 0) lines.push(`session     ${st.session}: ${st.held} of ${st.size} bytes held`);
+  if (st.staged !== undefined) {
+    lines.push(`staged      slot ${slotLetter(st.staged.slot)}: ${st.staged.held} of ${st.staged.size} bytes held, nothing committed (flash --resume sends the rest, abort discards them)`);
+  }
   lines.push('slots', ...st.slots.map(slotLine));
   return lines.join('\n');
 }

@@ -197,6 +197,8 @@ class TargetServer {
           kind: 'status_info', state: s ? this.state : st.state, session: this.session,
           size: s?.size ?? 0, held: s?.held.total ?? 0, slots: st.slots, bootCount: st.bootCount, lastError: st.lastError,
           ...(st.damage === undefined || st.damage.length === 0 ? {} : { damage: st.damage }),
+          ...(st.lastEvent === undefined ? {} : { lastEvent: st.lastEvent }),
+          ...(st.staged === undefined || s !== undefined ? {} : { staged: st.staged }),
         });
         return;
       }
