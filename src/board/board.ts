@@ -273,7 +273,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     if (image !== undefined) this.executive.registerSlotApp(image, { slot: r.to, source: r.image.source, crc32: r.image.crc32 }, pid);
   }
 
-  async confirm(slot: number): Promise<void> {
+  async confirm(slot: number): Promise<string | undefined> {
     await Promise.resolve();
     const active = this.fram.activeSlot();
     if (active === null) throw new BoardError('EINVAL', 'CONFIRM: no image is active, nothing to confirm');
@@ -284,7 +284,10 @@ export class VirtualBoard implements ImageSink, BoardControl {
     if (slot !== ANY_SLOT && slot !== slotNumber(active)) {
       throw new BoardError('EINVAL', `CONFIRM slot ${slot}: the active image is in slot ${slotNumber(active)} (${active})`);
     }
-    framOp('CONFIRM', () => this.fram.confirm());
+    const c = framOp('CONFIRM', () => this.fram.confirm());
+    if (!c.alreadyConfirmed) return undefined;
+    const app = this.executive.slot?.appName;
+    return `nothing to confirm: slot ${c.slot}${app === null || app === undefined ? '' : ` (${app})`} is already permanent`;
   }
 
   async factoryReset(): Promise<void> {

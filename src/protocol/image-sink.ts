@@ -108,8 +108,12 @@ export interface BoardControl {
   status(): Promise<BackendStatus>;
   /** Go back to the previous image in `slot` (ANY_SLOT = the target's choice). */
   rollback(slot: number): Promise<void>;
-  /** Make a trial image permanent. */
-  confirm(slot: number): Promise<void>;
+  /**
+   * Make a trial image permanent. Resolves with a note for RESULT OK's detail
+   * when there was nothing to do (it starts `nothing to confirm: `,
+   * docs/protocol.md 4.3), else with nothing.
+   */
+  confirm(slot: number): Promise<string | undefined>;
   /** Erase every slot and the value store. */
   factoryReset(): Promise<void>;
   fmap(): Promise<readonly FramRegion[]>;

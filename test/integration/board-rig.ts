@@ -7,7 +7,7 @@
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import { openByteStreamChannel } from '../../src/protocol/channel.js';
 import { connect, serveTarget, transfer, confirm, status } from '../../src/protocol/engine/index.js';
-import type { PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
+import type { CommandOutcome, PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
 import { ANY_SLOT, ImageKind, type StatusInfoMsg } from '../../src/protocol/messages-types.js';
 import type { FrameChannel } from '../../src/protocol/types.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../src/board/board.js';
@@ -84,7 +84,7 @@ export class BoardRig {
     return this.clock.until(status(this.host, { scheduler: this.clock.scheduler }));
   }
 
-  confirm(): Promise<void> {
+  confirm(): Promise<CommandOutcome> {
     return this.clock.until(confirm(this.host, ANY_SLOT, { scheduler: this.clock.scheduler }));
   }
 

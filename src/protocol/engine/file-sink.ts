@@ -190,9 +190,9 @@ export class FileSink implements ImageSink, BoardControl {
     return Promise.reject(new SinkError('ENOTSUP', `${this.path} is a single-slot file sink: there is no previous image to roll back to`));
   }
 
-  confirm(_slot: number): Promise<void> {
+  confirm(_slot: number): Promise<string | undefined> {
     if (!this.meta?.committed) return Promise.reject(new SinkError('ESRCH', `${this.path} holds no committed image to confirm`));
-    return Promise.resolve();
+    return Promise.resolve(undefined);
   }
 
   factoryReset(): Promise<void> {

@@ -40,9 +40,28 @@ export async function rollback(channel: FrameChannel, slot = ANY_SLOT, o: Comman
   await request(channel, { kind: 'rollback', slot }, ['result'], opts(o, 'ROLLBACK'));
 }
 
-/** Make a trial image permanent (CONFIRM). */
-export async function confirm(channel: FrameChannel, slot = ANY_SLOT, o: CommandOptions = {}): Promise<void> {
-  await request(channel, { kind: 'confirm', slot }, ['result'], opts(o, 'CONFIRM'));
+/**
+ * What a command that may find nothing to do was answered: RESULT OK's
+ * detail, and whether the target said it changed nothing (the detail starts
+ * `nothing to `: docs/protocol.md 4.3). Older targets send no detail:
+ * `nothingToDo` is then false, whatever happened.
+ */
+export interface CommandOutcome {
+  readonly nothingToDo: boolean;
+  /** RESULT OK's detail, e.g. "nothing to confirm: slot A (calib) is already permanent"; '' when the target gave none. */
+  readonly detail: string;
+}
+
+/** The prefix of RESULT OK's detail that says the request changed nothing. */
+export const NOTHING_TO_DO = 'nothing to ';
+
+function outcome(detail: string): CommandOutcome {
+  return { nothingToDo: detail.startsWith(NOTHING_TO_DO), detail };
+}
+
+/** Make a trial image permanent (CONFIRM); `nothingToDo` when it already was. */
+export async function confirm(channel: FrameChannel, slot = ANY_SLOT, o: CommandOptions = {}): Promise<CommandOutcome> {
+  return outcome((await request(channel, { kind: 'confirm', slot }, ['result'], opts(o, 'CONFIRM'))).detail);
 }
 
 /** Erase every slot and the value store (FACTORY_RESET, with its guard word). */
@@ -55,7 +74,7 @@ export async function fmap(channel: FrameChannel, o: CommandOptions = {}): Promi
   return (await request(channel, { kind: 'fmap' }, ['fmap_info'], opts(o, 'FMAP'))).regions;
 }
 
-/** Abort `session` (or whatever the target is receiving) and make the target free it (ABORT outside a transfer). */
-export async function abortSession(channel: FrameChannel, session = 0, o: CommandOptions = {}): Promise<void> {
-  await request(channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, ['result'], opts(o, 'ABORT', session));
+/** Abort `session` (or whatever the target is receiving) and make the target free it (ABORT outside a transfer); `nothingToDo` when there was no session and nothing staged. */
+export async function abortSession(channel: FrameChannel, session = 0, o: CommandOptions = {}): Promise<CommandOutcome> {
+  return outcome((await request(channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, ['result'], opts(o, 'ABORT', session))).detail);
 }

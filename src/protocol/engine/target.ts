@@ -31,6 +31,9 @@ import { incoming, nextSeq, sendMessage } from './wire.js';
 
 const MAX_DETAIL = 200;
 
+/** RESULT OK's detail for an ABORT that found no session open and no image kept. */
+export const NOTHING_TO_ABORT = 'nothing to abort: no session is open and no image is staged';
+
 /** An answer that only says no: a failed RESULT or a NACK. */
 function isRefusal(msg: Message): boolean {
   return (msg.kind === 'result' && msg.code !== WireCode.OK) || msg.kind === 'nack';
@@ -207,10 +210,11 @@ class TargetServer {
       case 'factory_reset': {
         const refused = this.rx.refusal(msg.kind === 'rollback' ? 'ROLLBACK' : msg.kind === 'confirm' ? 'CONFIRM' : 'FACTORY_RESET');
         if (refused !== undefined) throw refused;
+        let note: string | undefined;
         if (msg.kind === 'rollback') await this.board.rollback(msg.slot);
-        else if (msg.kind === 'confirm') await this.board.confirm(msg.slot);
+        else if (msg.kind === 'confirm') note = await this.board.confirm(msg.slot);
         else await this.board.factoryReset();
-        return this.reply(m, this.result(WireCode.OK));
+        return this.reply(m, this.result(WireCode.OK, (note ?? '').slice(0, MAX_DETAIL)));
       }
       case 'fmap':
         return this.reply(m, { kind: 'fmap_info', regions: await this.board.fmap() });
@@ -363,11 +367,14 @@ class TargetServer {
   }
 
   private async onHostAbort(m: Incoming): Promise<void> {
+    const open = this.rx.session;
+    const kept = open === undefined ? await this.board.held() : undefined;
     const s = await this.rx.abort(m.session);
     if (s !== undefined) this.stopPacer();
     this.remember(m.session);
     this.counters.aborts++;
-    this.reply(m, this.result(WireCode.OK));
+    // OK either way (ABORT is idempotent), but say when there was nothing to abort (docs/protocol.md 6.2)
+    this.reply(m, this.result(WireCode.OK, open === undefined && kept === undefined ? NOTHING_TO_ABORT : ''));
   }
 
   /** Abort from the target (operator, session timeout): free, tell the host. `only`: abort only if that session is still open. */

@@ -39,6 +39,8 @@ describe('status rendering', () => {
       lastError: { code: 'missing_capability', message: 'the image needs fram' },
       damage: [],
       session: null,
+      lastEvent: null,
+      staged: null,
     });
   });
 
