@@ -201,7 +201,8 @@ export class VirtualBoard implements ImageSink, BoardControl {
     await Promise.resolve();
     const l = this.limits;
     const limits = { code: l.code, rodata: l.rodata, ram: l.ram, stack: l.stack };
-    const slots = slotTable(this.fram.map()).map((s) => ({ ...s, limits }));
+    // only on the slots a new image can go to (never the running one): INFO stays small
+    const slots = slotTable(this.fram.map()).map((s) => (s.state === 'active' || s.state === 'trial' ? s : { ...s, limits }));
     return { nodeId: this.nodeId, identity: this.identity, capabilities: this.capabilities, framSize: this.device.size, slots };
   }
 
