@@ -147,7 +147,14 @@ export function framMapJson(m: FramMap): FramMapJson {
   return {
     ...m,
     partitions: m.partitions.map((p) => ({ ...p })),
-    superblocks: m.superblocks.map((s) => ({ ...s, state: s.state === null ? null : { ...s.state } })),
+    // the state without the copy's seq, which the decoder leaves in it (it is on the copy already)
+    superblocks: m.superblocks.map(({ state: st, ...s }) => ({
+      ...s,
+      state: st === null ? null : {
+        layoutVersion: st.layoutVersion, deviceSize: st.deviceSize, active: st.active, activeGen: st.activeGen, previous: st.previous, previousGen: st.previousGen,
+        trial: st.trial, bootAttempts: st.bootAttempts, maxAttempts: st.maxAttempts, resetPending: st.resetPending,
+      },
+    })),
     slots: m.slots.map(({ crc32, ...s }) => ({ ...s, fileCrc32: crc32 === null ? null : crc32FromHexText(crc32) })),
     staging: m.staging === null ? null : { ...m.staging, copies: m.staging.copies.map((c) => ({ ...c })), held: [...m.staging.held], missing: [...m.staging.missing] },
     values: [...m.values],
