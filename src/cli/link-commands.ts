@@ -1,7 +1,7 @@
 /**
  * The one-request board commands (abort, rollback, confirm, reset): each
  * validates its options before touching the link, sends one request through
- * the engine, and reports `{"ok":true,"link":...,"command":...}` or the
+ * the engine, and reports `{"event":"board_command","link":...,"command":...}` or the
  * target's error (exit 1), a usage error (2) or a silent link (3).
  */
 import type { Command } from 'commander';

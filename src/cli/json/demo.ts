@@ -46,7 +46,7 @@ const RunningApp = z.strictObject({
   sha256: Sha256Hex,
   values: z.array(z.strictObject({
     groupId: Count, valueId: Count, name: z.string().nullable(), unit: z.string().nullable(), persistKey: Count, persisted: z.boolean(),
-    raw: Count, value: z.number(), origin: z.enum(['persisted', 'init']), fallback: z.enum(['missing', 'interrupted', 'corrupt', 'schema_changed']).nullable(),
+    raw: Count, value: z.number().nullable(), origin: z.enum(['persisted', 'init']), fallback: z.enum(['missing', 'interrupted', 'corrupt', 'schema_changed']).nullable(),
   })),
   commands: z.array(z.strictObject({ groupId: Count, cmdId: Count, name: z.string().nullable() })),
   mailboxes: z.array(z.strictObject({ target: z.string(), capacity: Count })),

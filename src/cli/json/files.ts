@@ -12,7 +12,8 @@ const Value = z.strictObject({
   flags: Count,
   authLevel: Count,
   initRaw: Count,
-  init: z.number(),
+  /** Decoded f16; null when NaN or infinite (JSON has no such numbers; initRaw keeps the bits). */
+  init: z.number().nullable(),
   name: z.string().nullable(),
   unit: z.string().nullable(),
   epsilonRaw: Count,
