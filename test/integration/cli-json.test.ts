@@ -169,6 +169,20 @@ describe('every --json line fits its schema', () => {
     expect(map!.map.slots.find((s) => s.appName === 'first')?.fileCrc32).toBe(done.fileCrc32);
   });
 
+  it('flash prints begun before ending even when END goes out before the board answered BEGIN (an image of one chunk)', async () => {
+    const dir = tempDir();
+    const t = await startTarget(join(dir, 'b.fram'), [], 115_200);
+    for (const size of [16, 200, 900]) {
+      const img = imageFile(dir, size, `tiny${size}`);
+      const r = await drive(runCli('flash', img.path, ...t.link, '--json'));
+      expect(r.code).toBe(0);
+      const order = checked(r.stdout).map((l) => l.event).filter((e) => !e.startsWith('provisioning.'));
+      expect(order.filter((e) => e === 'begun' || e === 'ending'), `image of ${img.size} bytes`).toEqual(['begun', 'ending']);
+      expect(order.slice(-3)).toEqual(['done', 'committed', 'result']);
+      expect((await drive(runCli('confirm', ...t.link))).code).toBe(0);
+    }
+  });
+
   it('a refused flash, an interrupted one, abort and reset', async () => {
     const dir = tempDir();
     const t = await startTarget(join(dir, 'b.fram'), ['--caps', '0']);
@@ -179,6 +193,7 @@ describe('every --json line fits its schema', () => {
 
     const big = imageFile(dir, 60_000, 'big');
     const since = mark();
+    const t0 = Date.now(); // virtual time
     const cut = runCli('flash', big.path, ...t.link, '--json');
     await drive(outputMatches(/"event":"progress","heldBytes":[1-9]/, since));
     interruptFlashes.next('SIGINT');
@@ -189,6 +204,7 @@ describe('every --json line fits its schema', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'interrupted', signal: 'SIGINT' } });
     // the real time since BEGIN, not 0: at least the span between BEGIN's answer and the last progress line
     expect(result.transferMs).toBeGreaterThan(0);
+    expect(result.transferMs).toBeLessThanOrEqual(Date.now() - t0);
     const abort = await drive(runCli('abort', ...t.link, '--json'));
     expect(abort.code).toBe(0);
     expect(of(checked(abort.stdout), 'board_command')[0]).toMatchObject({ command: 'abort' });
