@@ -95,18 +95,33 @@ export type ProvisioningLine =
 /** A board event as a line: `type` becomes `event`, a CRC-32 becomes `fileCrc32` (hex). */
 export function boardEventLine(e: BoardEvent): ProvisioningLine {
   switch (e.type) {
-    case 'provisioning.started':
+    case 'provisioning.started': {
+      const { type, crc32, ...rest } = e;
+      return { event: type, ...rest, fileCrc32: crc32Hex(crc32) };
+    }
     case 'provisioning.complete': {
       const { type, crc32, ...rest } = e;
-      return { event: type, ...rest, fileCrc32: crc32Hex(crc32) } as ProvisioningLine;
+      return { event: type, ...rest, fileCrc32: crc32Hex(crc32) };
     }
-    case 'provisioning.progress':
-    case 'provisioning.error':
-    case 'provisioning.aborted':
-    case 'provisioning.persisted':
+    case 'provisioning.progress': {
+      const { type, ...rest } = e;
+      return { event: type, ...rest };
+    }
+    case 'provisioning.error': {
+      const { type, ...rest } = e;
+      return { event: type, ...rest };
+    }
+    case 'provisioning.aborted': {
+      const { type, ...rest } = e;
+      return { event: type, ...rest };
+    }
+    case 'provisioning.persisted': {
+      const { type, ...rest } = e;
+      return { event: type, ...rest };
+    }
     case 'provisioning.rollback': {
       const { type, ...rest } = e;
-      return { event: type, ...rest } as ProvisioningLine;
+      return { event: type, ...rest };
     }
   }
 }
