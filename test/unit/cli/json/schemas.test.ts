@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { JSON_LINES, parseJsonLine } from '../../../../src/cli/json/index.js';
 import { crc32Hex } from '../../../../src/cli/json/common.js';
 import { schemaFiles } from '../../../../src/cli/json/schema-files.js';
+import type { HilbridgeError} from '../../../../src/errors.js';
+import { InterruptedError, LinkError, OffsetError, UsageError, asHilbridgeError } from '../../../../src/errors.js';
+import { DescriptionError } from '../../../../src/hxe/description-error.js';
+import { FramError } from '../../../../src/fram/errors.js';
+import { TargetError, WireCode } from '../../../../src/protocol/messages-codes.js';
 
 const DIR = fileURLToPath(new URL('../../../../docs/schemas/', import.meta.url));
 
@@ -43,5 +48,27 @@ describe('parseJsonLine', () => {
     expect(parseJsonLine(packed)).toEqual(packed);
     expect(() => parseJsonLine({ ...packed, fileCrc32: '0x0000abcd' })).toThrow();
     expect(() => parseJsonLine({ ...packed, fileCrc32: 43981 })).toThrow();
+  });
+});
+
+describe('the error line', () => {
+  it("takes every error class's toJSON as its error object (what run.ts and a failed flash result print)", () => {
+    const errors: HilbridgeError[] = [
+      new UsageError('invalid_option', '--node "five" is not a whole number in 1..254'),
+      new LinkError('peer_timeout', 'emulator', 'no answer from emulator'),
+      new TargetError(WireCode.EINVAL, '/dev/ttyUSB0', 'CONFIRM failed', 'no image is active'),
+      new TargetError(WireCode.ENOSPC, 'can0 node 5', 'NACK', '', 4096),
+      new InterruptedError('SIGINT', 'interrupted (SIGINT)'),
+      new DescriptionError('bad_description', 'mailboxes[0].mode', 'app.json: mailboxes[0].mode: LOUD'),
+      new DescriptionError('bad_description', undefined, 'app.json: not an object'),
+      new OffsetError('crc_mismatch', 'CRC-32 mismatch', 0x1c),
+      new FramError('fram_too_small', 'too small'),
+      asHilbridgeError(new Error('boom')),
+    ];
+    for (const e of errors) {
+      const line = { event: 'error', ok: false, error: e.toJSON() };
+      expect(parseJsonLine(JSON.parse(JSON.stringify(line))), e.name).toEqual(JSON.parse(JSON.stringify(line)));
+    }
+    expect(() => parseJsonLine({ ok: false, error: new UsageError('x', 'y').toJSON() })).toThrow(/event undefined/); // the pre-vocabulary form
   });
 });
