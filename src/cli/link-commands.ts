@@ -1,7 +1,7 @@
 /**
  * The one-request board commands (abort, rollback, confirm, reset): each
  * validates its options before touching the link, sends one request through
- * the engine, and reports `{"ok":true,"link":...,"command":...}` or the
+ * the engine, and reports `{"event":"board_command","link":...,"command":...}` or the
  * target's error (exit 1), a usage error (2) or a silent link (3).
  */
 import type { Command } from 'commander';
@@ -12,6 +12,7 @@ import { addLinkOptions, planLink } from './link.js';
 import type { LinkCliOptions } from './link.js';
 import { ExitCode, action } from './run.js';
 import { wholeNumber } from './numbers.js';
+import type { JsonLineOf } from './json/index.js';
 
 export interface SimpleOptions extends LinkCliOptions {
   slot?: string;
@@ -20,7 +21,7 @@ export interface SimpleOptions extends LinkCliOptions {
 }
 
 export interface SimpleCommand {
-  readonly name: string;
+  readonly name: JsonLineOf<'board_command'>['command'];
   readonly description: string;
   /** Extra options of this command. */
   readonly options?: (cmd: Command) => Command;
@@ -45,7 +46,8 @@ export function registerSimple(program: Command, c: SimpleCommand): void {
         c.check?.(opts);
         return withPlannedBoard(planLink(opts), async (s) => {
           const done = await c.run(s, opts);
-          emit(opts.json === true, { ok: true, link: s.link.name, command: c.name, result: done }, `${s.link.name}: ${done}`);
+          const line: JsonLineOf<'board_command'> = { event: 'board_command', link: s.link.name, command: c.name, message: done };
+          emit(opts.json === true, line, `${s.link.name}: ${done}`);
           return ExitCode.Ok;
         });
       },

@@ -10,6 +10,7 @@ import type { FramRegion } from '../protocol/messages-types.js';
 import { emit, withBoard } from './link-board.js';
 import type { LinkCliOptions } from './link.js';
 import { ExitCode } from './run.js';
+import type { JsonLineOf } from './json/index.js';
 
 export function regionsText(link: string, framSize: number, regions: readonly FramRegion[]): string {
   return [`${link}: FRAM ${framSize} bytes, ${regions.length} regions`, ...regions.map((r) => `  ${hex(r.offset, 4)} ${String(r.size).padStart(7)}  ${r.name}`)].join('\n');
@@ -22,7 +23,8 @@ export async function runFmapOverLink(opts: LinkCliOptions & { fram?: string }):
   }
   return withBoard(opts, async ({ link, peer, request }) => {
     const regions = await fmap(link.channel, request);
-    emit(opts.json === true, { ok: true, link: link.name, framSize: peer.info.framSize, regions }, regionsText(link.name, peer.info.framSize, regions));
+    const line: JsonLineOf<'fram_regions'> = { event: 'fram_regions', link: link.name, framSize: peer.info.framSize, regions: regions.map((r) => ({ ...r })) };
+    emit(opts.json === true, line, regionsText(link.name, peer.info.framSize, regions));
     return ExitCode.Ok;
   });
 }

@@ -211,7 +211,7 @@ describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a s
     const inRecovery = await startTarget(targetArgs);
     expect(inRecovery.ready).toMatchObject({ state: 'RECOVERY', recovery: expect.stringMatching(/no_valid_image: active slot A .*CRC-32/) as unknown });
     expect(await statusOf(host)).toMatchObject({ state: 'RECOVERY' });
-    expect((await runCli(['fmap', '--fram', fram, '--json'])).json[0]).toMatchObject({ ok: true, map: { bootable: false } });
+    expect((await runCli(['fmap', '--fram', fram, '--json'])).json[0]).toMatchObject({ event: 'fram_map', map: { bootable: false } });
 
     const r = await runCli(['flash', small.path, ...host, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);

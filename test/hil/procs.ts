@@ -161,7 +161,7 @@ export function resultOf(run: CliRun): Record<string, unknown> {
 export async function statusOf(link: readonly string[]): Promise<Record<string, unknown>> {
   const r = await runCli(['status', ...link, '--json']);
   if (r.code !== 0) throw new Error(`status ${link.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  const st = r.json.find((o) => o.ok === true);
+  const st = r.json.find((o) => o.event === 'status');
   if (st === undefined) throw new Error(`status ${link.join(' ')}: no JSON status\n${r.stdout}`);
   return st;
 }

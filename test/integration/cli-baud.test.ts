@@ -46,7 +46,7 @@ describe('baud switching in the CLI', () => {
     // status starts at 115200 again: the board is there at once, and it negotiates too
     const st = await drive(runCli('status', ...link, '--baud-max', '921600', '--json'));
     expect(st.code).toBe(0);
-    expect(jsonLines(st.stdout).at(-1)).toMatchObject({ ok: true, lineRate: 921600, active: { sha256: img.sha256 } });
+    expect(jsonLines(st.stdout).at(-1)).toMatchObject({ event: 'status', lineRate: 921600, active: { sha256: img.sha256 } });
     // --no-baud-switch stays at the start rate
     const plain = await drive(runCli('status', ...link, '--no-baud-switch', '--json'));
     expect(plain.code).toBe(0);

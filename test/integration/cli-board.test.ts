@@ -32,11 +32,11 @@ describe('board commands over a link', () => {
     const t = await startTarget();
     const r = await drive(runCli('status', ...t.link, '--json'));
     expect(r.code).toBe(0);
-    const st = jsonLines(r.stdout).find((o) => o.ok === true)!;
-    expect(st).toMatchObject({ ok: true, identity: 'hsx-virtual', state: 'IDLE', active: null, bootCount: 0, lastError: null, session: null });
+    const st = jsonLines(r.stdout).find((o) => o.event === 'status')!;
+    expect(st).toMatchObject({ identity: 'hsx-virtual', state: 'IDLE', active: null, bootCount: 0, lastError: null, session: null });
     expect(st.slots).toEqual([
-      { slot: 0, state: 'empty', appName: null, size: null, crc32: null, sha256: null },
-      { slot: 1, state: 'empty', appName: null, size: null, crc32: null, sha256: null },
+      { slot: 0, state: 'empty', appName: null, size: null, fileCrc32: null, sha256: null },
+      { slot: 1, state: 'empty', appName: null, size: null, fileCrc32: null, sha256: null },
     ]);
     stopTargets.next('done');
     expect((await drive(t.done)).code).toBe(0);
@@ -53,7 +53,7 @@ describe('board commands over a link', () => {
     const t = await startTarget();
     const r = await drive(runCli('fmap', ...t.link, '--json'));
     expect(r.code).toBe(0);
-    const m = jsonLines(r.stdout).find((o) => o.ok === true)!;
+    const m = jsonLines(r.stdout).find((o) => o.event === 'fram_regions')!;
     expect(m.framSize).toBe(256 * 1024);
     expect((m.regions as { name: string }[]).map((x) => x.name)).toEqual(expect.arrayContaining(['superblock', 'slot_a', 'slot_b']));
     stopTargets.next('done');
@@ -70,7 +70,7 @@ describe('board commands over a link', () => {
     expect(c.stderr).toMatch(/error \[EINVAL\]: CONFIRM failed: .* answered EINVAL \(CONFIRM: no image is active/);
     const r = await drive(runCli('rollback', ...t.link, '--json'));
     expect(r.code).toBe(1);
-    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ ok: false, error: { code: 'EINVAL' } });
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ ok: false, error: { code: 'EINVAL' } }); // the error line (docs/cli.md)
   });
 
   it('reset refuses without --factory --yes (exit 2, before touching the link), and erases with them', async () => {
@@ -80,14 +80,14 @@ describe('board commands over a link', () => {
     const t = await startTarget();
     const ok = await drive(runCli('reset', '--factory', '--yes', ...t.link, '--json'));
     expect(ok.code).toBe(0);
-    expect(jsonLines(ok.stdout).find((o) => o.command === 'reset')).toMatchObject({ ok: true, result: expect.stringContaining('factory reset done') as unknown });
+    expect(jsonLines(ok.stdout).find((o) => o.command === 'reset')).toMatchObject({ event: 'board_command', message: expect.stringContaining('factory reset done') as unknown });
   });
 
   it('abort with no session answers from the board', async () => {
     const t = await startTarget();
     const r = await drive(runCli('abort', ...t.link, '--json'));
     expect(r.code).toBe(0);
-    expect(jsonLines(r.stdout).find((o) => o.command === 'abort')).toMatchObject({ ok: true, result: 'session aborted, the board freed it' });
+    expect(jsonLines(r.stdout).find((o) => o.command === 'abort')).toMatchObject({ event: 'board_command', message: 'session aborted, the board freed it' });
   });
 
   it('exit 3 naming the link when nobody answers, after exactly the --timeout schedule (virtual time: a minute of waiting costs nothing)', async () => {

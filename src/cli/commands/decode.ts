@@ -15,6 +15,7 @@ import type { CandumpLine } from '../../protocol/candump.js';
 import { checkHostFile } from '../../image/host-file.js';
 import { boundedLines } from '../../util/lines.js';
 import { ExitCode, action } from '../run.js';
+import { captureEntryLine, lineText, summaryLine } from '../json/index.js';
 
 interface DecodeOptions {
   json?: boolean;
@@ -40,12 +41,6 @@ export function formatEntry(e: CaptureEntry): string {
   return `${where} ${messageName(e.msg)} session=${e.session} seq=${e.seq}${fields ? ' ' + fields : ''}`;
 }
 
-/** JSON object for one entry. */
-export function entryJson(e: CaptureEntry): Record<string, unknown> {
-  const base = { line: e.line, time: e.time, iface: e.iface, node: e.node, direction: e.direction, idFormat: e.idFormat };
-  if (e.kind === 'note') return { event: 'note', ...base, note: e.note, detail: e.detail };
-  return { event: 'message', ...base, message: messageName(e.msg), session: e.session, seq: e.seq, fields: messageFields(e.msg) };
-}
 
 /** Summary text. */
 export function formatSummary(s: CaptureSummary): string {
@@ -69,7 +64,7 @@ async function run(file: string, opts: DecodeOptions): Promise<ExitCode> {
     for await (const line of boundedLines(createReadStream(file), MAX_CANDUMP_LINE)) {
       const parsed: CandumpLine = line.tooLong ? { kind: 'unparsed', line: line.number, text: line.text } : parseCandumpLine(line.text, line.number);
       if (parsed.kind === 'unparsed') firstBad ??= line.number;
-      for (const e of decoder.push(parsed)) write(opts.json ? JSON.stringify(entryJson(e)) + '\n' : formatEntry(e) + '\n');
+      for (const e of decoder.push(parsed)) write(opts.json ? lineText(captureEntryLine(e)) : formatEntry(e) + '\n');
     }
   } catch (cause) {
     const why = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(cause);
@@ -79,6 +74,6 @@ async function run(file: string, opts: DecodeOptions): Promise<ExitCode> {
   if (s.canFrames === 0 && s.unparsedLines > 0) {
     throw new UsageError('not_a_capture', `"${file}" holds no candump line (line ${firstBad} is not one): record it with candump -l <iface>`);
   }
-  write(opts.json ? JSON.stringify({ event: 'summary', ...s }) + '\n' : formatSummary(s));
+  write(opts.json ? lineText(summaryLine(s)) : formatSummary(s));
   return ExitCode.Ok;
 }

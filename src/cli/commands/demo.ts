@@ -25,6 +25,8 @@ import { frameChannel } from '../../link/index.js';
 import { transferBar } from '../progress.js';
 import { ExitCode, action } from '../run.js';
 import { wholeNumber } from '../numbers.js';
+import { boardEventLine, boardReportJson, crc32Hex, lineText, transferResultJson } from '../json/index.js';
+import type { JsonLine } from '../json/index.js';
 
 interface DemoOptions {
   json?: boolean;
@@ -57,9 +59,10 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
   const { sample, codeSize } = parseOptions(opts);
   const json = opts.json === true;
   const out = (line: string): boolean => process.stdout.write(line + '\n');
-  const emit = (type: string, fields: Record<string, unknown>): void => {
-    if (json) out(JSON.stringify({ type, timestamp: asyncScheduler.now(), ...fields }));
+  const emit = (line: JsonLine): void => {
+    if (json) process.stdout.write(lineText(line));
   };
+  const now = (): number => asyncScheduler.now();
   const say = (text: string): void => {
     if (!json) out(text);
   };
@@ -71,31 +74,31 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
   const host = frameChannel(link.host, 'host').channel;
   const targetCh = frameChannel(link.target, 'target').channel;
   let served = serveTarget(targetCh, board);
-  const boardEvents = board.events$.subscribe((e) => emit('board', { event: e }));
+  const boardEvents = board.events$.subscribe((e) => emit(boardEventLine(e)));
   try {
-    emit('demo.link', { link: 'uart', ...LINK, framSize: FRAM_SIZE, fram: opts.fram ?? 'memory' });
+    emit({ event: 'demo.link', timestamp: now(), link: 'uart', ...LINK, framSize: FRAM_SIZE, fram: opts.fram ?? 'memory' });
     say(`hilbridge demo: a virtual HSX board and an emulated UART in this process (${LINK.bitRate} baud 8N1, ${LINK.latencyMs} ms latency, ${LINK.loss * 100}% seeded loss toward the board)`);
     await preload(board, say);
     const before = board.report();
-    emit('demo.status', { when: 'before', report: before });
+    emit({ event: 'demo.status', timestamp: now(), when: 'before', report: boardReportJson(before) });
     say('\nboard status before:\n' + formatReport(before));
 
     const original = await readSample(sample);
     const bytes = codeSize === 0 ? original : enlargeImage(original, codeSize).bytes;
     const src = bytesImageReader(bytes, samplePath(sample));
-    emit('demo.image', { sample, samplePath: samplePath(sample), sampleBytes: original.length, size: bytes.length, enlarged: bytes !== original, crc32: src.crc32 });
+    emit({ event: 'demo.image', timestamp: now(), sample, samplePath: samplePath(sample), sampleBytes: original.length, size: bytes.length, enlarged: bytes !== original, fileCrc32: crc32Hex(src.crc32) });
     say(`provisioning ${sample}: ${samplePath(sample)} is ${original.length} bytes` + (bytes === original ? '' : `; sending a ${bytes.length}-byte image built from its metadata with ${codeSize} bytes of padded code (so the progress means something; PERSIST values without a key get one)`));
 
     const peer = await connect(host, { tries: 5 });
     say(`  connected to ${peer.info.identity} node ${peer.info.nodeId}: chunk ${peer.maxChunk} B, window ${peer.window}`);
     const result = await provision(host, src, peer, json, say);
-    emit('demo.transfer', { result: { ...result, sha256: result.sha256 } });
+    emit({ event: 'demo.transfer', timestamp: now(), result: transferResultJson(result) });
     say(`  done: ${result.size} bytes in ${(result.transferMs / 1000).toFixed(2)} s (${((result.size / 1024) / Math.max(1e-3, result.transferMs / 1000)).toFixed(1)} KiB/s), ${result.counters.retransmits} retransmits, slot ${slotLetter(result.slot)}, the board verified CRC-32 0x${result.crc32.toString(16).padStart(8, '0')} and SHA-256`);
 
     await confirm(host, ANY_SLOT);
     say(`confirmed slot ${slotLetter(result.slot)}: the board keeps the new image across reboots`);
     const after = board.report();
-    emit('demo.status', { when: 'after', report: after });
+    emit({ event: 'demo.status', timestamp: now(), when: 'after', report: boardReportJson(after) });
     say('\nboard status after:\n' + formatReport(after));
 
     // power cycle: a persisted value survives in FRAM
@@ -109,13 +112,13 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
       await served.close();
       board.close();
       board = VirtualBoard.open({ fram, identity: 'hsx-demo', nodeId: 1, source: 'uart' });
-      board.events$.subscribe((e) => emit('board', { event: e }));
+      board.events$.subscribe((e) => emit(boardEventLine(e)));
       served = serveTarget(targetCh, board);
       const rebooted = board.report();
-      emit('demo.status', { when: 'after_reboot', report: rebooted });
+      emit({ event: 'demo.status', timestamp: now(), when: 'after_reboot', report: boardReportJson(rebooted) });
       say('\nboard status after the power cycle:\n' + formatReport(rebooted));
     }
-    emit('demo.done', { ok: true });
+    emit({ event: 'demo.done', timestamp: now() });
     say('demo complete');
     return ExitCode.Ok;
   } finally {

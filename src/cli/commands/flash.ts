@@ -13,7 +13,7 @@ import type { Command } from 'commander';
 import { InterruptedError, LinkError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
 import { ConfirmFailedError, confirm, precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
-import type { AdaptiveTransferEvent, TransferOptions, TransferResult } from '../../protocol/engine/index.js';
+import type { AdaptiveTransferEvent, TransferOptions } from '../../protocol/engine/index.js';
 import { openFileImageReader } from '../../image/reader.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../util/hex.js';
@@ -23,6 +23,8 @@ import { verifyImageFile } from '../link-image.js';
 import { addLinkOptions, planLink } from '../link.js';
 import type { LinkCliOptions } from '../link.js';
 import { transferBar } from '../progress.js';
+import { lineText, transferResultJson } from '../json/index.js';
+import type { JsonLine, JsonLineOf } from '../json/index.js';
 import type { TransferBar } from '../progress.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
 import { failOnStop, stopSignals } from '../signals.js';
@@ -56,15 +58,29 @@ interface Tally {
   /** END went out: the board commits by itself once it holds every byte. */
   ending: boolean;
   retransmits: number;
-  transferMs: number;
+  /** From DONE; until then the failure path measures from `startedAt` (BEGIN) or `requestedAt`. */
+  transferMs: number | undefined;
+  /** When BEGIN first went out (from `begun`). */
   startedAt: number | undefined;
+  /** When the transfer was started (BEGIN, or the resume query before it), and the link's clock. */
+  requestedAt: number | undefined;
+  now: (() => number) | undefined;
+  /** `begun` was printed; an `ending` that came before it (the engine pipelines DATA and END ahead of BEGIN's answer) waits in `heldEnding`. */
+  begunShown: boolean;
+  heldEnding: JsonLineOf<'ending'> | undefined;
+}
+
+/** Time since BEGIN when the transfer fails: DONE's figure, else measured (0 when it never started). */
+function failedTransferMs(t: Tally): number {
+  const from = t.startedAt ?? t.requestedAt;
+  return t.transferMs ?? (from === undefined || t.now === undefined ? 0 : t.now() - from);
 }
 
 async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
   const json = opts.json === true;
-  const line = (obj: Record<string, unknown>): void => void process.stdout.write(JSON.stringify(obj) + '\n');
+  const line = (obj: JsonLine): void => void process.stdout.write(lineText(obj));
   const say = (text: string): void => void process.stdout.write(text + '\n');
-  const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: 0, startedAt: undefined };
+  const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: undefined, startedAt: undefined, requestedAt: undefined, now: undefined, begunShown: false, heldEnding: undefined };
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
@@ -76,7 +92,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
       const result = await withPlannedBoard(plan, async ({ link, peer, request, baud }) => {
         const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;
         if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
-        if (json && baud !== undefined) line({ event: 'baud', reason: 'negotiated', from: baud.start, rate: baud.rate, attempts: baud.attempts });
+        if (json && baud !== undefined) line({ event: 'baud', reason: 'negotiated', from: baud.start, rate: baud.rate, attempts: baud.attempts.map((a) => ({ ...a })) });
         precheckImage(peer.info, image, link.name, imagePath);
         let lastProgress = -Infinity;
         const onEvent = (e: AdaptiveTransferEvent): void => {
@@ -84,14 +100,14 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
           switch (e.kind) {
             case 'baud':
               if (baud !== undefined) baud.rate = e.rate;
-              if (json) line({ event: 'baud', reason: 'errors', from: e.from, rate: e.rate, errorRate: e.errorRate, attempts: [e.attempt] });
+              if (json) line({ event: 'baud', reason: 'errors', from: e.from, rate: e.rate, errorRate: e.errorRate, attempts: [{ ...e.attempt }] });
               else say(`errors at ${e.from} bit/s (${(e.errorRate * 100).toFixed(0)}% of frames): ${e.attempt.outcome === 'switched' ? `now at ${e.rate} bit/s` : `staying (${e.attempt.outcome})`}`);
               return;
             case 'begun':
               tally.held = e.heldBytes;
               tally.size = e.size;
-              tally.startedAt = now;
-              if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
+              tally.startedAt = e.beginAt;
+              if (json) showBegun({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
               else if (process.stdout.isTTY) bar = transferBar('flash', e.size, e.heldBytes, () => link.scheduler.now());
               else say(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}`);
               return;
@@ -101,17 +117,25 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
               bar?.update(e.heldBytes, e.counters.retransmits);
               if (json && (now - lastProgress >= JSON_PROGRESS_MS || e.heldBytes === e.size)) {
                 lastProgress = now;
-                line({ event: 'progress', heldBytes: e.heldBytes, size: e.size, retransmits: e.counters.retransmits, counters: e.counters });
+                line({ event: 'progress', heldBytes: e.heldBytes, size: e.size, retransmits: e.counters.retransmits, counters: { ...e.counters } });
               }
               return;
             case 'ending':
               tally.ending = true;
-              if (json) line({ event: 'ending', heldBytes: e.heldBytes, size: e.size });
+              if (json && tally.begunShown) line({ event: 'ending', heldBytes: e.heldBytes, size: e.size });
+              else if (json) tally.heldEnding = { event: 'ending', heldBytes: e.heldBytes, size: e.size };
               return;
             case 'done':
+              if (json && !tally.begunShown) showBegun({ event: 'begun', resumed: e.result.resumed, heldBytes: e.result.alreadyHeld, size: e.result.size });
               bar?.update(e.result.size, e.result.counters.retransmits);
               return;
           }
+        };
+        const showBegun = (begun: JsonLineOf<'begun'>): void => {
+          line(begun);
+          tally.begunShown = true;
+          if (tally.heldEnding !== undefined) line(tally.heldEnding);
+          tally.heldEnding = undefined;
         };
         const topts: TransferOptions = {
           peer,
@@ -124,6 +148,8 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         const events = baud === undefined
           ? transfer(link.channel, source, topts)
           : transferWithFallback(link.channel, source, topts, { ...baud.options, rate: baud.rate });
+        tally.now = () => link.scheduler.now();
+        tally.requestedAt = link.scheduler.now();
         const interrupted = (signal: StopSignal): InterruptedError => new InterruptedError(signal, interruptedText(signal, link.name, imagePath, tally));
         const done = await lastValueFrom(failOnStop(events.pipe(tap(onEvent)), merge(stopSignals(), interruptFlashes), interrupted)).catch((e: unknown) => {
           throw lostMidTransfer(e, link.name, imagePath, tally);
@@ -135,7 +161,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         tally.held = r.size;
         tally.retransmits = r.counters.retransmits;
         tally.transferMs = r.transferMs;
-        if (json) line({ event: 'done', ...doneJson(r) });
+        if (json) line({ event: 'done', ...transferResultJson(r) });
         const st = await status(link.channel, request);
         const active = st.slots.find((s) => s.slot === r.slot);
         if (active?.sha256 !== undefined && active.sha256 !== toHex(source.sha256)) {
@@ -161,7 +187,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
     bar?.stop();
     if (!json) throw err;
     const e = asHilbridgeError(err);
-    line({ event: 'result', ok: false, bytes: tally.held, transferMs: tally.transferMs, retransmits: tally.retransmits, error: { code: e.code, message: e.message } });
+    line({ event: 'result', ok: false, bytes: tally.held, transferMs: failedTransferMs(tally), retransmits: tally.retransmits, error: e.toJSON() });
     return exitCodeFor(err);
   }
 }
@@ -193,11 +219,4 @@ function lostMidTransfer(err: unknown, link: string, image: string, t: Tally): u
   if (t.startedAt === undefined || !(err instanceof LinkError)) return err;
   if (err.code !== 'peer_timeout' && err.code !== 'link_disconnected' && err.code !== 'link_closed') return err;
   return new LinkError(err.code, err.link, `${err.message}. ${heldText(link, image, t)}`, { cause: err });
-}
-
-function doneJson(r: TransferResult): Record<string, unknown> {
-  return {
-    session: r.session, slot: r.slot, size: r.size, crc32: r.crc32, sha256: r.sha256, resumed: r.resumed, alreadyHeld: r.alreadyHeld,
-    transferMs: r.transferMs, chunk: r.chunk, window: r.window, counters: r.counters, target: r.target,
-  };
 }

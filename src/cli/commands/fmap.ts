@@ -16,6 +16,7 @@ import type { FramMap } from '../../fram/map-types.js';
 import { runFmapOverLink } from '../link-fmap.js';
 import { addLinkOptions, type LinkCliOptions } from '../link.js';
 import { ExitCode, action } from '../run.js';
+import { framMapJson, lineText } from '../json/index.js';
 
 interface FmapOptions extends LinkCliOptions {
   fram?: string;
@@ -45,7 +46,7 @@ async function run(opts: FmapOptions): Promise<ExitCode> {
     }
     throw cause;
   }
-  process.stdout.write(opts.json === true ? JSON.stringify({ ok: true, map }) + '\n' : formatMap(opts.fram, map));
+  process.stdout.write(opts.json === true ? lineText({ event: 'fram_map', fram: opts.fram, map: framMapJson(map) }) : formatMap(opts.fram, map));
   return !map.bootable && !map.empty ? ExitCode.Failed : ExitCode.Ok;
 }
 

@@ -13,6 +13,9 @@ import type { HxeCommand, HxeImage, HxeMailbox, HxeValue } from '../../hxe/image
 import { inspectHxe, type InspectResult } from '../../hxe/parse.js';
 import { capabilityNames } from '../../hxe/policy.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
+import { crc32Hex, lineText } from '../json/index.js';
+import type { JsonLineOf } from '../json/index.js';
+import { crc32 } from '../../util/digest.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -32,36 +35,41 @@ async function run(images: string[], opts: InspectOptions): Promise<ExitCode> {
   for (const path of images) {
     // one file at a time, each with its own result: a bad file never hides the next one
     let result: InspectResult;
+    let fileCrc32: string;
     try {
-      result = inspectHxe(await readHostFile(path, 'image', MAX_HXE_FILE_SIZE));
+      const bytes = await readHostFile(path, 'image', MAX_HXE_FILE_SIZE);
+      result = inspectHxe(bytes);
+      fileCrc32 = crc32Hex(crc32(bytes));
     } catch (e) {
       const err = asHilbridgeError(e);
       exit = Math.max(exit, exitCodeFor(err)) as ExitCode;
-      process.stdout.write(opts.json ? JSON.stringify(failedJson(path, err)) + '\n' : `${path}: ERROR [${err.code}] ${err.message}\n`);
+      process.stdout.write(opts.json ? lineText(failedJson(path, err)) : `${path}: ERROR [${err.code}] ${err.message}\n`);
       continue;
     }
     if (!result.valid) exit = Math.max(exit, ExitCode.Failed) as ExitCode;
-    process.stdout.write(opts.json ? JSON.stringify(toJson(result, path)) + '\n' : formatHuman(path, result));
+    process.stdout.write(opts.json ? lineText(toJson(result, path, fileCrc32)) : formatHuman(path, result));
   }
   return exit;
 }
 
 /** The `--json` line of a file that could not be read or checked: the same keys, all but path and error null. */
-function failedJson(path: string, err: HilbridgeError): Record<string, unknown> {
-  const nulls = Object.fromEntries(JSON_KEYS.map((k) => [k, null]));
-  return { path, valid: false, error: { code: err.code, message: err.message, offset: null }, ...nulls };
+function failedJson(path: string, err: HilbridgeError): JsonLineOf<'image'> {
+  const nulls = Object.fromEntries(JSON_KEYS.map((k) => [k, null])) as Record<(typeof JSON_KEYS)[number], null>;
+  return { event: 'image', path, valid: false, error: { code: err.code, message: err.message, offset: null }, ...nulls };
 }
 
 const JSON_KEYS = [
-  'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'crc32', 'computedCrc32', 'appName', 'allowMultipleInstances',
-  'metaOffset', 'metaCount', 'size', 'sha256', 'values', 'commands', 'mailboxes',
+  'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'headerCrc32', 'computedHeaderCrc32', 'appName', 'allowMultipleInstances',
+  'metaOffset', 'metaCount', 'size', 'fileCrc32', 'sha256', 'values', 'commands', 'mailboxes',
 ] as const;
 
 /** The `--json` object for one image: exactly the documented keys, null where unknown. */
-export function toJson(r: InspectResult, path: string): Record<string, unknown> {
+export function toJson(r: InspectResult, path: string, fileCrc32: string | null): JsonLineOf<'image'> {
   const img: HxeImage | undefined = r.valid ? r.image : undefined;
   const h = r.valid ? r.image : r.header;
+  const computed = r.valid ? r.image.computedCrc32 : r.computedCrc32;
   return {
+    event: 'image',
     path,
     valid: r.valid,
     error: r.valid ? null : { code: r.error.code, message: r.error.message, offset: r.error.offset ?? null },
@@ -72,13 +80,14 @@ export function toJson(r: InspectResult, path: string): Record<string, unknown> 
     roLen: h?.roLen ?? null,
     bssSize: h?.bssSize ?? null,
     reqCaps: h?.reqCaps ?? null,
-    crc32: h?.crc32 ?? null,
-    computedCrc32: r.valid ? r.image.computedCrc32 : r.computedCrc32,
+    headerCrc32: h === undefined || h === null ? null : crc32Hex(h.crc32),
+    computedHeaderCrc32: computed === null ? null : crc32Hex(computed),
     appName: r.valid ? r.image.appName : r.appName,
     allowMultipleInstances: r.valid ? r.image.allowMultipleInstances : r.allowMultipleInstances,
     metaOffset: h?.metaOffset ?? null,
     metaCount: h?.metaCount ?? null,
     size: r.valid ? r.image.size : r.size,
+    fileCrc32,
     sha256: r.valid ? r.image.sha256 : r.sha256,
     values: img ? img.values.map((v) => ({ ...v })) : null,
     commands: img ? img.commands.map((c) => ({ ...c })) : null,

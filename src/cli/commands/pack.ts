@@ -19,6 +19,8 @@ import type { DescriptionFormat } from '../../hxe/description.js';
 import { parseHxe } from '../../hxe/parse.js';
 import { writeHxe } from '../../hxe/writer.js';
 import { ExitCode, action } from '../run.js';
+import { crc32Hex, lineText } from '../json/index.js';
+import { crc32 } from '../../util/digest.js';
 
 interface PackOptions {
   desc: string;
@@ -70,7 +72,7 @@ async function run(opts: PackOptions): Promise<ExitCode> {
   const crc = '0x' + parsed.crc32.toString(16).padStart(8, '0');
   process.stdout.write(
     opts.json
-      ? JSON.stringify({ ok: true, path: opts.output, size: image.length, crc32: parsed.crc32, sha256 }) + '\n'
+      ? lineText({ event: 'packed', path: opts.output, size: image.length, headerCrc32: crc32Hex(parsed.crc32), fileCrc32: crc32Hex(crc32(image)), sha256 })
       : `packed ${opts.output}: ${image.length} bytes, crc32 ${crc}, sha256 ${sha256}\n`,
   );
   return ExitCode.Ok;

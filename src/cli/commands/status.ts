@@ -9,6 +9,8 @@ import type { SlotEventInfo, SlotInfo, StatusInfoMsg } from '../../protocol/mess
 import { status } from '../../protocol/engine/index.js';
 import { hex } from '../../util/hex.js';
 import { emit, withBoard } from '../link-board.js';
+import { crc32Hex } from '../json/index.js';
+import type { JsonLineOf } from '../json/index.js';
 import { addLinkOptions } from '../link.js';
 import type { LinkCliOptions } from '../link.js';
 import { ExitCode, action } from '../run.js';
@@ -21,15 +23,15 @@ export function register(program: Command): void {
 
 const hex32 = (n: number | undefined): string | null => (n === undefined ? null : hex(n >>> 0, 8));
 
-function slotJson(s: SlotInfo): Record<string, unknown> {
-  return { slot: s.slot, state: s.state, appName: s.app ?? null, size: s.size ?? null, crc32: hex32(s.crc32), sha256: s.sha256 ?? null };
+function slotJson(s: SlotInfo): NonNullable<JsonLineOf<'status'>['active']> {
+  return { slot: s.slot, state: s.state, appName: s.app ?? null, size: s.size ?? null, fileCrc32: s.crc32 === undefined ? null : crc32Hex(s.crc32), sha256: s.sha256 ?? null };
 }
 
 /** The `--json` object of a STATUS reply. */
-export function statusJson(link: string, identity: string, st: StatusInfoMsg): Record<string, unknown> {
+export function statusJson(link: string, identity: string, st: StatusInfoMsg): JsonLineOf<'status'> {
   const active = st.slots.find((s) => s.state === 'active' || s.state === 'trial');
   return {
-    ok: true,
+    event: 'status',
     link,
     identity,
     state: st.state,
@@ -37,8 +39,8 @@ export function statusJson(link: string, identity: string, st: StatusInfoMsg): R
     active: active === undefined ? null : slotJson(active),
     slots: st.slots.map(slotJson),
     bootCount: st.bootCount ?? null,
-    lastError: st.lastError ?? null,
-    damage: st.damage ?? [],
+    lastError: st.lastError == null ? null : { ...st.lastError },
+    damage: (st.damage ?? []).map((d) => ({ ...d })),
     session: st.session === 0 ? null : { id: st.session, size: st.size, held: st.held },
     lastEvent: st.lastEvent === undefined ? null : { ...st.lastEvent, message: slotEventText(st.lastEvent).text },
     staged: st.staged ?? null,
@@ -95,7 +97,7 @@ async function run(opts: LinkCliOptions): Promise<ExitCode> {
     opts,
     async ({ link, peer, request, baud }) => {
       const st = await status(link.channel, request);
-      const json = { ...statusJson(link.name, peer.info.identity, st), ...(baud === undefined ? {} : { lineRate: baud.rate }) };
+      const json: JsonLineOf<'status'> = { ...statusJson(link.name, peer.info.identity, st), ...(baud === undefined ? {} : { lineRate: baud.rate }) };
       emit(opts.json === true, json, statusText(link.name, peer.info.identity, st) + (baud === undefined ? '' : `\nline rate   ${baud.rate} bit/s`));
       return ExitCode.Ok;
     },

@@ -19,6 +19,8 @@ import type { LinkCliOptions, LinkPlan } from '../link.js';
 import { ExitCode, action } from '../run.js';
 import { wholeNumber } from '../numbers.js';
 import { stopSignals } from '../signals.js';
+import { boardEventLine, lineText } from '../json/index.js';
+import type { JsonLine } from '../json/index.js';
 
 interface TargetOptions extends LinkCliOptions {
   fram?: string;
@@ -84,7 +86,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   const limits = opts.limits === undefined ? undefined : parseLimits(opts.limits);
   const size = framSize ?? (existsSync(opts.fram) ? undefined : DEFAULT_FRAM_SIZE);
   const json = opts.json === true;
-  const out = (obj: Record<string, unknown>, text: string): void => void process.stdout.write(json ? JSON.stringify(obj) + '\n' : text + '\n');
+  const out = (obj: JsonLine, text: string): void => void process.stdout.write(json ? lineText(obj) : text + '\n');
 
   const link = await openPlannedLink(plan, 'target');
   let board: VirtualBoard;
@@ -101,7 +103,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     await link.close();
     throw e;
   }
-  const events = board.events$.subscribe((e) => out(e, eventText(e)));
+  const events = board.events$.subscribe((e) => out(boardEventLine(e), eventText(e)));
   // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
   const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
   const handle = serveTarget(link.channel, board, {
@@ -113,7 +115,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   out(
     {
       event: 'ready', link: link.name, nodeId, identity: board.identity, fram: opts.fram, framSize: board.device.size, state: r.state, active: r.active, recovery: r.recovery,
-      lineRates: baud?.rates ?? null,
+      lineRates: baud === undefined ? null : [...baud.rates],
     },
     `serving ${board.identity} node ${nodeId} on ${link.name}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
   );

@@ -73,7 +73,8 @@ export interface TransferResult {
 }
 
 export type TransferEvent =
-  | { readonly kind: 'begun'; readonly resumed: boolean; readonly heldBytes: number; readonly size: number }
+  /** The target answered BEGIN; `beginAt` is the scheduler time BEGIN first went out (what transferMs counts from). */
+  | { readonly kind: 'begun'; readonly resumed: boolean; readonly heldBytes: number; readonly size: number; readonly beginAt: number }
   | { readonly kind: 'progress'; readonly heldBytes: number; readonly size: number; readonly counters: TransferCounters }
   /** END went out (every chunk has been sent once): from here the target verifies and commits by itself once it holds every byte. */
   | { readonly kind: 'ending'; readonly heldBytes: number; readonly size: number }

@@ -346,7 +346,7 @@ class HostSender {
     if (this.rebegins === 0) {
       this.alreadyHeld = Math.min(this.heldBefore ?? Infinity, this.win.heldBytes);
       this.resumed = this.alreadyHeld > 0;
-      this.out.next({ kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, size: this.source.size });
+      this.out.next({ kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, size: this.source.size, beginAt: this.startedAt });
     }
     this.kick();
   }

@@ -23,17 +23,17 @@ const failedTrial: StatusInfoMsg = {
 };
 
 describe('status rendering', () => {
-  it('--json: active is the trial/active slot, crc32 in hex, missing fields null', () => {
+  it('--json: active is the trial/active slot, the file CRC-32 as 8 hex digits, missing fields null', () => {
     expect(statusJson('node 5 on vcan0', 'hsx-virtual', failedTrial)).toEqual({
-      ok: true,
+      event: 'status',
       link: 'node 5 on vcan0',
       identity: 'hsx-virtual',
       state: 'FAILED',
       trial: true,
-      active: { slot: 1, state: 'trial', appName: 'motor_ctl', size: 392, crc32: '0xbf4d9afc', sha256: null },
+      active: { slot: 1, state: 'trial', appName: 'motor_ctl', size: 392, fileCrc32: 'bf4d9afc', sha256: null },
       slots: [
-        { slot: 0, state: 'previous', appName: 'calib', size: 400, crc32: '0x237bfa6e', sha256: SHA },
-        { slot: 1, state: 'trial', appName: 'motor_ctl', size: 392, crc32: '0xbf4d9afc', sha256: null },
+        { slot: 0, state: 'previous', appName: 'calib', size: 400, fileCrc32: '237bfa6e', sha256: SHA },
+        { slot: 1, state: 'trial', appName: 'motor_ctl', size: 392, fileCrc32: 'bf4d9afc', sha256: null },
       ],
       bootCount: 2,
       lastError: { code: 'missing_capability', message: 'the image needs fram' },

@@ -9,9 +9,10 @@ const FIX = join(ROOT, 'test/fixtures/hsx/');
 const expected = JSON.parse(readFileSync(FIX + 'expected.json', 'utf8')) as Record<string, { crc32: number; sha256: string }>;
 
 const JSON_KEYS = [
-  'path', 'valid', 'error', 'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'crc32', 'computedCrc32',
-  'appName', 'allowMultipleInstances', 'metaOffset', 'metaCount', 'size', 'sha256', 'values', 'commands', 'mailboxes',
+  'event', 'path', 'valid', 'error', 'version', 'flags', 'entry', 'codeLen', 'roLen', 'bssSize', 'reqCaps', 'headerCrc32', 'computedHeaderCrc32',
+  'appName', 'allowMultipleInstances', 'metaOffset', 'metaCount', 'size', 'fileCrc32', 'sha256', 'values', 'commands', 'mailboxes',
 ];
+const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
 
 describe('hilbridge inspect', () => {
   it('prints a readable summary and exits 0 for valid images', async () => {
@@ -34,7 +35,7 @@ describe('hilbridge inspect', () => {
     expect(lines).toHaveLength(2);
     lines.forEach((o, i) => {
       expect(Object.keys(o)).toEqual(JSON_KEYS);
-      expect(o).toMatchObject({ valid: true, error: null, crc32: expected[names[i]!]!.crc32, sha256: expected[names[i]!]!.sha256 });
+      expect(o).toMatchObject({ event: 'image', valid: true, error: null, headerCrc32: hex8(expected[names[i]!]!.crc32), sha256: expected[names[i]!]!.sha256 });
     });
     expect(lines[1]!.path).toBe(FIX + names[1]!);
     expect(lines[1]!.mailboxes).toEqual([
@@ -54,8 +55,8 @@ describe('hilbridge inspect', () => {
     const [good, broken] = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(good!.valid).toBe(true);
     expect(Object.keys(broken!)).toEqual(JSON_KEYS);
-    expect(broken).toMatchObject({ valid: false, error: { code: 'crc_mismatch', offset: 0x1c }, version: 2, codeLen: 40, crc32: 0x237bfa6e, appName: 'calib', values: null });
-    expect(broken!.computedCrc32).not.toBe(0x237bfa6e);
+    expect(broken).toMatchObject({ valid: false, error: { code: 'crc_mismatch', offset: 0x1c }, version: 2, codeLen: 40, headerCrc32: '237bfa6e', appName: 'calib', values: null });
+    expect(broken!.computedHeaderCrc32).not.toBe('237bfa6e');
 
     const human = await hilbridge('inspect', bad);
     expect(human.code).toBe(1);

@@ -1,5 +1,6 @@
 /** `hilbridge pack`: the command in-process on real files in a temp dir, plus one run of the real program. */
 import { execFile } from 'node:child_process';
+import { crc32 } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,7 +56,7 @@ describe('hilbridge pack', () => {
     expect(r.stdout).toMatch(new RegExp(`^packed ${output}: \\d+ bytes, crc32 0x[0-9a-f]{8}, sha256 [0-9a-f]{64}\\n$`));
   });
 
-  it('--json prints path, size, crc32 and sha256; --code/--rodata override and are read from the given paths', async () => {
+  it('--json prints path, size, the header and file CRC-32s and sha256; --code/--rodata override and are read from the given paths', async () => {
     writeFileSync(join(dir, 'app.toml'), 'app_name = "ro_demo"\ncapabilities = ["uart"]\n');
     writeFileSync(join(dir, 'code.bin'), new Uint8Array(8));
     writeFileSync(join(dir, 'ro.bin'), Uint8Array.of(0xde, 0xad, 0xbe));
@@ -65,7 +66,8 @@ describe('hilbridge pack', () => {
     const bytes = readFileSync(output);
     expect(bytes.subarray(0x68, 0x6b)).toEqual(Buffer.from([0xde, 0xad, 0xbe]));
     const o = JSON.parse(r.stdout) as Record<string, unknown>;
-    expect(o).toEqual({ ok: true, path: output, size: 96 + 8 + 3, crc32: bytes.readUInt32BE(0x1c), sha256: createHash('sha256').update(bytes).digest('hex') });
+    const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
+    expect(o).toEqual({ event: 'packed', path: output, size: 96 + 8 + 3, headerCrc32: hex8(bytes.readUInt32BE(0x1c)), fileCrc32: hex8(crc32(bytes)), sha256: createHash('sha256').update(bytes).digest('hex') });
   });
 
   it('bad description content: exit 1, the message names the file and the field, the old image stays', async () => {

@@ -1,0 +1,143 @@
+/** The lines of `hilbridge flash --json`, in the order they come (docs/cli.md, "flash"). */
+import { z } from 'zod';
+import type { TransferResult } from '../../protocol/engine/index.js';
+import { Count, Crc32Hex, ErrorObject, Millis, Sha256Hex, SlotNumber, crc32Hex } from './common.js';
+
+/** The host's transfer counters (src/protocol/engine/counters.ts). */
+export const TransferCounters = z.strictObject({
+  crcErrors: Count,
+  malformed: Count,
+  duplicates: Count,
+  retransmits: Count,
+  timeouts: Count,
+  outOfWindow: Count,
+  foreign: Count,
+  naks: Count,
+  bytesSent: Count,
+  bytesRetransmitted: Count,
+  framesSent: Count,
+});
+
+/** The board's own counts, from DONE. */
+export const TargetCounters = z.strictObject({
+  framesReceived: Count,
+  duplicates: Count,
+  outOfWindow: Count,
+  crcErrors: Count,
+  malformed: Count,
+});
+
+/** A finished transfer (flash `done`, demo `demo.transfer`). */
+export const TransferResultJson = z.strictObject({
+  session: Count,
+  slot: SlotNumber,
+  size: Count,
+  fileCrc32: Crc32Hex,
+  sha256: Sha256Hex,
+  resumed: z.boolean(),
+  alreadyHeld: Count,
+  transferMs: Millis,
+  chunk: Count,
+  window: Count,
+  counters: TransferCounters,
+  target: TargetCounters,
+});
+export type TransferResultJson = z.infer<typeof TransferResultJson>;
+
+export function transferResultJson(r: TransferResult): TransferResultJson {
+  return {
+    session: r.session, slot: r.slot, size: r.size, fileCrc32: crc32Hex(r.crc32), sha256: r.sha256, resumed: r.resumed, alreadyHeld: r.alreadyHeld,
+    transferMs: r.transferMs, chunk: r.chunk, window: r.window, counters: { ...r.counters }, target: { ...r.target },
+  };
+}
+
+/** One line rate tried (docs/protocol.md 7.5). */
+export const BaudAttempt = z.strictObject({
+  rate: Count,
+  outcome: z.enum(['switched', 'refused', 'unconfirmed', 'no_answer']),
+  detail: z.string().optional(),
+});
+
+export const VerifiedLocallyLine = z.strictObject({
+  event: z.literal('verified_locally'),
+  image: z.string(),
+  appName: z.string().nullable(),
+  size: Count,
+  sha256: Sha256Hex,
+});
+
+export const BaudLine = z.strictObject({
+  event: z.literal('baud'),
+  /** negotiated: after connecting; errors: the rate stepped down during the transfer. */
+  reason: z.enum(['negotiated', 'errors']),
+  from: Count,
+  rate: Count,
+  /** Share of frames in error in the window that caused the step (reason errors only). */
+  errorRate: z.number().min(0).max(1).optional(),
+  attempts: z.array(BaudAttempt),
+});
+
+export const BegunLine = z.strictObject({
+  event: z.literal('begun'),
+  resumed: z.boolean(),
+  heldBytes: Count,
+  size: Count,
+});
+
+export const ProgressLine = z.strictObject({
+  event: z.literal('progress'),
+  heldBytes: Count,
+  size: Count,
+  retransmits: Count,
+  counters: TransferCounters,
+});
+
+export const EndingLine = z.strictObject({
+  event: z.literal('ending'),
+  heldBytes: Count,
+  size: Count,
+});
+
+export const DoneLine = TransferResultJson.extend({ event: z.literal('done') });
+
+export const CommittedLine = z.strictObject({
+  event: z.literal('committed'),
+  slot: SlotNumber,
+  /** The slot's state in the board's STATUS (trial, active, ...), null when not reported. */
+  state: z.string().nullable(),
+  boardState: z.string(),
+});
+
+const resultBase = {
+  event: z.literal('result'),
+  /** Image bytes the board holds (all of them on success). */
+  bytes: Count,
+  /** From BEGIN to DONE, or to the failure (from the start of the transfer when BEGIN was never answered; 0 before it). */
+  transferMs: Millis,
+  retransmits: Count,
+};
+
+/** flash --confirm: CONFIRM answered after the commit, the image is permanent (no trial). */
+export const ConfirmedLine = z.strictObject({
+  event: z.literal('confirmed'),
+  slot: SlotNumber,
+});
+
+export const ResultOkLine = z.strictObject({
+  ...resultBase,
+  ok: z.literal(true),
+  resumed: z.boolean(),
+  alreadyHeld: Count,
+  slot: SlotNumber,
+  /** CONFIRM was sent and answered in this run (--confirm). */
+  confirmed: z.boolean(),
+});
+
+export const ResultFailedLine = z.strictObject({
+  ...resultBase,
+  ok: z.literal(false),
+  error: ErrorObject,
+});
+
+/** The last line of flash: ok true or false. */
+export const ResultLine = z.discriminatedUnion('ok', [ResultOkLine, ResultFailedLine]);

@@ -1,0 +1,8 @@
+/** The files of docs/schemas/: `<event>.schema.json` for every line type, as text (scripts/gen-schemas.mjs writes them; a test compares). */
+import { jsonSchemas } from './index.js';
+
+export function schemaFiles(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [event, schema] of Object.entries(jsonSchemas())) out[`${event}.schema.json`] = JSON.stringify(schema, null, 2) + '\n';
+  return out;
+}
