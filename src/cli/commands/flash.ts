@@ -25,11 +25,14 @@ import type { LinkCliOptions } from '../link.js';
 import { transferBar } from '../progress.js';
 import type { TransferBar } from '../progress.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
+import { CaptureFile } from '../../capture/capture-file.js';
+import { tapTransport } from '../../capture/tap.js';
 import { failOnStop, stopSignals } from '../signals.js';
 import type { StopSignal } from '../signals.js';
 
 interface FlashOptions extends LinkCliOptions {
   resume?: boolean;
+  capture?: string;
 }
 
 /** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
@@ -44,7 +47,8 @@ export function register(program: Command): void {
       .command('flash')
       .description('verify an HXE image, provision it on the board, have the board verify and commit it')
       .argument('<image>', 'HXE image file')
-      .option('--resume', 'ask the board what it holds of this image and send only the rest'),
+      .option('--resume', 'ask the board what it holds of this image and send only the rest')
+      .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)'),
   ).action(action((image: string, opts: FlashOptions) => run(image, opts)));
 }
 
@@ -70,7 +74,10 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
     if (json) line({ event: 'verified_locally', image: imagePath, appName: image.appName, size: image.size, sha256: image.sha256 });
     else say(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
     const source = await openFileImageReader(imagePath);
+    let capture: CaptureFile | undefined;
+    let captureChecked = false;
     try {
+      const cap = (capture = opts.capture === undefined ? undefined : CaptureFile.open(opts.capture));
       const result = await withPlannedBoard(plan, async ({ link, peer, request, baud }) => {
         const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;
         if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
@@ -139,11 +146,16 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         if (json) line({ event: 'committed', slot: r.slot, state: active?.state ?? null, boardState: st.state });
         else say(`committed to slot ${slotLetter(r.slot)} (${active?.state ?? 'state not reported'}): ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
         return r;
-      }, {}, { switchBaud: true });
+      }, cap === undefined ? {} : { wrapTransport: (t, clock) => tapTransport(t, cap, clock) }, { switchBaud: true });
+      captureChecked = true;
+      const lost = capture?.close();
+      if (lost !== undefined) throw lost;
       if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot });
       return ExitCode.Ok;
     } finally {
       await source.close();
+      const lost = capture?.close(); // every way out: the capture is complete up to the failure
+      if (lost !== undefined && !captureChecked) process.stderr.write(`hilbridge: ${lost.message}\n`);
     }
   } catch (err) {
     bar?.stop();
