@@ -1,9 +1,11 @@
 /**
  * A capture file being written (`flash --capture`): lines appended to a
- * buffer of at most FLUSH_BYTES, written synchronously when it fills, on
- * close, and from a process 'exit' hook, so the file is complete on every
- * way out of the program short of SIGKILL (a failed flash, Ctrl-C, a closed
- * stdout): nothing is left in a stream's queue when the process ends, and
+ * buffer of at most FLUSH_BYTES, written synchronously when it fills, at the
+ * end of the event-loop turn that added them, on close, and from a process
+ * 'exit' hook. So the file is complete on every way out of the program (a
+ * failed flash, Ctrl-C during the transfer or outside it, where the default
+ * action kills the process, a closed stdout): nothing waits in a stream's
+ * queue, at most the lines of the turn a signal interrupts are lost, and
  * memory stays bounded however fast the link runs.
  *
  * The file is created with mode 0644 (less what the umask takes away). An
@@ -51,6 +53,7 @@ export class CaptureFile {
   private lines = 0;
   private fd: number | undefined;
   private failure: UsageError | undefined;
+  private flushQueued = false;
   private readonly onExit = (): void => {
     this.close();
   };
@@ -100,6 +103,13 @@ export class CaptureFile {
     this.pendingBytes += text.length + 1;
     this.lines++;
     if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => {
+        this.flushQueued = false;
+        this.flush();
+      }).unref();
+    }
   }
 
   /** Write what is buffered. */

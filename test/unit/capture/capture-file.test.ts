@@ -13,12 +13,12 @@ import { ROOT } from '../cli/child-cli.js';
 
 const LINE = '(1700000000.000100) vcan0 4A0#4842010C00000000 T';
 
-function child(script: string, shellPrefix = ''): Promise<{ code: number; stderr: string }> {
+function child(script: string, shellPrefix = ''): Promise<{ code: number; signal: string | null; stderr: string }> {
   const file = join(mkdtempSync(join(tmpdir(), 'hilbridge-capchild-')), 'child.ts');
   writeFileSync(file, `import { CaptureFile } from ${JSON.stringify(join(ROOT, 'src/capture/capture-file.ts'))};\n${script}\n`);
   const cmd = `${shellPrefix} exec ${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(file)}`;
   return new Promise((resolve) => {
-    execFile('bash', ['-c', cmd], { cwd: ROOT }, (err, _out, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
+    execFile('bash', ['-c', cmd], { cwd: ROOT }, (err, _out, stderr) => resolve({ code: err ? Number(err.code) : 0, signal: err?.signal ?? null, stderr }));
   });
 }
 
@@ -41,10 +41,19 @@ describe('CaptureFile', () => {
     expect(statSync(path).size).toBe((n + 1) * per);
   });
 
-  it('a process that exits (process.exit, as on Ctrl-C outside the transfer) leaves the capture complete', async () => {
+  it('a process that exits (process.exit, a closed stdout) leaves the capture complete', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'hilbridge-cap-')), 'exit.log');
-    const r = await child(`const c = CaptureFile.open(${JSON.stringify(path)}); for (let i = 0; i < 3; i++) c.line(${JSON.stringify(LINE)}); process.exit(130);`);
-    expect(r.code).toBe(130);
+    const r = await child(`const c = CaptureFile.open(${JSON.stringify(path)}); for (let i = 0; i < 3; i++) c.line(${JSON.stringify(LINE)}); process.exit(141);`);
+    expect(r.code).toBe(141);
+    expect(readFileSync(path, 'utf8')).toBe(`${LINE}\n`.repeat(3));
+  });
+
+  it("a process killed by Ctrl-C's default action (no handler: outside the transfer) keeps every line of the turns before", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'hilbridge-cap-')), 'sigint.log');
+    const script = `const c = CaptureFile.open(${JSON.stringify(path)}); for (let i = 0; i < 3; i++) c.line(${JSON.stringify(LINE)});
+      setImmediate(() => setImmediate(() => process.kill(process.pid, 'SIGINT'))); setTimeout(() => undefined, 10_000);`;
+    const r = await child(script);
+    expect(r.signal).toBe('SIGINT');
     expect(readFileSync(path, 'utf8')).toBe(`${LINE}\n`.repeat(3));
   });
 
