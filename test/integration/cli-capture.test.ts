@@ -64,6 +64,21 @@ describe('flash --capture', () => {
     expect(summary).toMatchObject({ event: 'summary', canFrames: lines.length, notes: { crc_error: 0, lost_segment: 0 }, foreignFrames: 0, unparsedLines: 0, incomplete: 0 });
   });
 
+  it('CAN FD, 29-bit identifiers: ##0 lines that decode to the whole session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hilbridge-capture-'));
+    const link = ['--link', `emulator:canfd@2000000,pair=c${++pairs}`, '--ext'];
+    await startTarget(dir, link, ['--node', '200']);
+    const file = join(dir, 'fd.log');
+    const r = await drive(runCli('flash', imageFile(dir, 3000), ...link, '--node', '200', '--capture', file));
+    expect(r.code).toBe(0);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines[0]).toMatch(/^\(\d+\.\d{6}\) \S+ 1BE40000##048420101000A0000[0-9A-F]+ T$/);
+    const { names, objs } = await decodedNames(file);
+    expect(names).toEqual(expect.arrayContaining(['HELLO', 'INFO', 'BEGIN', 'DATA', 'ACK', 'END', 'DONE']));
+    expect(objs.find((o) => o.message === 'DONE')).toMatchObject({ node: 200, idFormat: 'ext', direction: 'toHost', wire: 'RX' });
+    expect(objs.at(-1)).toMatchObject({ event: 'summary', canFrames: lines.length, foreignFrames: 0, unparsedLines: 0, incomplete: 0 });
+  });
+
   it('UART: byte lines per direction; decode shows HELLO, BEGIN, DATA..., DONE', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hilbridge-capture-'));
     const link = ['--link', `emulator:uart@2000000,pair=u${++pairs}`];
