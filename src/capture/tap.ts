@@ -14,8 +14,9 @@
  * unit is recorded once however many subscribers the channel has.
  */
 import { Subject } from 'rxjs';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Observable, SchedulerLike, Subscription } from 'rxjs';
 import { formatByteLog, formatCandumpLog } from '../protocol/candump.js';
+import type { WireDirection } from '../protocol/candump.js';
 import type { AnyTransport, ByteStreamTransport, CanFrame, CanTransport } from '../transports/types.js';
 import type { CaptureFile } from './capture-file.js';
 
@@ -25,8 +26,22 @@ export const BYTES_PER_LINE = 256;
 /** An interface name as one word of a capture line. */
 const word = (name: string): string => name.replace(/\s+/g, '_') || 'link';
 
+/** One subscription to the transport's units for the link's life: each unit recorded, then passed on to whoever listens. */
+function relay<U>(source: Observable<U>, record: (u: U) => void): { rx$: Subject<U>; sub: Subscription } {
+  const rx$ = new Subject<U>();
+  const sub = source.subscribe({
+    next: (u) => {
+      record(u);
+      rx$.next(u);
+    },
+    error: (e: unknown) => rx$.error(e),
+    complete: () => rx$.complete(),
+  });
+  return { rx$, sub };
+}
+
 /** Close the transport, then stop recording: a shared transport (an emulator pair's host end) goes on without this tap. */
-async function closeBoth(t: AnyTransport, sub: Subscription, rx$: { complete(): void }): Promise<void> {
+async function closeBoth<U>(t: AnyTransport, { rx$, sub }: { rx$: Subject<U>; sub: Subscription }): Promise<void> {
   try {
     await t.close();
   } finally {
@@ -41,44 +56,28 @@ export function tapTransport(transport: AnyTransport, file: CaptureFile, schedul
   const seconds = (): number => scheduler.now() / 1000;
   if (transport.framing === 'can') {
     const t: CanTransport = transport;
-    const rx$ = new Subject<CanFrame>();
-    const sub = t.rx$.subscribe({
-      next: (f) => {
-        file.line(formatCandumpLog(seconds(), iface, f, 'RX'));
-        rx$.next(f);
-      },
-      error: (e: unknown) => rx$.error(e),
-      complete: () => rx$.complete(),
-    });
+    const r = relay<CanFrame>(t.rx$, (f) => file.line(formatCandumpLog(seconds(), iface, f, 'RX')));
     return {
-      kind: t.kind, name: t.name, framing: 'can', fd: t.fd, rx$: rx$.asObservable(),
+      kind: t.kind, name: t.name, framing: 'can', fd: t.fd, rx$: r.rx$.asObservable(),
       send: (f) => {
         file.line(formatCandumpLog(seconds(), iface, f, 'TX'));
         return t.send(f);
       },
-      close: () => closeBoth(t, sub, rx$),
+      close: () => closeBoth(t, r),
     };
   }
   const t: ByteStreamTransport = transport;
-  const record = (dir: 'TX' | 'RX', bytes: Uint8Array): void => {
+  const record = (dir: WireDirection, bytes: Uint8Array): void => {
     for (let at = 0; at < bytes.length; at += BYTES_PER_LINE) file.line(formatByteLog(seconds(), iface, dir, bytes.subarray(at, at + BYTES_PER_LINE)));
   };
-  const rx$ = new Subject<Uint8Array>();
-  const sub = t.rx$.subscribe({
-    next: (b) => {
-      record('RX', b);
-      rx$.next(b);
-    },
-    error: (e: unknown) => rx$.error(e),
-    complete: () => rx$.complete(),
-  });
+  const r = relay<Uint8Array>(t.rx$, (b) => record('RX', b));
   const tapped: ByteStreamTransport = {
-    kind: t.kind, name: t.name, framing: 'bytes', rx$: rx$.asObservable(),
+    kind: t.kind, name: t.name, framing: 'bytes', rx$: r.rx$.asObservable(),
     send: (b) => {
       record('TX', b);
       return t.send(b);
     },
-    close: () => closeBoth(t, sub, rx$),
+    close: () => closeBoth(t, r),
   };
   return t.setBaudRate === undefined ? tapped : { ...tapped, setBaudRate: (n: number) => t.setBaudRate!(n) };
 }
