@@ -38,6 +38,8 @@ export interface LinkDeps {
   readonly scheduler?: SchedulerLike;
   /** Required to open `pair=` emulator links: the pairs shared by this caller's openLink calls. */
   readonly pairs?: EmulatorPairs;
+  /** Wraps the opened transport before the channel sees it (`flash --capture` records through src/capture/tap.ts). */
+  readonly wrapTransport?: (transport: AnyTransport, scheduler: SchedulerLike) => AnyTransport;
 }
 
 /** An open link: the frame channel to the peer, its transport and profile. */
@@ -93,7 +95,8 @@ export function frameChannel(
 
 /** Open the link `target` names as `role`. Rejects with LinkError (the link cannot be opened) or UsageError (the spec or node is wrong). */
 export async function openLink(target: LinkTarget, role: ChannelRole, deps: LinkDeps = {}): Promise<Link> {
-  const transport = await openTransport(target, role, deps);
+  const raw = await openTransport(target, role, deps);
+  const transport = deps.wrapTransport === undefined ? raw : deps.wrapTransport(raw, deps.scheduler ?? asyncScheduler);
   let opened: ReturnType<typeof frameChannel>;
   try {
     opened = frameChannel(transport, role, target);

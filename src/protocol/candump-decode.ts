@@ -1,21 +1,24 @@
 /**
- * Decode a CAN capture into protocol messages: group segments by (interface,
+ * Decode a capture into protocol messages. CAN: group segments by (interface,
  * identifier format, node, direction), reassemble each group with the
- * channel's own CanReassembler, check frames with decodeFrame and payloads
- * with decodeMessage. Problems become notes at the point they happen (CRC
+ * channel's own CanReassembler. Byte streams (hilbridge's UART capture): split
+ * each (interface, TX/RX) stream into frames with the channel's own
+ * CobsSplitter; a frame's direction is its fromTarget flag. Then check frames
+ * with decodeFrame and payloads with decodeMessage. Problems become notes at the point they happen (CRC
  * errors, lost or out-of-order segments, undecodable payloads); traffic that
  * is not hilbridge's is counted per identifier and summarised.
  *
- * Memory: one reassembly buffer per group (at most the largest frame) and one
- * counter per foreign identifier.
+ * Memory: one reassembly buffer per group or byte stream (at most the largest
+ * frame) and one counter per foreign identifier.
  */
 import { canIndexModulus, decodeCanId } from './can-id.js';
 import type { CanDirection, CanIdFormat } from './can-id.js';
 import { decodeParityFrame } from './can-parity.js';
 import type { ParityUnit } from './can-parity.js';
 import { CanReassembler } from './can-reassembler.js';
-import type { CandumpLine } from './candump.js';
-import { MAX_FRAME_LIMIT } from './constants.js';
+import type { CandumpLine, WireDirection } from './candump.js';
+import { CobsSplitter } from './cobs-stream.js';
+import { FrameFlag, MAX_FRAME_LIMIT } from './constants.js';
 import { decodeFrame, peekFrameSize } from './frame.js';
 import { decodeMessage } from './messages.js';
 import type { Message } from './messages-types.js';
@@ -28,9 +31,13 @@ export interface StreamPlace {
   /** Seconds as in the capture, or null when the capture has no timestamps. */
   readonly time: number | null;
   readonly iface: string;
-  readonly node: number;
+  /** The CAN node id; null on a byte stream (its frames carry none). */
+  readonly node: number | null;
   readonly direction: CanDirection;
-  readonly idFormat: CanIdFormat;
+  /** CAN identifier format; null on a byte stream. */
+  readonly idFormat: CanIdFormat | null;
+  /** TX or RX as the capture marks it (candump -x, log T/R, byte captures); null when it does not. */
+  readonly wire: WireDirection | null;
 }
 
 export type NoteCode = 'lost_segment' | 'orphan_segment' | 'crc_error' | 'bad_frame' | 'bad_payload' | 'oversize';
@@ -42,6 +49,8 @@ export type CaptureEntry =
 export interface CaptureSummary {
   readonly lines: number;
   readonly canFrames: number;
+  /** Lines of byte-stream data (hilbridge's UART capture). */
+  readonly byteLines: number;
   readonly messages: number;
   readonly notes: Readonly<Record<NoteCode, number>>;
   /** Frames that are not hilbridge traffic, and the identifiers they used (hex, with counts). */
@@ -55,7 +64,7 @@ export interface CaptureSummary {
 }
 
 interface Group {
-  readonly place: Omit<StreamPlace, 'line' | 'time'>;
+  readonly place: Omit<StreamPlace, 'line' | 'time' | 'wire'>;
   readonly counters: ChannelCounters;
   readonly reassembler: CanReassembler;
   /** A frame start (segment 0 with the magic) has been seen in this stream. */
@@ -66,6 +75,8 @@ interface Group {
 
 export class CaptureDecoder {
   private readonly groups = new Map<string, Group>();
+  private readonly byteStreams = new Map<string, CobsSplitter>();
+  private byteLines = 0;
   private readonly foreignIds = new Map<string, number>();
   private lines = 0;
   private canFrames = 0;
@@ -90,15 +101,20 @@ export class CaptureDecoder {
       case 'frame':
         this.canFrames++;
         return this.frame(l);
+      case 'bytes':
+        this.byteLines++;
+        return this.bytes(l);
     }
   }
 
   summary(): CaptureSummary {
     let incomplete = 0;
     for (const g of this.groups.values()) if (g.reassembler.buffered > 0) incomplete++;
+    for (const b of this.byteStreams.values()) if (b.buffered > 0) incomplete++;
     return {
       lines: this.lines,
       canFrames: this.canFrames,
+      byteLines: this.byteLines,
       messages: this.messages,
       notes: { ...this.notes },
       foreignFrames: this.foreign,
@@ -140,7 +156,7 @@ export class CaptureDecoder {
       g = { place, counters, reassembler: new CanReassembler(MAX_FRAME_LIMIT, canIndexModulus(idFormat), counters), started: false, expected: 0 };
       this.groups.set(key, g);
     }
-    const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null };
+    const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null, wire: l.dir ?? null };
     const out: CaptureEntry[] = [];
     const note = this.noter(at, out);
     const before = { seg: g.counters.segmentErrors, mal: g.counters.malformed, over: g.counters.oversize, held: g.reassembler.buffered };
@@ -173,9 +189,31 @@ export class CaptureDecoder {
     if (g === undefined) return [];
     const bytes = g.reassembler.pushParity(unit.k, unit.group, l.frame.data);
     if (bytes === undefined) return [];
-    const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null };
+    const at: StreamPlace = { ...g.place, line: l.line, time: l.time ?? null, wire: l.dir ?? null };
     const out: CaptureEntry[] = [];
     out.push(...this.complete(bytes, at, this.noter(at, out)));
+    return out;
+  }
+
+  /**
+   * Bytes of one direction of a byte stream: COBS runs become frames. The frame's fromTarget flag says its direction;
+   * a run that is no frame is placed by the capture's mark (TX is toward the target: captures are the host's).
+   */
+  private bytes(l: Extract<CandumpLine, { kind: 'bytes' }>): CaptureEntry[] {
+    const key = `${l.iface}/${l.dir}`;
+    let splitter = this.byteStreams.get(key);
+    if (splitter === undefined) this.byteStreams.set(key, (splitter = new CobsSplitter(MAX_FRAME_LIMIT)));
+    const out: CaptureEntry[] = [];
+    const guess: StreamPlace = { line: l.line, time: l.time ?? null, iface: l.iface, node: null, idFormat: null, wire: l.dir, direction: l.dir === 'TX' ? 'toTarget' : 'toHost' };
+    for (const run of splitter.push(l.data)) {
+      if (run.kind !== 'frame') {
+        this.noter(guess, out)(run.kind === 'oversize' ? 'oversize' : 'bad_frame', `${run.garbageBytes} bytes between delimiters are ${run.kind === 'oversize' ? 'longer than the largest frame' : 'not valid COBS'}`);
+        continue;
+      }
+      const flags = run.bytes[6];
+      const at: StreamPlace = flags === undefined || run.bytes.length < 16 ? guess : { ...guess, direction: (flags & FrameFlag.fromTarget) !== 0 ? 'toHost' : 'toTarget' };
+      out.push(...this.complete(run.bytes, at, this.noter(at, out)));
+    }
     return out;
   }
 

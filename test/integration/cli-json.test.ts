@@ -104,7 +104,7 @@ describe('every --json line fits its schema', () => {
     expect(line).toMatchObject({ headerCrc32: again.headerCrc32, fileCrc32: again.fileCrc32, sha256: again.sha256, size: again.size });
   });
 
-  it('decode: messages (BEGIN and DONE carry fileCrc32), notes and the summary', async () => {
+  it('decode: messages (BEGIN and DONE carry fileCrc32), notes, an unreadable line and the summary', async () => {
     const lines: string[] = [];
     let t = 1700000200;
     let seq = 1;
@@ -118,12 +118,13 @@ describe('every --json line fits its schema', () => {
     send({ kind: 'begin', size: 100, crc32: 0x0badf00d, sha256, slot: ANY_SLOT, imageKind: ImageKind.hxe, chunk: 64, window: 4, ackEvery: 1, ackDelayMs: 0, fresh: true }, 'toTarget');
     send({ kind: 'data', offset: 0, bytes: new Uint8Array(64) }, 'toTarget', 30);
     send({ kind: 'done', slot: 1, size: 100, crc32: 0x0badf00d, sha256, counters: { framesReceived: 3, duplicates: 0, outOfWindow: 0, crcErrors: 1, malformed: 0 } }, 'toHost');
+    lines.push('this is no capture line');
     const file = join(tempDir(), 'cap.log');
     writeFileSync(file, lines.join('\n') + '\n');
     const r = await drive(runCli('decode', file, '--json'));
     expect(r.code).toBe(0);
     const out = checked(r.stdout);
-    expect(out.map((l) => l.event)).toEqual(['message', 'note', 'message', 'summary']);
+    expect(out.map((l) => l.event)).toEqual(['message', 'note', 'message', 'unreadable', 'summary']);
     for (const m of of(out, 'message')) expect(m.fields).toMatchObject({ fileCrc32: '0badf00d' });
     expect(of(out, 'message').every((m) => !('crc32' in m.fields))).toBe(true);
   });

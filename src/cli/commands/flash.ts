@@ -27,12 +27,15 @@ import { lineText, transferResultJson } from '../json/index.js';
 import type { JsonLine, JsonLineOf } from '../json/index.js';
 import type { TransferBar } from '../progress.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
+import { CaptureFile } from '../../capture/capture-file.js';
+import { tapTransport } from '../../capture/tap.js';
 import { failOnStop, stopSignals } from '../signals.js';
 import type { StopSignal } from '../signals.js';
 
 interface FlashOptions extends LinkCliOptions {
   resume?: boolean;
   confirm?: boolean;
+  capture?: string;
 }
 
 /** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
@@ -48,7 +51,8 @@ export function register(program: Command): void {
       .description('verify an HXE image, provision it on the board, have the board verify and commit it')
       .argument('<image>', 'HXE image file')
       .option('--resume', 'ask the board what it holds of this image and send only the rest')
-      .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial'),
+      .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial')
+      .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)'),
   ).action(action((image: string, opts: FlashOptions) => run(image, opts)));
 }
 
@@ -88,7 +92,10 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
     if (json) line({ event: 'verified_locally', image: imagePath, appName: image.appName, size: image.size, sha256: image.sha256 });
     else say(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
     const source = await openFileImageReader(imagePath);
+    let capture: CaptureFile | undefined;
+    let captureChecked = false;
     try {
+      const cap = (capture = opts.capture === undefined ? undefined : CaptureFile.open(opts.capture));
       const result = await withPlannedBoard(plan, async ({ link, peer, request, baud }) => {
         const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;
         if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
@@ -177,11 +184,16 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
           else say(`confirmed: slot ${slotLetter(r.slot)} is permanent, no trial`);
         }
         return r;
-      }, {}, { switchBaud: true });
+      }, cap === undefined ? {} : { wrapTransport: (t, clock) => tapTransport(t, cap, clock) }, { switchBaud: true });
+      captureChecked = true;
+      const lost = capture?.close();
+      if (lost !== undefined) throw lost;
       if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot, confirmed: opts.confirm === true });
       return ExitCode.Ok;
     } finally {
       await source.close();
+      const lost = capture?.close(); // every way out: the capture is complete up to the failure
+      if (lost !== undefined && !captureChecked) process.stderr.write(`hilbridge: ${lost.message}\n`);
     }
   } catch (err) {
     bar?.stop();

@@ -10,10 +10,15 @@ const place = {
   line: Count,
   /** Seconds as in the capture, null when it has no timestamps. */
   time: z.number().nullable(),
+  /** The CAN interface or the serial link the line names. */
   iface: z.string(),
-  node: Count,
+  /** Node id from the CAN identifier; null on a byte stream. */
+  node: Count.nullable(),
   direction: z.enum(['toTarget', 'toHost']),
-  idFormat: z.enum(['std', 'ext']),
+  /** CAN identifier format; null on a byte stream. */
+  idFormat: z.enum(['std', 'ext']).nullable(),
+  /** TX/RX as the capture marked it (candump -x, a log's T/R, a byte log), null when it does not say. */
+  wire: z.enum(['TX', 'RX']).nullable(),
 };
 
 const NOTE_CODES = ['lost_segment', 'orphan_segment', 'crc_error', 'bad_frame', 'bad_payload', 'oversize'] as const;
@@ -40,6 +45,8 @@ export const SummaryLine = z.strictObject({
   event: z.literal('summary'),
   lines: Count,
   canFrames: Count,
+  /** Lines of a byte log (flash --capture on a UART). */
+  byteLines: Count,
   messages: Count,
   notes: z.strictObject(Object.fromEntries(NOTE_CODES.map((n) => [n, Count])) as Record<(typeof NOTE_CODES)[number], typeof Count>),
   foreignFrames: Count,
@@ -50,11 +57,20 @@ export const SummaryLine = z.strictObject({
   incomplete: Count,
 });
 
+/** A line decode could not read; decoding goes on (the first 10 are listed). */
+export const UnreadableLine = z.strictObject({
+  event: z.literal('unreadable'),
+  line: Count,
+  reason: z.enum(['too_long', 'not_a_capture_line']),
+  /** The line as read, cut to its first characters. */
+  text: z.string(),
+});
+
 type Line = z.infer<typeof MessageLine> | z.infer<typeof NoteLine>;
 
 /** The line of one decoded entry: BEGIN's and DONE's `crc32` field (the image file's CRC) becomes `fileCrc32`. */
 export function captureEntryLine(e: CaptureEntry): Line {
-  const base = { line: e.line, time: e.time, iface: e.iface, node: e.node, direction: e.direction, idFormat: e.idFormat };
+  const base = { line: e.line, time: e.time, iface: e.iface, node: e.node, direction: e.direction, idFormat: e.idFormat, wire: e.wire };
   if (e.kind === 'note') return { event: 'note', ...base, note: e.note, detail: e.detail };
   const fields: Record<string, FieldValue> = {};
   for (const [k, v] of Object.entries(messageFields(e.msg))) {

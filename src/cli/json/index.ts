@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { BoardCommandLine, FramRegionsLine, ProvisioningAbortedLine, ProvisioningCompleteLine, ProvisioningErrorLine, ProvisioningPersistedLine, ProvisioningProgressLine, ProvisioningRollbackLine, ProvisioningStartedLine, ReadyLine, StatusLine, StoppedLine } from './board.js';
-import { MessageLine, NoteLine, SummaryLine } from './capture.js';
+import { MessageLine, NoteLine, SummaryLine, UnreadableLine } from './capture.js';
 import { ErrorLine } from './common.js';
 import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransferLine } from './demo.js';
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
@@ -36,6 +36,7 @@ export const JSON_LINES = {
   message: MessageLine, // decode
   note: NoteLine,
   summary: SummaryLine,
+  unreadable: UnreadableLine,
   ready: ReadyLine, // target
   stopped: StoppedLine,
   'provisioning.started': ProvisioningStartedLine, // target, demo
