@@ -38,7 +38,7 @@ export const SLOTS = [0, 1] as const;
 export function slotOption(opts: SimpleOptions): number {
   if (opts.slot === undefined) return ANY_SLOT;
   const t = opts.slot.trim();
-  const n = /^(0x)?[0-9a-f]+$/i.test(t) ? wholeNumber('--slot', t, 0, Number.MAX_SAFE_INTEGER) : NaN;
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(t) ? wholeNumber('--slot', t, 0, Number.MAX_SAFE_INTEGER) : NaN;
   if (!SLOTS.some((s) => s === n)) {
     throw new UsageError('invalid_option', `--slot ${JSON.stringify(opts.slot)} is not a slot: a board has slots 0 (A) and 1 (B); leave --slot out for the board's choice`);
   }

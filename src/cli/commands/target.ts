@@ -126,6 +126,16 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     ...(link.profile.window === undefined ? {} : { window: link.profile.window }),
     ...(baud === undefined ? {} : { baud }),
   });
+  // Listen for the stop before saying `serving`: a Ctrl-C right after that line is a clean stop, not a kill.
+  const stop = firstValueFrom(merge(
+    stopSignals(),
+    stopTargets,
+    handle.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
+  ));
+  // Serving waits on the link alone; a link with no handle of its own (an emulator pair) must not let the process end
+  // under the pending await (node's exit 13): hold it open until the stop.
+  const keepAlive = new MessageChannel();
+  keepAlive.port1.on('message', () => undefined);
   const r = board.report();
   out(
     {
@@ -134,18 +144,9 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     },
     `serving ${board.identity} ${where(link.transport.framing, nodeId, link.name)}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
   );
-  const stop = merge(
-    stopSignals(),
-    stopTargets,
-    handle.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
-  );
-  // Serving waits on the link alone; a link with no handle of its own (an emulator pair) must not let the process end
-  // under the pending await (node's exit 13): hold it open until the stop.
-  const keepAlive = new MessageChannel();
-  keepAlive.port1.on('message', () => undefined);
   let why: string | HilbridgeError;
   try {
-    why = await firstValueFrom(stop);
+    why = await stop;
   } finally {
     keepAlive.port1.close();
   }
