@@ -1,6 +1,7 @@
 /** `hilbridge confirm <link> [--slot <n>]`: make the trial image permanent. */
 import type { Command } from 'commander';
-import { confirm } from '../../protocol/engine/index.js';
+import { confirm, status } from '../../protocol/engine/index.js';
+import { slotLetter } from '../../protocol/messages-types.js';
 import { registerSimple, slotOption } from '../link-commands.js';
 
 export function register(program: Command): void {
@@ -10,8 +11,12 @@ export function register(program: Command): void {
     options: (cmd) => cmd.option('--slot <n>', 'slot of the active image (default: the active one)'),
     check: (opts) => void slotOption(opts),
     run: async ({ link, request }, opts) => {
+      // Whether there was a trial to end: CONFIRM of an image already confirmed is answered OK too.
+      const active = (await status(link.channel, request)).slots.find((s) => s.state === 'active' || s.state === 'trial');
       await confirm(link.channel, slotOption(opts), request);
-      return 'active image confirmed';
+      if (active === undefined) return 'the board answered OK to CONFIRM but reported no active image before it';
+      const what = `slot ${slotLetter(active.slot)} (${active.app ?? 'unnamed'})`;
+      return active.state === 'trial' ? `${what} confirmed: the board keeps it across reboots` : `nothing to confirm: ${what} was already confirmed; the board answered OK`;
     },
   });
 }
