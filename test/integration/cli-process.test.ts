@@ -4,11 +4,12 @@
  * vanishes exits at once naming the link, and an image piped into
  * `flash -` is flashed and its temporary copy removed.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from '../unit/cli/child-cli.js';
+import { enlargeImage, readSample } from '../../src/board/sample-image.js';
 import { cli, noSocat, ptyPair } from './pty-pair.js';
 import type { Child, PtyPair } from './pty-pair.js';
 
@@ -48,6 +49,24 @@ describe('the CLI process', () => {
     expect(code).toBe(3);
     expect(target.stderr).toContain(`[link_disconnected]: ${p.a} went away`);
     expect(at - killedAt).toBeLessThan(5000);
+  }, 60_000);
+
+  it.skipIf(noSocat !== undefined)('target exits at once when its pty vanishes mid-transfer: the open session\'s 10 s inter-chunk timer does not keep it (it lingered 9.7 s)', async () => {
+    const p = await pair();
+    const image = join(p.dir, 'big.hxe');
+    writeFileSync(image, enlargeImage(await readSample('motor_ctl'), 65536).bytes);
+    const target = started(cli(['target', '--uart', p.a, '--fram', join(p.dir, 'board.fram')]));
+    await target.line(/^serving /m);
+    const flash = started(cli(['flash', image, '--uart', p.b, '--no-baud-switch', '--json']));
+    await flash.line(/"event":"progress"/);
+    flash.proc.kill('SIGSTOP'); // the host stops mid-transfer: the board's session stays open
+    await target.line(/provisioning\.progress/);
+    const killedAt = Date.now();
+    p.socat.kill('SIGTERM');
+    const { code, at } = await target.exited;
+    expect(target.stderr).toContain(`${p.a} went away`);
+    expect(code).toBe(3);
+    expect(at - killedAt).toBeLessThan(3000);
   }, 60_000);
 
   it.skipIf(noSocat !== undefined)('flash - flashes an image piped on stdin, and its temporary copy is gone afterwards', async () => {
