@@ -8,8 +8,9 @@
  * with file_too_large as soon as the stream passes it; a stream that never
  * ends (/dev/zero) costs at most that much disk, never memory. The file lives
  * in a directory only this user can read (mkdtemp, 0700; the file 0600) and
- * is removed by `remove()`, on any error while spooling, and at process exit
- * if nothing removed it before (Ctrl-C, a closed stdout's exit 141).
+ * is removed by `remove()`, on any error while spooling, on SIGINT, SIGTERM
+ * and SIGHUP, and at process exit if nothing removed it before (a closed
+ * stdout's exit 141). Only SIGKILL can leave it behind.
  */
 import { rmSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
@@ -47,14 +48,39 @@ export interface SpoolOptions {
 /** Directories to remove at exit, if their owner did not first. */
 const pending = new Set<string>();
 let exitHook = false;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function removePending(): void {
+  for (const d of pending) rmSync(d, { recursive: true, force: true });
+  pending.clear();
+}
+
+/**
+ * A signal while a spool exists: remove it, then, when nobody else handles
+ * the signal (flash does during a transfer), end the process as the signal
+ * would have (130 for Ctrl-C), which a listener here would otherwise prevent.
+ */
+function onSignal(signal: NodeJS.Signals): void {
+  removePending();
+  unwatchSignals();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+function unwatchSignals(): void {
+  for (const s of SIGNALS) process.removeListener(s, onSignal);
+}
 
 function removeAtExit(dir: string): void {
+  if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
   pending.add(dir);
   if (exitHook) return;
   exitHook = true;
-  process.on('exit', () => {
-    for (const d of pending) rmSync(d, { recursive: true, force: true });
-  });
+  process.on('exit', removePending);
+}
+
+function forget(dir: string): void {
+  pending.delete(dir);
+  if (pending.size === 0) unwatchSignals();
 }
 
 /** Copy `input` to a new private temporary file, refusing it past the limit its first bytes call for. */
@@ -64,7 +90,7 @@ export async function spoolToFile(input: AsyncIterable<Uint8Array>, o: SpoolOpti
   const path = join(dir, o.fileName ?? 'image');
   const remove = async (): Promise<void> => {
     await rm(dir, { recursive: true, force: true });
-    pending.delete(dir);
+    forget(dir);
   };
   const headBytes = o.headBytes ?? 4;
   let head = new Uint8Array(0);

@@ -86,6 +86,22 @@ describe('the CLI process', () => {
     expect(readdirSync(tmp).filter((n) => n.startsWith('hilbridge-'))).toEqual([]); // tsx keeps its cache there too
   }, 60_000);
 
+  it('flash - stopped by Ctrl-C while still reading stdin: ends as Ctrl-C does, and the partial copy is removed', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'hilbridge-flash-stdin-'));
+    cleanup.push(() => rmSync(tmp, { recursive: true, force: true }));
+    const flash = started(cli(['flash', '-', '--link', 'emulator', '--timeout', '20'], { TMPDIR: tmp }));
+    flash.proc.stdin?.write(readFileSync(join(ROOT, 'samples/motor_ctl.hxe')).subarray(0, 100)); // and never ends
+    const spooling = (): string[] => readdirSync(tmp).filter((n) => n.startsWith('hilbridge-spool-'));
+    for (let i = 0; spooling().length === 0; i++) {
+      if (i > 300) throw new Error('flash never started spooling');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    flash.proc.kill('SIGINT');
+    const { code, signal } = await flash.exited;
+    expect(signal ?? code).toBe('SIGINT');
+    expect(spooling()).toEqual([]);
+  }, 60_000);
+
   it('flash - refuses an endless stream once it passes the HXE limit (exit 2), leaving nothing behind', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'hilbridge-flash-stdin-'));
     cleanup.push(() => rmSync(tmp, { recursive: true, force: true }));
