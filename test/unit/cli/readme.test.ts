@@ -43,12 +43,14 @@ describe('README', () => {
         expect(line).toMatch(/^export (HILBRIDGE_[A-Z]+=\S+ ?)+$/);
         continue;
       }
-      const [bin, name, ...args] = line.split(/\s+/);
-      expect(bin, line).toBe('hilbridge');
-      const cmd = program.commands.find((c) => c.name() === name);
-      expect(cmd, line).toBeDefined();
-      for (const a of args.filter((x) => x.startsWith('--'))) {
-        expect(cmd!.options.some((o) => o.long === a), `${line}: ${a}`).toBe(true);
+      for (const part of line.split(' | ')) {
+        const [bin, name, ...args] = part.trim().split(/\s+/);
+        expect(bin, line).toBe('hilbridge');
+        const cmd = program.commands.find((c) => c.name() === name);
+        expect(cmd, line).toBeDefined();
+        for (const a of args.filter((x) => x.startsWith('-') && x !== '-')) {
+          expect(cmd!.options.some((o) => o.long === a || o.short === a), `${line}: ${a}`).toBe(true);
+        }
       }
     }
   });
