@@ -12,6 +12,7 @@ import { addLinkOptions, planLink } from './link.js';
 import type { LinkCliOptions } from './link.js';
 import { ExitCode, action } from './run.js';
 import { wholeNumber } from './numbers.js';
+import { UsageError } from '../errors.js';
 import type { JsonLineOf } from './json/index.js';
 
 export interface SimpleOptions extends LinkCliOptions {
@@ -31,10 +32,18 @@ export interface SimpleCommand {
   readonly run: (s: BoardSession, opts: SimpleOptions) => Promise<string>;
 }
 
-/** `--slot <n>` as a wire slot (ANY_SLOT when absent). */
+/** The wire numbers of a board's two image slots (A and B, docs/fram.md). */
+export const SLOTS = [0, 1] as const;
+
+/** `--slot <n>` as a wire slot (ANY_SLOT when absent); anything but 0 (A) or 1 (B) is refused here, before the link opens. */
 export function slotOption(opts: SimpleOptions): number {
   if (opts.slot === undefined) return ANY_SLOT;
-  return wholeNumber('--slot', opts.slot, 0, 254);
+  const t = opts.slot.trim();
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(t) ? wholeNumber('--slot', t, 0, Number.MAX_SAFE_INTEGER) : NaN;
+  if (!SLOTS.some((s) => s === n)) {
+    throw new UsageError('invalid_option', `--slot ${JSON.stringify(opts.slot)} is not a slot: a board has slots 0 (A) and 1 (B); leave --slot out for the board's choice`);
+  }
+  return n;
 }
 
 export function registerSimple(program: Command, c: SimpleCommand): void {

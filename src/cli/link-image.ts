@@ -3,10 +3,18 @@
  * is streamed once through the loader's streaming verifier (bounded memory),
  * so a bad image fails with its ImageError (exit 1) and an unreadable file
  * with a UsageError (exit 2).
+ *
+ * An image given as `-` (or /dev/stdin) is read from stdin: spooled to a
+ * private temporary file first (src/image/spool.ts), bounded by the HXE limit
+ * when it starts with the HXE magic and by the protocol's 4 GiB otherwise,
+ * and removed when the command ends.
  */
 import { createReadStream } from 'node:fs';
 import { UsageError, isHilbridgeError } from '../errors.js';
-import { MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
+import { HXE_MAGIC, MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
+import { MAX_IMAGE_SIZE } from '../image/reader.js';
+import { spoolToFile } from '../image/spool.js';
+import type { SpoolLimit } from '../image/spool.js';
 import type { HxeImage } from '../hxe/image.js';
 import { checkHostFile } from '../image/host-file.js';
 import { HxeStreamVerifier } from '../hxe/stream.js';
@@ -21,4 +29,31 @@ export async function verifyImageFile(path: string): Promise<HxeImage> {
     throw new UsageError('file_unreadable', `cannot read image "${path}": ${String(cause)}`, { cause });
   }
   return verifier.end();
+}
+
+/** The image arguments that mean stdin. */
+export const STDIN_IMAGE = ['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'] as const;
+
+/** How much an image on a stream may carry: an HXE image (its magic first) at most MAX_HXE_FILE_SIZE, anything else the protocol's u32 size. */
+export function imageSpoolLimit(head: Uint8Array): SpoolLimit {
+  const hxe = head.length >= 4 && new DataView(head.buffer, head.byteOffset, 4).getUint32(0, false) === HXE_MAGIC;
+  return hxe ? { maxBytes: MAX_HXE_FILE_SIZE, what: 'an HXE image' } : { maxBytes: MAX_IMAGE_SIZE, what: 'an image (4 GiB)' };
+}
+
+/**
+ * Run `fn` on the image file `arg` names; for `-` or /dev/stdin on a file
+ * holding what stdin carries, removed when `fn` settles. A terminal on stdin
+ * is refused (exit 2): the image must be piped or redirected in.
+ */
+export async function withImageFile<T>(arg: string, fn: (path: string) => Promise<T>, stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean } = process.stdin): Promise<T> {
+  if (!STDIN_IMAGE.some((n) => n === arg)) return fn(arg);
+  if (stdin.isTTY === true) {
+    throw new UsageError('stdin_is_tty', `image "${arg}" is stdin, which is a terminal: pipe or redirect the image in (\`hilbridge flash - ... < app.hxe\`), or name the file`);
+  }
+  const spooled = await spoolToFile(stdin as AsyncIterable<Uint8Array>, { name: `image "${arg}" (stdin)`, limitFor: imageSpoolLimit, fileName: 'stdin.hxe' });
+  try {
+    return await fn(spooled.path);
+  } finally {
+    await spooled.remove();
+  }
 }

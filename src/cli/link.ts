@@ -10,6 +10,11 @@
  *                            least wait of any try; each further try waits twice as long (4 tries)
  *   --json
  *
+ * Without --uart, --can and --link the link comes from the environment, as
+ * esptool's ESPTOOL_PORT does: HILBRIDGE_UART=<path> (with HILBRIDGE_BAUD) or
+ * HILBRIDGE_CAN=<iface> (with HILBRIDGE_NODE); an option always wins, both
+ * variables at once is a usage error (docs/cli.md "Environment").
+ *
  * Bad options are UsageError (exit 2) naming the option. Opening, framing
  * and the link's profile (frame size, chunk, window) are the library's; this
  * module only adds what the flags decide: request timing and the line rates
@@ -46,6 +51,46 @@ export interface LinkCliOptions {
   json?: boolean;
 }
 
+/** The environment variables of the default link (docs/cli.md "Environment"). */
+export const LINK_ENV = { uart: 'HILBRIDGE_UART', baud: 'HILBRIDGE_BAUD', can: 'HILBRIDGE_CAN', node: 'HILBRIDGE_NODE' } as const;
+
+/** Link options with the default link from the environment filled in, and which variables supplied what. */
+export interface ResolvedLinkOptions extends LinkCliOptions {
+  /** The variable the link came from (HILBRIDGE_UART or HILBRIDGE_CAN); undefined when an option named it. */
+  readonly linkFrom?: string;
+  readonly baudFrom?: string;
+  readonly nodeFrom?: string;
+}
+
+const envValue = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v);
+
+/**
+ * The link options, or when none names a link (--uart, --can, --link) the
+ * default link of the environment: HILBRIDGE_UART (+ HILBRIDGE_BAUD unless
+ * --baud) or HILBRIDGE_CAN (+ HILBRIDGE_NODE unless --node). Empty variables
+ * count as unset; both link variables set is a UsageError naming both.
+ */
+export function linkFromEnv(o: LinkCliOptions, env: NodeJS.ProcessEnv = process.env): ResolvedLinkOptions {
+  if (o.uart !== undefined || o.can !== undefined || o.link !== undefined) return o;
+  const uart = envValue(env[LINK_ENV.uart]);
+  const can = envValue(env[LINK_ENV.can]);
+  if (uart !== undefined && can !== undefined) {
+    throw new UsageError(
+      'conflicting_link',
+      `both ${LINK_ENV.uart} (${uart}) and ${LINK_ENV.can} (${can}) are set: unset one of them, or name the link with --uart, --can or --link (an option wins over both)`,
+    );
+  }
+  if (uart !== undefined) {
+    const baud = o.baud === undefined ? envValue(env[LINK_ENV.baud]) : undefined;
+    return { ...o, uart, linkFrom: LINK_ENV.uart, ...(baud === undefined ? {} : { baud, baudFrom: LINK_ENV.baud }) };
+  }
+  if (can !== undefined) {
+    const node = o.node === undefined ? envValue(env[LINK_ENV.node]) : undefined;
+    return { ...o, can, linkFrom: LINK_ENV.can, ...(node === undefined ? {} : { node, nodeFrom: LINK_ENV.node }) };
+  }
+  return o;
+}
+
 /** A validated link choice, not yet opened. */
 export interface LinkPlan {
   readonly spec: LinkSpec;
@@ -57,6 +102,8 @@ export interface LinkPlan {
   readonly json: boolean;
   /** Rate switching: UART links by default, emulator byte streams only with --baud-max; never CAN or with --no-baud-switch. */
   readonly baud: BaudPlan | undefined;
+  /** The environment variable the link came from (HILBRIDGE_UART, HILBRIDGE_CAN), undefined when an option named it. */
+  readonly from?: string | undefined;
 }
 
 /** Where a byte-stream link starts and which rates this end accepts. */
@@ -106,11 +153,15 @@ export function addLinkOptions(cmd: Command): Command {
 }
 
 
-/** Validate the link options; throws UsageError naming the offending option. */
-export function planLink(o: LinkCliOptions): LinkPlan {
+/** Validate the link options (the environment's default link when no option names one); throws UsageError naming the offending option or variable. */
+export function planLink(given: LinkCliOptions, env: NodeJS.ProcessEnv = process.env): LinkPlan {
+  const o = linkFromEnv(given, env);
   const chosen = (['uart', 'can', 'link'] as const).filter((k) => o[k] !== undefined);
   if (chosen.length === 0) {
-    throw new UsageError('missing_link', 'no link given: use --uart <path>, --can <iface> --node <id>, or --link <spec>');
+    throw new UsageError(
+      'missing_link',
+      `no link given: use --uart <path>, --can <iface> --node <id>, or --link <spec>, or set ${LINK_ENV.uart} or ${LINK_ENV.can} (with ${LINK_ENV.node})`,
+    );
   }
   if (chosen.length > 1) {
     throw new UsageError('conflicting_link', `give one link, not ${chosen.map((k) => `--${k}`).join(' and ')}`);
@@ -118,26 +169,31 @@ export function planLink(o: LinkCliOptions): LinkPlan {
   const uartOpts = [['--baud', o.baud !== undefined], ['--baud-max', o.baudMax !== undefined], ['--no-baud-switch', o.baudSwitch === false]] as const;
   for (const [opt, on] of [...uartOpts, ['--fd', o.fd === true], ['--ext', o.ext === true]] as const) {
     const needs = opt === '--fd' || opt === '--ext' ? 'can' : 'uart';
-    if (on && o[needs] === undefined && o.link === undefined) throw new UsageError('invalid_option', `${opt} applies to --${needs} links only`);
+    if (on && o[needs] === undefined && o.link === undefined) throw new UsageError('invalid_option', `${opt} applies to --${needs} links only${o.linkFrom === undefined ? '' : ` (the link is ${o.linkFrom}=${o.uart ?? o.can})`}`);
   }
-  if (o.node !== undefined && o.uart !== undefined) throw new UsageError('invalid_option', '--node applies to CAN links only, not --uart');
+  if (o.node !== undefined && o.uart !== undefined) {
+    throw new UsageError('invalid_option', o.linkFrom === undefined ? '--node applies to CAN links only, not --uart' : `--node applies to CAN links only, not ${o.linkFrom}=${o.uart}`);
+  }
   const idFormat: CanIdFormat = o.ext === true ? 'ext' : 'std';
-  const node = optionalWholeNumber('--node', o.node, 1, 254);
+  const node = optionalWholeNumber(o.nodeFrom ?? '--node', o.node, 1, 254);
   const timeoutMs = optionalWholeNumber('--timeout', o.timeout, 1, 3_600_000) ?? DEFAULT_TIMEOUT_MS;
   let spec: LinkSpec;
   if (o.uart !== undefined) {
     if (o.uart === '') throw new UsageError('invalid_option', '--uart needs a port path, e.g. /dev/ttyUSB0');
-    const baud = optionalWholeNumber('--baud', o.baud, 1, 0xffffffff);
+    const baud = optionalWholeNumber(o.baudFrom ?? '--baud', o.baud, 1, 0xffffffff);
     spec = { text: `uart:${o.uart}${baud === undefined ? '' : `@${baud}`}`, kind: 'uart', address: o.uart, bitRate: baud, options: {} };
   } else if (o.can !== undefined) {
     if (o.can === '') throw new UsageError('invalid_option', '--can needs an interface name, e.g. can0');
-    if (node === undefined) throw new UsageError('missing_node', `--can ${o.can} needs --node <id>: the board's CAN node id`);
+    if (node === undefined) {
+      const named = o.linkFrom === undefined ? `--can ${o.can}` : `${o.linkFrom}=${o.can}`;
+      throw new UsageError('missing_node', `${named} needs --node <id>${o.linkFrom === undefined ? '' : ` or ${LINK_ENV.node}`}: the board's CAN node id`);
+    }
     spec = { text: `can:${o.can}${o.fd === true ? ',fd=1' : ''}`, kind: 'can', address: o.can, options: o.fd === true ? { fd: '1' } : {} };
   } else {
     spec = withFd(parseLinkSpec(o.link!), o.fd === true);
   }
   if (node !== undefined) checkCanNode(idFormat, node, spec.address ?? spec.text);
-  return { spec, node, idFormat, timeoutMs, json: o.json === true, baud: planBaud(o, spec) };
+  return { spec, node, idFormat, timeoutMs, json: o.json === true, baud: planBaud(o, spec), from: o.linkFrom };
 }
 
 /** A --link spec with --fd folded in: the link library derives FD from the transport, so the spec must ask for it. */
@@ -163,6 +219,8 @@ function planBaud(o: LinkCliOptions, spec: LinkSpec): BaudPlan | undefined {
 /** Open the planned link as `role` (host for board commands, target for `hilbridge target`). */
 export async function openPlannedLink(plan: LinkPlan, role: ChannelRole, deps: OpenLinkDeps = {}): Promise<OpenLink> {
   const scheduler = deps.scheduler ?? asyncScheduler;
+  // Say where a link nobody named on the command line came from (stderr: stdout stays the command's own output).
+  if (plan.from !== undefined && !plan.json) process.stderr.write(`hilbridge: link from ${plan.from}: ${plan.spec.address ?? plan.spec.text}\n`);
   const link = await openLink({ spec: plan.spec, node: plan.node, idFormat: plan.idFormat }, role, { ...deps, scheduler, pairs: cliPairs });
   const baud = plan.baud !== undefined && link.lineRate !== undefined ? { ...plan.baud, control: link.lineRate } : undefined;
   return { ...link, close: () => link.close(), timeoutMs: plan.timeoutMs, scheduler, baud };

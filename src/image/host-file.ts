@@ -8,6 +8,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
 /**
@@ -30,6 +31,32 @@ export async function checkHostFile(path: string, what: string, maxBytes: number
   }
   if (st.size > maxBytes) throw tooLarge(path, what, `is ${st.size} bytes`, maxBytes);
   return st;
+}
+
+/**
+ * A file a command opens for writing and creates when missing (a FRAM file):
+ * when it exists it must be a regular file; when it does not, its directory
+ * must exist. Refusals are UsageErrors (exit 2) naming the file or directory.
+ */
+export async function checkFileToCreate(path: string, what: string): Promise<void> {
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code !== 'ENOENT') throw unreadable(path, what, cause);
+    const dir = dirname(resolve(path));
+    let d: Stats;
+    try {
+      d = await stat(dir);
+    } catch (dirCause) {
+      const why = (dirCause as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${String(dirCause)})`;
+      throw new UsageError('file_unreadable', `cannot create ${what} "${path}": its directory "${dir}" ${why}; create the directory first or name a file in one that exists`, { cause: dirCause });
+    }
+    if (!d.isDirectory()) throw new UsageError('file_unreadable', `cannot create ${what} "${path}": "${dir}" is not a directory`);
+    return;
+  }
+  if (st.isDirectory()) throw new UsageError('file_is_directory', `${what} "${path}" is a directory: name a file in it`);
+  if (!st.isFile()) throw new UsageError('file_not_regular', `${what} "${path}" is not a regular file: name a regular file (it is created when missing)`);
 }
 
 /** Read a regular file whole, refusing it past `maxBytes` (also when it grows while being read). */

@@ -11,8 +11,8 @@ import { UsageError } from '../errors.js';
 import { checkHostFile } from './host-file.js';
 import { crc32, sha256Bytes } from '../util/digest.js';
 
-/** The protocol's image size is a u32. */
-const MAX_IMAGE_SIZE = 0xffffffff;
+/** The protocol's image size is a u32 (the 4 GiB `flash` limit). */
+export const MAX_IMAGE_SIZE = 0xffffffff;
 
 export interface ImageReader {
   /** Names the image in messages (the file path, or "bytes"). */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { interruptFlashes } from '../../src/cli/commands/flash.js';
+import { portsJson } from '../../src/cli/commands/ports.js';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { JSON_LINES, parseJsonLine } from '../../src/cli/json/index.js';
 import type { JsonEvent, JsonLine, JsonLineOf } from '../../src/cli/json/index.js';
@@ -230,6 +231,17 @@ describe('every --json line fits its schema', () => {
     const r = await drive(runCli('confirm', ...t.link, '--json'));
     expect(r.code).toBe(1);
     expect(of(checked(r.stdout), 'error')[0]).toMatchObject({ error: { code: 'EINVAL', link: expect.any(String) as unknown } });
+  });
+
+  it('ports: the real listing of this machine, and one with a USB adapter and a CAN interface', async () => {
+    const r = await drive(runCli('ports', '--json'));
+    expect(r.code).toBe(0);
+    expect(checked(r.stdout).at(-1)?.event).toBe('ports_summary');
+    // this machine may have no port at all: the same printer on listings that have both kinds
+    const usb = { path: '/dev/ttyUSB0', byId: '/dev/serial/by-id/usb-FTDI_FT232R_A1B2-if00-port0', vendorId: '0403', productId: '6001', serialNumber: 'A1B2', manufacturer: 'FTDI' };
+    const can = { name: 'can0', state: 'up' as const, operstate: 'up', bitRate: 500_000, dataBitRate: null };
+    const lines = checked(portsJson({ ports: [usb], source: 'serialport' }, { interfaces: [can], bitRateNote: null }));
+    expect(lines.map((l) => l.event)).toEqual(['port', 'port', 'ports_summary']);
   });
 
   it('every line type of the registry was printed by some command above', () => {

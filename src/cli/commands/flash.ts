@@ -19,7 +19,7 @@ import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../util/hex.js';
 import { Subject, lastValueFrom, merge, tap } from 'rxjs';
 import { withPlannedBoard } from '../link-board.js';
-import { verifyImageFile } from '../link-image.js';
+import { verifyImageFile, withImageFile } from '../link-image.js';
 import { addLinkOptions, planLink } from '../link.js';
 import type { LinkCliOptions } from '../link.js';
 import { transferBar } from '../progress.js';
@@ -49,11 +49,11 @@ export function register(program: Command): void {
     program
       .command('flash')
       .description('verify an HXE image, provision it on the board, have the board verify and commit it')
-      .argument('<image>', 'HXE image file')
+      .argument('<image>', 'HXE image file, or - for one piped on stdin')
       .option('--resume', 'ask the board what it holds of this image and send only the rest')
       .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial')
       .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)'),
-  ).action(action((image: string, opts: FlashOptions) => run(image, opts)));
+  ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => run(path, opts)), (_image, opts) => opts.json === true));
 }
 
 interface Tally {

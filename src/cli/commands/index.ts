@@ -8,6 +8,7 @@ import { register as flash } from './flash.js';
 import { register as fmap } from './fmap.js';
 import { register as inspect } from './inspect.js';
 import { register as pack } from './pack.js';
+import { register as ports } from './ports.js';
 import { register as reset } from './reset.js';
 import { register as rollback } from './rollback.js';
 import { register as status } from './status.js';
@@ -15,4 +16,4 @@ import { register as target } from './target.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, inspect, pack, fmap, decode, target, flash, status, abort, rollback, confirm, reset];
+export const commands: RegisterCommand[] = [demo, inspect, pack, fmap, decode, target, flash, status, abort, rollback, confirm, reset, ports];

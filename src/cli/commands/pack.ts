@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .requiredOption('-d, --desc <file>', 'description file (.toml or .json)')
     .option('-c, --code <file>', 'code segment (overrides "code" in the description)')
     .option('-r, --rodata <file>', 'read-only data segment (overrides "rodata" in the description)')
-    .requiredOption('-o, --output <file>', 'image to write (replaced atomically)')
+    .requiredOption('-o, --output <file>', 'image to write (replaced atomically); - writes it to stdout (not a terminal)')
     .option('--format <format>', 'description format when the extension does not say: toml or json')
     .option('--json', 'print the result as one JSON object')
     .action(action((opts: PackOptions) => run(opts), (opts) => opts.json === true));
@@ -66,14 +66,17 @@ async function run(opts: PackOptions): Promise<ExitCode> {
     throw e;
   }
   const parsed = parseHxe(image); // the writer's output must pass the same checks a target makes
-  await writeAtomically(opts.output, image);
+  const toStdout = opts.output === '-';
+  if (toStdout) await writeToStdout(image);
+  else await writeAtomically(opts.output, image);
 
   const sha256 = createHash('sha256').update(image).digest('hex');
   const crc = '0x' + parsed.crc32.toString(16).padStart(8, '0');
-  process.stdout.write(
+  // With -o - stdout carries the image: the summary goes to stderr.
+  (toStdout ? process.stderr : process.stdout).write(
     opts.json
       ? lineText({ event: 'packed', path: opts.output, size: image.length, headerCrc32: crc32Hex(parsed.crc32), fileCrc32: crc32Hex(crc32(image)), sha256 })
-      : `packed ${opts.output}: ${image.length} bytes, crc32 ${crc}, sha256 ${sha256}\n`,
+      : `packed ${toStdout ? 'to stdout' : opts.output}: ${image.length} bytes, crc32 ${crc}, sha256 ${sha256}\n`,
   );
   return ExitCode.Ok;
 }
@@ -95,6 +98,16 @@ const MAX_DESCRIPTION_BYTES = 1024 * 1024;
 /** Read an input file with its cap: a segment never exceeds the VM's 64 KiB, a description 1 MiB. */
 function readInput(path: string, what: 'description' | 'code' | 'rodata'): Promise<Uint8Array> {
   return readHostFile(path, `${what} file`, what === 'description' ? MAX_DESCRIPTION_BYTES : MAX_SEGMENT_SIZE);
+}
+
+/** `-o -`: the image on stdout, for a pipe or a redirection; never onto a terminal, where it would be binary noise. */
+async function writeToStdout(image: Uint8Array): Promise<void> {
+  if (process.stdout.isTTY) {
+    throw new UsageError('stdout_is_tty', 'refusing to write a binary image to the terminal (-o -): redirect stdout to a file or a pipe, or name a file with -o');
+  }
+  await new Promise<void>((resolve, reject) => {
+    process.stdout.write(image, (err) => (err ? reject(new UsageError('file_unwritable', `cannot write the image to stdout: ${err.message}`, { cause: err })) : resolve()));
+  });
 }
 
 /** Write to a temp file in the target directory, fsync, then rename over `path`; on failure remove the temp file. */

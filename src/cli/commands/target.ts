@@ -7,14 +7,17 @@
  * with --json). Exit 0 on a clean stop, 3 when the link fails.
  */
 import { existsSync } from 'node:fs';
+import { MessageChannel } from 'node:worker_threads';
 import { Subject, merge, firstValueFrom } from 'rxjs';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import type { HilbridgeError } from '../../errors.js';
+import { checkFileToCreate } from '../../image/host-file.js';
 import type { ResourceLimits } from '../../hxe/policy.js';
 import { serveTarget } from '../../protocol/engine/index.js';
 import type { BoardEvent } from '../../board/events.js';
 import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
-import { addLinkOptions, openPlannedLink, planLink } from '../link.js';
+import { addLinkOptions, linkFromEnv, openPlannedLink, planLink } from '../link.js';
 import type { LinkCliOptions, LinkPlan } from '../link.js';
 import { ExitCode, action } from '../run.js';
 import { wholeNumber } from '../numbers.js';
@@ -64,9 +67,15 @@ export function parseLimits(text: string): ResourceLimits {
 /** The board's node id and the link plan: on byte streams --node only names the board in INFO. */
 function planTarget(opts: TargetOptions): { plan: LinkPlan; nodeId: number } {
   const byteStream = (p: LinkPlan): boolean => p.spec.kind === 'uart' || (p.spec.kind === 'emulator' && !['can', 'canfd'].includes(p.spec.address ?? 'uart'));
-  const plan = planLink(opts.uart !== undefined ? { ...opts, node: undefined } : opts);
-  const nodeId = opts.node === undefined ? 1 : wholeNumber('--node', opts.node, 1, 254);
+  const o = linkFromEnv(opts); // the default link of the environment (HILBRIDGE_UART, HILBRIDGE_CAN) when no option names one
+  const plan = planLink(o.uart !== undefined ? { ...o, node: undefined } : o);
+  const nodeId = o.node === undefined ? 1 : wholeNumber(o.nodeFrom ?? '--node', o.node, 1, 254);
   return { plan: byteStream(plan) ? { ...plan, node: undefined } : plan, nodeId };
+}
+
+/** Where the board serves: a CAN channel's name already says `node <id> on <iface>`; a byte stream's is the port. */
+function where(framing: 'can' | 'bytes', nodeId: number, linkName: string): string {
+  return framing === 'can' ? linkName : `node ${nodeId} on ${linkName}`;
 }
 
 function eventText(e: BoardEvent): string {
@@ -84,6 +93,14 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   const framSize = opts.framSize === undefined ? undefined : wholeNumber('--fram-size', opts.framSize, 1, 0xffffffff);
   const capabilities = opts.caps === undefined ? undefined : wholeNumber('--caps', opts.caps, 0, 0xffffffff);
   const limits = opts.limits === undefined ? undefined : parseLimits(opts.limits);
+  if (plan.spec.kind === 'emulator' && plan.spec.options.pair === undefined) {
+    throw new UsageError(
+      'invalid_option',
+      `target --link ${plan.spec.text}: an emulator link without pair= has nobody at its other end, so the board would serve nobody; ` +
+        'run it on --uart <path> or --can <iface>, or (embedding hilbridge in one process) on emulator,pair=<name>',
+    );
+  }
+  await checkFileToCreate(opts.fram, 'FRAM file'); // a missing directory is the user's to fix (exit 2), before any link is opened
   const size = framSize ?? (existsSync(opts.fram) ? undefined : DEFAULT_FRAM_SIZE);
   const json = opts.json === true;
   const out = (obj: JsonLine, text: string): void => void process.stdout.write(json ? lineText(obj) : text + '\n');
@@ -111,20 +128,30 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     ...(link.profile.window === undefined ? {} : { window: link.profile.window }),
     ...(baud === undefined ? {} : { baud }),
   });
+  // Listen for the stop before saying `serving`: a Ctrl-C right after that line is a clean stop, not a kill.
+  const stop = firstValueFrom(merge(
+    stopSignals(),
+    stopTargets,
+    handle.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
+  ));
+  // Serving waits on the link alone; a link with no handle of its own (an emulator pair) must not let the process end
+  // under the pending await (node's exit 13): hold it open until the stop.
+  const keepAlive = new MessageChannel();
+  keepAlive.port1.on('message', () => undefined);
   const r = board.report();
   out(
     {
       event: 'ready', link: link.name, nodeId, identity: board.identity, fram: opts.fram, framSize: board.device.size, state: r.state, active: r.active, recovery: r.recovery,
       lineRates: baud === undefined ? null : [...baud.rates],
     },
-    `serving ${board.identity} node ${nodeId} on ${link.name}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
+    `serving ${board.identity} ${where(link.transport.framing, nodeId, link.name)}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
   );
-  const stop = merge(
-    stopSignals(),
-    stopTargets,
-    handle.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
-  );
-  const why = await firstValueFrom(stop);
+  let why: string | HilbridgeError;
+  try {
+    why = await stop;
+  } finally {
+    keepAlive.port1.close();
+  }
   await handle.close();
   events.unsubscribe();
   board.close();

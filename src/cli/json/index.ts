@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { BoardCommandLine, FramRegionsLine, ProvisioningAbortedLine, ProvisioningCompleteLine, ProvisioningErrorLine, ProvisioningPersistedLine, ProvisioningProgressLine, ProvisioningRollbackLine, ProvisioningStartedLine, ReadyLine, StatusLine, StoppedLine } from './board.js';
 import { MessageLine, NoteLine, SummaryLine, UnreadableLine } from './capture.js';
+import { PortLine, PortsSummaryLine } from './ports.js';
 import { ErrorLine } from './common.js';
 import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransferLine } from './demo.js';
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
@@ -57,6 +58,8 @@ export const JSON_LINES = {
   result: ResultLine,
   status: StatusLine, // status
   board_command: BoardCommandLine, // abort, rollback, confirm, reset
+  port: PortLine, // ports
+  ports_summary: PortsSummaryLine,
 } as const;
 
 export type JsonEvent = keyof typeof JSON_LINES;
