@@ -5,6 +5,7 @@
  * port path. Nothing here lists a command or option by hand.
  */
 import type { Command, Option } from 'commander';
+import { DEFAULT_COMMAND } from './commands/index.js';
 
 /** An option value completed with file names: the placeholder says it is a path. */
 const FILE_VALUE = /<(file|path)>/;
@@ -84,7 +85,7 @@ _hilbridge() {
 ${perCommand.join('\n')}
     '')
       if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W '${commands.map((c) => c.name).join(' ')}' -- "$cur")); return 0; fi
-      opts=''
+      opts='${flagsOf(commands.find((c) => c.name === DEFAULT_COMMAND)?.options ?? []).join(' ')}'
       ;;
     *) return 0;;
   esac
