@@ -3,6 +3,7 @@
  * first, bench/run.ts does). Each figure is the median of `--runs=N` (10)
  * fresh processes, timed from spawn:
  *
+ *   node         `node -e 0` until exit: the floor any Node program starts from
  *   version      `node dist/cli/main.js --version` until exit
  *   help         `... --help` until exit
  *   inspect      `... inspect samples/calib.hxe` until exit
@@ -15,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,11 +33,11 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-/** One run of the CLI until it exits, ms. */
-function untilExit(args: string[]): Promise<number> {
+/** One run of the CLI (or of `node -e 0` with `bare`) until it exits, ms. */
+function untilExit(args: string[], bare = false): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
+    const child = spawn(process.execPath, bare ? ['-e', '0'] : [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'ignore'] });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(ms(t0)) : reject(new Error(`hilbridge ${args.join(' ')} exited ${code}`))));
   });
@@ -79,10 +80,13 @@ async function figure(name: string, once: () => Promise<number>): Promise<{ name
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
+  const load = loadavg()[0]!.toFixed(1);
+  if (!json) process.stdout.write(`start-up of ${CLI} (load average ${load} on ${cpus().length} cores; "node" is \`node -e 0\`, the floor)\n`);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
   const dir = mkdtempSync(join(tmpdir(), 'hilbridge-startup-'));
   try {
     const figures = [
+      () => figure('node', () => untilExit([], true)),
       () => figure('version', () => untilExit(['--version'])),
       () => figure('help', () => untilExit(['--help'])),
       () => figure('inspect', () => untilExit(['inspect', join(ROOT, 'samples/calib.hxe')])),
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
     for (const f of figures) {
       const r = await f();
       const verdict = r.targetMs === null ? '' : r.medianMs <= r.targetMs ? `  (target ${r.targetMs} ms: met)` : `  (target ${r.targetMs} ms: MISSED)`;
-      process.stdout.write(json ? JSON.stringify({ bench: 'cli-startup', ...r }) + '\n' : `startup ${r.name.padEnd(10)} median ${r.medianMs.toFixed(0).padStart(4)} ms  (min ${r.minMs.toFixed(0)}, max ${r.maxMs.toFixed(0)}, ${r.runs} runs)${verdict}\n`);
+      process.stdout.write(json ? JSON.stringify({ bench: 'cli-startup', ...r, loadAverage: +load }) + '\n' : `startup ${r.name.padEnd(10)} median ${r.medianMs.toFixed(0).padStart(4)} ms  (min ${r.minMs.toFixed(0)}, max ${r.maxMs.toFixed(0)}, ${r.runs} runs)${verdict}\n`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

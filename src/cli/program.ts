@@ -21,8 +21,9 @@ import type { CommandEntry } from './commands/index.js';
 import { setVerbosity } from './output.js';
 import { ExitCode, reportError } from './run.js';
 import { suggestCommand } from './suggest.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION };
 
 const GLOBAL_FLAGS = new Set(['-v', '--verbose', '-q', '--quiet']);
 const HELP_OR_VERSION = new Set(['-h', '--help', '-V', '--version']);
