@@ -66,6 +66,12 @@ describe('hilbridge as a process', () => {
     expect(JSON.parse(json.stdout)).toEqual({ event: 'error', ok: false, error: { code: 'unknown_command', message: "unknown command 'stauts' (did you mean status?)" } });
   });
 
+  it('a line with only demo options still runs demo, the default command', async () => {
+    const r = await hilbridge('--json', '--code-size', '0', '--sample', 'calib');
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ type: 'demo.done', ok: true });
+  });
+
   it('usage errors: one line on stderr, or with --json one JSON line on stdout and nothing on stderr (exit 2)', async () => {
     const text = await hilbridge('flash', 'app.hxe', '--bogus');
     expect(text.code).toBe(2);
