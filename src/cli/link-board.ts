@@ -8,6 +8,7 @@ import type { BaudAttempt, BaudOptions, CommandOptions, PeerInfo } from '../prot
 import { connect, negotiateBaud, switchBaud } from '../protocol/engine/index.js';
 import { isHilbridgeError } from '../errors.js';
 import { REQUEST_TRIES, openPlannedLink, planLink } from './link.js';
+import { detail } from './output.js';
 import type { LinkCliOptions, LinkPlan, OpenLink, OpenLinkDeps } from './link.js';
 
 export interface BoardSession {
@@ -51,6 +52,8 @@ export async function withPlannedBoard<T>(plan: LinkPlan, fn: (s: BoardSession) 
       peer = n.peer;
       baud = { start: link.baud.start, rate: n.rate, attempts: n.attempts, options };
     }
+    const rate = baud === undefined ? '' : `, line rate ${baud.rate} bit/s (started at ${baud.start}; tried ${baud.attempts.map((a) => `${a.rate} ${a.outcome}`).join(', ') || 'none'})`;
+    detail(`${link.name}: ${peer.info.identity} node ${peer.info.nodeId}, frames up to ${peer.maxFrame} B, chunk ${peer.maxChunk} B, window ${peer.window}, HELLO answered in ${peer.setupMs.toFixed(0)} ms, first wait ${link.timeoutMs} ms${rate}`);
     let silent = false;
     try {
       return await fn({ link, peer, request, baud });

@@ -25,11 +25,14 @@ export function exitCodeFor(err: unknown): ExitCode {
   return ExitCode.Failed;
 }
 
-/** Print an error the way every command does: one line on stderr, or a JSON object on stdout. */
+/**
+ * Print an error the way every command does: one line on stderr, or with
+ * --json one line on stdout, `{"event":"error","ok":false,"error":{"code","message",...}}`.
+ */
 export function reportError(err: unknown, json: boolean): void {
   const e: HilbridgeError = asHilbridgeError(err);
   if (json) {
-    process.stdout.write(JSON.stringify({ ok: false, error: e.toJSON() }) + '\n');
+    process.stdout.write(JSON.stringify({ event: 'error', ok: false, error: e.toJSON() }) + '\n');
   } else {
     process.stderr.write(`hilbridge: error [${e.code}]: ${e.message}\n`);
   }

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { interruptFlashes } from '../../src/cli/commands/flash.js';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { writeHxe } from '../../src/hxe/writer.js';
-import { drive, jsonLines, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
+import { drive, jsonLines, mark, markStderr, outputMatches, runCli, stderrMatches, useVirtualTime } from './cli-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let pairs = 0;
@@ -223,9 +223,9 @@ describe('hilbridge flash', () => {
     const dir = tempDir();
     const img = imageFile(dir, 60_000);
     const t = await startTarget(join(dir, 'b.fram'), `f${++pairs}`, 1_000_000);
-    const since = mark();
+    const since = markStderr();
     const first = runCli('flash', img.path, ...t.link);
-    await drive(outputMatches(/sending \d+ bytes/, since));
+    await drive(stderrMatches(/sending \d+ bytes/, since));
     interruptFlashes.next('SIGTERM');
     const r = await drive(first);
     expect(r.code).toBe(143);

@@ -1,7 +1,7 @@
 /**
  * Run the real `hilbridge` program in this process and capture what it
- * writes, its exit code included (commands set process.exitCode; commander
- * rejections map to 2 as in main.ts).
+ * writes, its exit code included: runProgram is what main.ts runs (command
+ * lookup, usage errors, exit codes); it sets process.exitCode.
  *
  * Virtual time (useVirtualTime): the program takes its time from RxJS's
  * asyncScheduler, which reads Date and setInterval at each call; with those
@@ -13,9 +13,13 @@
  * was slow.
  */
 import { createHook } from 'node:async_hooks';
-import { CommanderError } from 'commander';
 import { afterEach, beforeEach, vi } from 'vitest';
-import { buildProgram } from '../../src/cli/program.js';
+import { commandTable } from '../../src/cli/commands/index.js';
+import { runProgram } from '../../src/cli/program.js';
+
+// Commands load lazily (on first use); load them all now, so a run never waits for a module import
+// while drive() moves virtual time on.
+await Promise.all(commandTable.map((c) => c.load()));
 
 /** File system requests in flight (fs/promises and callback fs): while any is, virtual time stands still. */
 const fsInFlight = new Set<number>();
@@ -95,9 +99,23 @@ export function mark(): number {
   return out.length;
 }
 
+/** A position in the captured stderr, for stderrMatches. */
+export function markStderr(): number {
+  return err.length;
+}
+
 /** Resolves once the stdout captured after `since` (a mark) matches `pattern` (woken by writes, never by polling). */
 export function outputMatches(pattern: RegExp, since: number): Promise<void> {
-  const test = (): boolean => pattern.test(out.slice(since).join(''));
+  return captureMatches(out, pattern, since);
+}
+
+/** Resolves once the stderr captured after `since` (markStderr) matches `pattern`. */
+export function stderrMatches(pattern: RegExp, since: number): Promise<void> {
+  return captureMatches(err, pattern, since);
+}
+
+function captureMatches(from: string[], pattern: RegExp, since: number): Promise<void> {
+  const test = (): boolean => pattern.test(from.slice(since).join(''));
   if (test()) return Promise.resolve();
   return new Promise((resolve) => waiters.push({ test, resolve }));
 }
@@ -112,11 +130,8 @@ export async function runCli(...args: string[]): Promise<CliRun> {
   let code: number;
   try {
     process.exitCode = undefined;
-    await buildProgram().parseAsync(['node', 'hilbridge', ...args]);
+    await runProgram(['node', 'hilbridge', ...args]);
     code = Number(process.exitCode ?? 0);
-  } catch (e) {
-    if (!(e instanceof CommanderError)) throw e;
-    code = e.exitCode === 0 ? 0 : 2;
   } finally {
     process.exitCode = undefined;
     if (--depth === 0) vi.restoreAllMocks();

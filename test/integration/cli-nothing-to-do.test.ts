@@ -34,13 +34,13 @@ describe('abort and confirm with and without work', () => {
     expect(first.stdout).toContain('slot A (motor_ctl) confirmed: the board keeps it across reboots');
     const again = await drive(runCli('confirm', ...link));
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain('nothing to confirm: slot A (motor_ctl) was already confirmed; the board answered OK');
+    expect(again.stdout).toContain('nothing to confirm: slot A (motor_ctl) is already permanent');
   });
 
   it('abort with no session open says so', async () => {
     const link = await startTarget();
     const r = await drive(runCli('abort', ...link));
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/: nothing to abort: the board had no transfer session open; it answered OK to ABORT/);
+    expect(r.stdout).toMatch(/: nothing to abort: no session is open and no image is staged/);
   });
 });

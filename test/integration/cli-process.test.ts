@@ -78,9 +78,9 @@ describe('the CLI process', () => {
     const flash = started(cli(['flash', '-', '--uart', p.b, '--no-baud-switch'], { TMPDIR: tmp }));
     flash.proc.stdin?.end(readFileSync(join(ROOT, 'samples/motor_ctl.hxe')));
     const { code } = await flash.exited;
-    expect(flash.stderr).toBe('');
+    expect(flash.stderr).not.toMatch(/error/);
     expect(code).toBe(0);
-    expect(flash.stdout).toMatch(/valid HXE v2 image "motor_ctl", 392 bytes/);
+    expect(flash.stderr).toMatch(/valid HXE v2 image "motor_ctl", 392 bytes/);
     expect(flash.stdout).toMatch(/committed to slot A/);
     await target.line(/provisioning\.complete .*appName=motor_ctl/);
     expect(readdirSync(tmp).filter((n) => n.startsWith('hilbridge-'))).toEqual([]); // tsx keeps its cache there too

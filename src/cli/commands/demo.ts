@@ -22,7 +22,7 @@ import { enlargeImage, readSample, SAMPLE_NAMES, type SampleName, samplePath } f
 import { createEmulatedLink } from '../../transports/emulator.js';
 import { bytesImageReader } from '../../image/reader.js';
 import { frameChannel } from '../../link/index.js';
-import { transferBar } from '../progress.js';
+import { transferProgress } from '../progress.js';
 import { ExitCode, action } from '../run.js';
 import { wholeNumber } from '../numbers.js';
 import { boardEventLine, boardReportJson, crc32Hex, lineText, transferResultJson } from '../json/index.js';
@@ -91,7 +91,7 @@ async function run(opts: DemoOptions): Promise<ExitCode> {
 
     const peer = await connect(host, { tries: 5 });
     say(`  connected to ${peer.info.identity} node ${peer.info.nodeId}: chunk ${peer.maxChunk} B, window ${peer.window}`);
-    const result = await provision(host, src, peer, json, say);
+    const result = await provision(host, src, peer, json);
     emit({ event: 'demo.transfer', timestamp: now(), result: transferResultJson(result) });
     say(`  done: ${result.size} bytes in ${(result.transferMs / 1000).toFixed(2)} s (${((result.size / 1024) / Math.max(1e-3, result.transferMs / 1000)).toFixed(1)} KiB/s), ${result.counters.retransmits} retransmits, slot ${slotLetter(result.slot)}, the board verified CRC-32 0x${result.crc32.toString(16).padStart(8, '0')} and SHA-256`);
 
@@ -142,17 +142,11 @@ async function preload(board: VirtualBoard, say: (s: string) => void): Promise<v
   say(`  preloaded the board with ${samplePath('calib')} (${calib.length} bytes) as its factory image`);
 }
 
-async function provision(host: Parameters<typeof transfer>[0], src: Parameters<typeof transfer>[1], peer: Awaited<ReturnType<typeof connect>>, json: boolean, say: (s: string) => void): Promise<TransferResult> {
-  const tty = !json && process.stdout.isTTY === true;
-  const bar = tty ? transferBar('  provisioning', src.size, 0, () => asyncScheduler.now()) : undefined;
-  let nextLine = 0;
+async function provision(host: Parameters<typeof transfer>[0], src: Parameters<typeof transfer>[1], peer: Awaited<ReturnType<typeof connect>>, json: boolean): Promise<TransferResult> {
+  // progress on stderr: a bar on a TTY, plain lines otherwise (src/cli/progress.ts); none with --json, where events are the progress
+  const bar = json ? undefined : transferProgress({ label: '  provisioning', total: src.size, startHeld: 0, scheduler: asyncScheduler });
   const onEvent = (e: TransferEvent): void => {
-    if (e.kind !== 'progress') return;
-    if (bar !== undefined) return bar.update(e.heldBytes, e.counters.retransmits);
-    const pct = Math.floor((e.heldBytes / e.size) * 100);
-    if (pct < nextLine) return;
-    nextLine = pct - (pct % 25) + 25;
-    say(`  ${String(pct).padStart(3)}%  ${e.heldBytes} / ${e.size} bytes, ${e.counters.retransmits} retransmits`);
+    if (e.kind === 'progress') bar?.update(e.heldBytes, e.counters.retransmits);
   };
   try {
     const last = await lastValueFrom(transfer(host, src, { peer, imageKind: ImageKind.hxe, slot: ANY_SLOT }).pipe(tap(onEvent)));

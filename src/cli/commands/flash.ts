@@ -22,7 +22,8 @@ import { withPlannedBoard } from '../link-board.js';
 import { verifyImageFile, withImageFile } from '../link-image.js';
 import { addLinkOptions, planLink } from '../link.js';
 import type { LinkCliOptions } from '../link.js';
-import { transferBar } from '../progress.js';
+import { detail, info, result as say } from '../output.js';
+import { transferProgress } from '../progress.js';
 import { lineText, transferResultJson } from '../json/index.js';
 import type { JsonLine, JsonLineOf } from '../json/index.js';
 import type { TransferBar } from '../progress.js';
@@ -83,14 +84,13 @@ function failedTransferMs(t: Tally): number {
 async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
   const json = opts.json === true;
   const line = (obj: JsonLine): void => void process.stdout.write(lineText(obj));
-  const say = (text: string): void => void process.stdout.write(text + '\n');
   const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: undefined, startedAt: undefined, requestedAt: undefined, now: undefined, begunShown: false, heldEnding: undefined };
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
     const image = await verifyImageFile(imagePath);
     if (json) line({ event: 'verified_locally', image: imagePath, appName: image.appName, size: image.size, sha256: image.sha256 });
-    else say(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
+    else info(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
     const source = await openFileImageReader(imagePath);
     let capture: CaptureFile | undefined;
     let captureChecked = false;
@@ -98,7 +98,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
       const cap = (capture = opts.capture === undefined ? undefined : CaptureFile.open(opts.capture));
       const result = await withPlannedBoard(plan, async ({ link, peer, request, baud }) => {
         const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;
-        if (!json) say(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
+        if (!json) info(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
         if (json && baud !== undefined) line({ event: 'baud', reason: 'negotiated', from: baud.start, rate: baud.rate, attempts: baud.attempts.map((a) => ({ ...a })) });
         precheckImage(peer.info, image, link.name, imagePath);
         let lastProgress = -Infinity;
@@ -108,15 +108,17 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
             case 'baud':
               if (baud !== undefined) baud.rate = e.rate;
               if (json) line({ event: 'baud', reason: 'errors', from: e.from, rate: e.rate, errorRate: e.errorRate, attempts: [{ ...e.attempt }] });
-              else say(`errors at ${e.from} bit/s (${(e.errorRate * 100).toFixed(0)}% of frames): ${e.attempt.outcome === 'switched' ? `now at ${e.rate} bit/s` : `staying (${e.attempt.outcome})`}`);
+              else info(`errors at ${e.from} bit/s (${(e.errorRate * 100).toFixed(0)}% of frames): ${e.attempt.outcome === 'switched' ? `now at ${e.rate} bit/s` : `staying (${e.attempt.outcome})`}`);
               return;
             case 'begun':
               tally.held = e.heldBytes;
               tally.size = e.size;
               tally.startedAt = e.beginAt;
               if (json) showBegun({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
-              else if (process.stdout.isTTY) bar = transferBar('flash', e.size, e.heldBytes, () => link.scheduler.now());
-              else say(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}`);
+              else {
+                info(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}`);
+                bar = transferProgress({ label: 'flash', total: e.size, startHeld: e.heldBytes, scheduler: link.scheduler });
+              }
               return;
             case 'progress':
               tally.held = e.heldBytes;
@@ -169,6 +171,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
         tally.retransmits = r.counters.retransmits;
         tally.transferMs = r.transferMs;
         if (json) line({ event: 'done', ...transferResultJson(r) });
+        else detail(`counters: ${Object.entries(r.counters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
         const st = await status(link.channel, request);
         const active = st.slots.find((s) => s.slot === r.slot);
         if (active?.sha256 !== undefined && active.sha256 !== toHex(source.sha256)) {

@@ -1,19 +1,51 @@
-/** Every subcommand, in the order `hilbridge --help` lists them. Adding one is one line here. */
+/**
+ * Every subcommand, in the order `hilbridge --help` lists them. Adding one is
+ * one entry here. Each module (src/cli/commands/<name>.ts) exports
+ * `register(program)`, and is imported only when its command runs (`load`):
+ * `hilbridge --version` and `--help` import none of them, `hilbridge flash`
+ * only flash.ts and what it needs (docs/performance.md, Start-up).
+ *
+ * `summary` and `args` are what the top-level help shows without importing
+ * the module; test/unit/cli/commands-table.test.ts checks they match the
+ * module's own command.
+ */
 import type { Command } from 'commander';
-import { register as abort } from './abort.js';
-import { register as confirm } from './confirm.js';
-import { register as decode } from './decode.js';
-import { register as demo } from './demo.js';
-import { register as flash } from './flash.js';
-import { register as fmap } from './fmap.js';
-import { register as inspect } from './inspect.js';
-import { register as pack } from './pack.js';
-import { register as ports } from './ports.js';
-import { register as reset } from './reset.js';
-import { register as rollback } from './rollback.js';
-import { register as status } from './status.js';
-import { register as target } from './target.js';
 
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [demo, inspect, pack, fmap, decode, target, flash, status, abort, rollback, confirm, reset, ports];
+export interface CommandModule {
+  readonly register: RegisterCommand;
+}
+
+export interface CommandEntry {
+  readonly name: string;
+  /** The positional arguments, as commander spells them (`<image>`, `<images...>`); empty when none. */
+  readonly args: string;
+  /** One line for the top-level help. */
+  readonly summary: string;
+  readonly load: () => Promise<CommandModule>;
+}
+
+/** The command that runs when none is named (`hilbridge`, `hilbridge --sample calib`). */
+export const DEFAULT_COMMAND = 'demo';
+
+export const commandTable: readonly CommandEntry[] = [
+  { name: 'demo', args: '', summary: 'quick start: a virtual board and an emulated UART in this process (default command)', load: () => import('./demo.js') },
+  { name: 'inspect', args: '<images...>', summary: 'verify HXE images and print their header, checksums and metadata', load: () => import('./inspect.js') },
+  { name: 'pack', args: '', summary: 'build a v2 HXE image from code/rodata files and a TOML or JSON description', load: () => import('./pack.js') },
+  { name: 'fmap', args: '', summary: 'decode a FRAM image file, or ask a board for its FRAM map over a link', load: () => import('./fmap.js') },
+  { name: 'decode', args: '<capture>', summary: 'decode a capture (candump, or flash --capture) into protocol messages', load: () => import('./decode.js') },
+  { name: 'target', args: '', summary: 'run a virtual board on a link until stopped; its state lives in the FRAM file', load: () => import('./target.js') },
+  { name: 'flash', args: '<image>', summary: 'verify an HXE image, provision it on the board, have the board verify and commit it', load: () => import('./flash.js') },
+  { name: 'status', args: '', summary: "show the board's state, active image, slots, boot count and last error", load: () => import('./status.js') },
+  { name: 'abort', args: '', summary: 'abort the transfer session the board holds and free it', load: () => import('./abort.js') },
+  { name: 'rollback', args: '', summary: 'make the previous known-good image active', load: () => import('./rollback.js') },
+  { name: 'confirm', args: '', summary: 'make the trial image permanent', load: () => import('./confirm.js') },
+  { name: 'reset', args: '', summary: 'factory reset: erase every slot and the value store (--factory --yes)', load: () => import('./reset.js') },
+  { name: 'ports', args: '', summary: 'list the serial ports and CAN interfaces a link option can name', load: () => import('./ports.js') },
+  { name: 'completion', args: '<shell>', summary: 'print a bash or zsh completion script', load: () => import('./completion.js') },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return commandTable.find((c) => c.name === name);
+}

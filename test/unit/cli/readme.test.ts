@@ -34,8 +34,8 @@ describe('README', () => {
     expect(pkg.scripts.prepare).toBe('npm run build'); // npm install (and npm link) build dist/
   });
 
-  it('every hilbridge line names a subcommand and options the program has', () => {
-    const program = buildProgram();
+  it('every hilbridge line names a subcommand and options the program has', async () => {
+    const program = await buildProgram();
     const lines = block('On the bench').slice(1);
     expect(lines.length).toBeGreaterThan(5);
     for (const line of lines) {

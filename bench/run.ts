@@ -1,0 +1,34 @@
+/**
+ * `npm run bench [-- --json] [-- --only=<name>] [-- --memory]`: builds the
+ * CLI, then prints the start-up figures (bench/cli-startup.ts) and the
+ * transfer figures (bench/transfer.ts), each as its own process with the
+ * same arguments. `--only=startup` runs only the start-up figures; another
+ * `--only=` filters the transfer scenarios and skips them; `--memory` is
+ * transfer's memory run only.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const args = process.argv.slice(2);
+const only = args.find((a) => a.startsWith('--only='))?.slice(7);
+const startup = !args.includes('--memory') && (only === undefined || only === 'startup');
+const transfer = only !== 'startup';
+
+function run(cmd: string, cmdArgs: string[]): void {
+  const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.exitCode = r.status ?? 1;
+    throw new Error(`${cmd} ${cmdArgs.join(' ')} failed`);
+  }
+}
+
+try {
+  if (startup) {
+    run('npx', ['tsc', '-p', 'tsconfig.build.json']);
+    run(process.execPath, ['--import', 'tsx', 'bench/cli-startup.ts', ...args.filter((a) => !a.startsWith('--only='))]);
+  }
+  if (transfer) run(process.execPath, ['--import', 'tsx', 'bench/transfer.ts', ...args]);
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+}
