@@ -4,7 +4,7 @@
  * fresh processes, timed from spawn:
  *
  *   node         `node -e 0` until exit: the floor any Node program starts from
- *   version      `node dist/cli/main.js --version` until exit
+ *   version      `node dist/bin/hilbridge.js --version` until exit
  *   help         `... --help` until exit
  *   inspect      `... inspect samples/calib.hxe` until exit
  *   firstByte    `... status --uart <pty>` until its first byte (HELLO)
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const arg = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const CLI = arg('cli') ?? join(ROOT, 'dist/cli/main.js');
+const CLI = arg('cli') ?? join(ROOT, 'dist/bin/hilbridge.js');
 const RUNS = Number(arg('runs') ?? 10);
 const TARGET_MS: Record<string, number> = { version: 150, help: 150, firstByte: 250 };
 

@@ -82,7 +82,7 @@ fi
 say "npm ci took $((SECONDS - start))s"
 
 # What a user runs first (README quick start), on this Node, from the fresh build.
-if ! node dist/cli/main.js demo >demo.log 2>&1 || ! grep -q '^demo complete' demo.log; then
+if ! node dist/bin/hilbridge.js demo >demo.log 2>&1 || ! grep -q '^demo complete' demo.log; then
   cat demo.log >&2
   say "hilbridge demo failed"
   exit 1

@@ -1,7 +1,8 @@
 /**
- * Vitest globalSetup of the HIL tier: the tests run the built program
- * (dist/cli/main.js) as separate processes, so build it when any file under
- * src/ is newer than it (or it is missing). Runs once, before any test file.
+ * Vitest globalSetup of the HIL tier: the tests run the shipped program
+ * (dist/bin/hilbridge.js, tsc's output bundled by scripts/bundle.mjs) as
+ * separate processes, so build it when any file under src/ is newer than it
+ * (or it is missing). Runs once, before any test file.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -22,4 +23,5 @@ export default function setup(): void {
   if (built >= newestUnder(join(ROOT, 'src'))) return;
   process.stderr.write('HIL: dist/ is older than src/: building (npm run build)\n');
   execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs')], { cwd: ROOT, stdio: 'inherit' });
 }

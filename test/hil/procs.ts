@@ -5,7 +5,7 @@
  * Every process started here is tracked; `killAll()` (afterEach) SIGKILLs
  * what is still running and waits for it to exit.
  *
- * Runs `node dist/cli/main.js`: test/hil/global-setup.ts builds dist/ first
+ * Runs `node dist/bin/hilbridge.js` (the shipped bundle): test/hil/global-setup.ts builds dist/ first
  * when src/ is newer (node starts it in ~0.2 s; tsx would compile each time).
  * Under User-Mode Linux a start takes ~4 s and a loaded CI machine has been
  * 2-4x slower than that, so the deadlines here guard against hangs only.
@@ -15,7 +15,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../../dist/bin/hilbridge.js', import.meta.url));
 
 export interface Exit {
   readonly code: number | null;
