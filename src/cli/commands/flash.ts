@@ -25,7 +25,7 @@ import type { LinkCliOptions } from '../link.js';
 import { detail, info, result as say } from '../output.js';
 import { transferProgress } from '../progress.js';
 import { lineText, transferResultJson } from '../json/index.js';
-import type { JsonLine, JsonLineOf } from '../json/index.js';
+import type { JsonLine } from '../json/index.js';
 import type { TransferBar } from '../progress.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
 import { CaptureFile } from '../../capture/capture-file.js';
@@ -70,9 +70,6 @@ interface Tally {
   /** When the transfer was started (BEGIN, or the resume query before it), and the link's clock. */
   requestedAt: number | undefined;
   now: (() => number) | undefined;
-  /** `begun` was printed; an `ending` that came before it (the engine pipelines DATA and END ahead of BEGIN's answer) waits in `heldEnding`. */
-  begunShown: boolean;
-  heldEnding: JsonLineOf<'ending'> | undefined;
 }
 
 /** Time since BEGIN when the transfer fails: DONE's figure, else measured (0 when it never started). */
@@ -84,7 +81,7 @@ function failedTransferMs(t: Tally): number {
 async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
   const json = opts.json === true;
   const line = (obj: JsonLine): void => void process.stdout.write(lineText(obj));
-  const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: undefined, startedAt: undefined, requestedAt: undefined, now: undefined, begunShown: false, heldEnding: undefined };
+  const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: undefined, startedAt: undefined, requestedAt: undefined, now: undefined };
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
@@ -114,7 +111,7 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
               tally.held = e.heldBytes;
               tally.size = e.size;
               tally.startedAt = e.beginAt;
-              if (json) showBegun({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
+              if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
               else {
                 info(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}`);
                 bar = transferProgress({ label: 'flash', total: e.size, startHeld: e.heldBytes, scheduler: link.scheduler });
@@ -131,20 +128,12 @@ async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
               return;
             case 'ending':
               tally.ending = true;
-              if (json && tally.begunShown) line({ event: 'ending', heldBytes: e.heldBytes, size: e.size });
-              else if (json) tally.heldEnding = { event: 'ending', heldBytes: e.heldBytes, size: e.size };
+              if (json) line({ event: 'ending', heldBytes: e.heldBytes, size: e.size });
               return;
             case 'done':
-              if (json && !tally.begunShown) showBegun({ event: 'begun', resumed: e.result.resumed, heldBytes: e.result.alreadyHeld, size: e.result.size });
               bar?.update(e.result.size, e.result.counters.retransmits);
               return;
           }
-        };
-        const showBegun = (begun: JsonLineOf<'begun'>): void => {
-          line(begun);
-          tally.begunShown = true;
-          if (tally.heldEnding !== undefined) line(tally.heldEnding);
-          tally.heldEnding = undefined;
         };
         const topts: TransferOptions = {
           peer,

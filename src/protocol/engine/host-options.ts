@@ -72,8 +72,9 @@ export interface TransferResult {
   readonly rtoMs: number;
 }
 
+/** A transfer's events, in this order whatever the wire did (transfer-events.ts): `begun`, then `progress` and `ending`, then `done`. */
 export type TransferEvent =
-  /** The target answered BEGIN; `beginAt` is the scheduler time BEGIN first went out (what transferMs counts from). */
+  /** The target answered BEGIN (or DONE came without that answer); `beginAt` is the scheduler time BEGIN first went out (what transferMs counts from). */
   | { readonly kind: 'begun'; readonly resumed: boolean; readonly heldBytes: number; readonly size: number; readonly beginAt: number }
   | { readonly kind: 'progress'; readonly heldBytes: number; readonly size: number; readonly counters: TransferCounters }
   /** END went out (every chunk has been sent once): from here the target verifies and commits by itself once it holds every byte. */

@@ -27,6 +27,7 @@ import { request } from './request.js';
 import { RTO_DEFAULTS, RtoEstimator } from './rto.js';
 import { SendWindow } from './send-window.js';
 import { Timer } from './timer.js';
+import { TransferEvents } from './transfer-events.js';
 import type { Incoming } from './wire.js';
 import { nextSeq, sendMessage } from './wire.js';
 
@@ -105,6 +106,7 @@ class HostSender {
    * a repeated BEGIN (the first answer lost) already counts some of it.
    */
   private heldBefore: number | undefined;
+  private readonly events: TransferEvents;
 
   constructor(
     private readonly channel: FrameChannel,
@@ -113,6 +115,7 @@ class HostSender {
     private readonly out: Subscriber<TransferEvent>,
   ) {
     this.scheduler = opts.scheduler ?? asyncScheduler;
+    this.events = new TransferEvents(out);
     const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
     const window = Math.min(opts.window ?? opts.peer.window, opts.peer.window);
     this.win = new SendWindow(source.size, chunk, window);
@@ -216,7 +219,7 @@ class HostSender {
         }
         this.win.sent(next.index, this.scheduler.now());
       } else if (this.endWanted()) {
-        if (!this.endEverSent) this.out.next({ kind: 'ending', heldBytes: this.win.heldBytes, size: this.source.size });
+        if (!this.endEverSent) this.events.ending({ kind: 'ending', heldBytes: this.win.heldBytes, size: this.source.size });
         this.endEverSent = true;
         this.endSent = true;
         this.endDue = Infinity;
@@ -346,7 +349,7 @@ class HostSender {
     if (this.rebegins === 0) {
       this.alreadyHeld = Math.min(this.heldBefore ?? Infinity, this.win.heldBytes);
       this.resumed = this.alreadyHeld > 0;
-      this.out.next({ kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, size: this.source.size, beginAt: this.startedAt });
+      this.events.begin(this.begunEvent());
     }
     this.kick();
   }
@@ -365,7 +368,7 @@ class HostSender {
       this.replies.rtt.sample(s); // the channel's estimate too, so the STATUS after DONE waits what this link needs
     }
     if (r.newlyHeld > 0) {
-      this.out.next({ kind: 'progress', heldBytes: this.win.heldBytes, size: this.source.size, counters: this.snapshot() });
+      this.events.progress({ kind: 'progress', heldBytes: this.win.heldBytes, size: this.source.size, counters: this.snapshot() });
     }
     this.kick();
   }
@@ -444,8 +447,11 @@ class HostSender {
       rtoMs: this.rto.rto,
     };
     this.finish();
-    this.out.next({ kind: 'done', result });
-    this.out.complete();
+    this.events.done({ kind: 'done', result }, this.begunEvent());
+  }
+
+  private begunEvent(): Extract<TransferEvent, { kind: 'begun' }> {
+    return { kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, size: this.source.size, beginAt: this.startedAt };
   }
 
   private snapshot(): ReturnType<typeof zeroCounters> {
