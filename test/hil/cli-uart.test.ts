@@ -142,6 +142,8 @@ describe.skipIf(!has('socat'))('hilbridge target and flash as processes over a s
     // the host notices the board is gone: the transfer fails (exit 3: peer not answering), never "ok"
     expect((await first.exited).code).toBe(3);
     expect(first.json().at(-1)).toMatchObject({ event: 'result', ok: false, error: { code: 'peer_timeout' } });
+    // ... and says what the board holds and how to go on
+    expect((first.json().at(-1)!.error as { message: string }).message).toMatch(/holds at least \d+ of \d+ bytes .*--resume/);
 
     link.powerOn();
     const again = await startTarget(targetArgs);
