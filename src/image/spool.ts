@@ -12,8 +12,8 @@
  * and SIGHUP, and at process exit if nothing removed it before (a closed
  * stdout's exit 141). Only SIGKILL can leave it behind.
  */
-import { rmSync } from 'node:fs';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
@@ -70,12 +70,27 @@ function unwatchSignals(): void {
   for (const s of SIGNALS) process.removeListener(s, onSignal);
 }
 
-function removeAtExit(dir: string): void {
+/**
+ * A new private directory, removed at exit or on a signal if its owner does
+ * not first. The signal listeners go on before the directory exists and it
+ * is made synchronously: a Ctrl-C at any instant finds it recorded (no JS
+ * listener runs between mkdtempSync and the record), never left behind.
+ */
+function privateDir(root: string): string {
   if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', removePending);
+  }
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(root, 'hilbridge-spool-'));
+  } catch (e) {
+    if (pending.size === 0) unwatchSignals();
+    throw e;
+  }
   pending.add(dir);
-  if (exitHook) return;
-  exitHook = true;
-  process.on('exit', removePending);
+  return dir;
 }
 
 function forget(dir: string): void {
@@ -85,8 +100,7 @@ function forget(dir: string): void {
 
 /** Copy `input` to a new private temporary file, refusing it past the limit its first bytes call for. */
 export async function spoolToFile(input: AsyncIterable<Uint8Array>, o: SpoolOptions): Promise<SpooledFile> {
-  const dir = await mkdtemp(join(o.tmpRoot ?? tmpdir(), 'hilbridge-spool-'));
-  removeAtExit(dir);
+  const dir = privateDir(o.tmpRoot ?? tmpdir());
   const path = join(dir, o.fileName ?? 'image');
   const remove = async (): Promise<void> => {
     await rm(dir, { recursive: true, force: true });

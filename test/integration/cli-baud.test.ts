@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { planLink } from '../../src/cli/link.js';
 import { writeHxe } from '../../src/hxe/writer.js';
-import { drive, jsonLines, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
+import { drive, jsonLines, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 
 let pairs = 0;
 useVirtualTime();
@@ -27,9 +27,7 @@ function imageFile(dir: string): { path: string; sha256: string } {
 
 async function startTarget(fram: string, name: string): Promise<string[]> {
   const link = ['--link', `emulator:uart@115200,pair=${name}`];
-  const since = mark();
-  void runCli('target', ...link, '--fram', fram, '--json', '--baud-max', '921600');
-  await drive(outputMatches(/"event":"ready"/, since));
+  await startTargetCli(link, fram, ['--baud-max', '921600']);
   return link;
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
-import { drive, jsonLines, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
+import { drive, jsonLines, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 
 let pairs = 0;
 
@@ -18,10 +18,7 @@ async function startTarget(mode = 'uart', extra: string[] = []): Promise<{ link:
   const fram = join(mkdtempSync(join(tmpdir(), 'hilbridge-cli-')), 'board.fram');
   const spec = `emulator:${mode}@${mode === 'uart' ? 2_000_000 : 1_000_000},pair=board${++pairs}`;
   const link = mode === 'uart' ? ['--link', spec] : ['--link', spec, '--node', '5'];
-  const since = mark();
-  const done = runCli('target', ...link, '--fram', fram, '--json', ...extra);
-  await drive(outputMatches(/"event":"ready"/, since));
-  return { link, done, fram };
+  return { link, ...(await startTargetCli(link, fram, extra)), fram };
 }
 
 useVirtualTime();

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { interruptFlashes } from '../../src/cli/commands/flash.js';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { writeHxe } from '../../src/hxe/writer.js';
-import { drive, jsonLines, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
+import { drive, jsonLines, mark, outputMatches, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 
 let pairs = 0;
 
@@ -24,9 +24,7 @@ function imageFile(dir: string, codeBytes: number): string {
 }
 
 async function startTarget(dir: string, link: string[], node: string[]): Promise<void> {
-  const since = mark();
-  void runCli('target', ...link, ...node, '--fram', join(dir, 'b.fram'), '--json');
-  await drive(outputMatches(/"event":"ready"/, since));
+  await startTargetCli([...link, ...node], join(dir, 'b.fram'));
 }
 
 /** The message names decode finds in `file`, in order, with adjacent repeats collapsed ("DATA..."). */

@@ -15,7 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { interruptFlashes } from '../../src/cli/commands/flash.js';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { writeHxe } from '../../src/hxe/writer.js';
-import { drive, jsonLines, mark, markStderr, outputMatches, runCli, stderrMatches, useVirtualTime } from './cli-harness.js';
+import { drive, jsonLines, mark, markStderr, outputMatches, runCli, startTargetCli, stderrMatches, useVirtualTime } from './cli-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 let pairs = 0;
@@ -36,10 +36,7 @@ function imageFile(dir: string, codeBytes: number, appName = 'flashme'): { path:
 /** Start `hilbridge target` on `fram` over pair `name` and wait until it serves. */
 async function startTarget(fram: string, name: string, rate = 2_000_000, extra: string[] = []): Promise<{ link: string[]; done: ReturnType<typeof runCli> }> {
   const link = ['--link', `emulator:uart@${rate},pair=${name}`];
-  const since = mark();
-  const done = runCli('target', ...link, '--fram', fram, '--json', ...extra);
-  await drive(outputMatches(/"event":"ready"/, since));
-  return { link, done };
+  return { link, ...(await startTargetCli(link, fram, extra)) };
 }
 
 useVirtualTime();

@@ -139,6 +139,17 @@ export async function runCli(...args: string[]): Promise<CliRun> {
   return { code, stdout: out.slice(from.out).join(''), stderr: err.slice(from.err).join('') };
 }
 
+/**
+ * `hilbridge target <link...> --fram <fram> --json ...extra` in this process,
+ * resolved once it serves (its `ready` line); the returned run ends when the
+ * target stops (stopTargets in src/cli/commands/target.ts).
+ */
+export async function startTargetCli(link: readonly string[], fram: string, extra: readonly string[] = []): Promise<{ done: Promise<CliRun> }> {
+  const since = mark();
+  const done = runCli('target', ...link, '--fram', fram, '--json', ...extra);
+  await drive(outputMatches(/"event":"ready"/, since));
+  return { done };
+}
 
 /** JSON lines of a run's stdout. */
 export function jsonLines(stdout: string): Record<string, unknown>[] {

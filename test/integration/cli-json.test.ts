@@ -23,7 +23,7 @@ import { encodeFrame } from '../../src/protocol/frame.js';
 import { encodeMessage } from '../../src/protocol/messages.js';
 import { ANY_SLOT, ImageKind } from '../../src/protocol/messages-types.js';
 import type { Message } from '../../src/protocol/messages-types.js';
-import { drive, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
+import { drive, mark, outputMatches, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const seen = new Set<JsonEvent>();
@@ -57,10 +57,7 @@ function imageFile(dir: string, codeBytes: number, appName: string): { path: str
 
 async function startTarget(fram: string, extra: string[] = [], rate = 1_000_000): Promise<{ link: string[]; done: ReturnType<typeof runCli> }> {
   const link = ['--link', `emulator:uart@${rate},pair=json${++pairs}`];
-  const since = mark();
-  const done = runCli('target', ...link, '--fram', fram, '--json', ...extra);
-  await drive(outputMatches(/"event":"ready"/, since));
-  return { link, done };
+  return { link, ...(await startTargetCli(link, fram, extra)) };
 }
 
 useVirtualTime();

@@ -9,16 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
-import { drive, mark, outputMatches, runCli, useVirtualTime } from './cli-harness.js';
+import { drive, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 
 let pairs = 0;
 
 async function startTarget(): Promise<string[]> {
   const fram = join(mkdtempSync(join(tmpdir(), 'hilbridge-cli-')), 'board.fram');
   const link = ['--link', `emulator:uart@2000000,pair=nothing${++pairs}`];
-  const since = mark();
-  void runCli('target', ...link, '--fram', fram, '--json');
-  await drive(outputMatches(/"event":"ready"/, since));
+  await startTargetCli(link, fram);
   return link;
 }
 
