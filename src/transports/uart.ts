@@ -45,7 +45,7 @@ function errno(e: unknown): string {
 export function openError(path: string, e: unknown): LinkError {
   switch (errno(e)) {
     case 'ENOENT':
-      return new LinkError('link_unavailable', path, `${path} does not exist: is the adapter plugged in? list ports with \`ls /dev/serial/by-id/\``, { cause: e });
+      return new LinkError('link_unavailable', path, `${path} does not exist: is the adapter plugged in? \`hilbridge ports\` lists the serial ports this machine has`, { cause: e });
     case 'EACCES':
       return new LinkError('link_unavailable', path, `${path}: permission denied: add your user to the group owning it (usually dialout: \`sudo usermod -aG dialout $USER\`, then log in again)`, { cause: e });
     case 'EBUSY':
