@@ -11,8 +11,8 @@
  */
 import { createReadStream } from 'node:fs';
 import { UsageError, isHilbridgeError } from '../errors.js';
-import { HXE_MAGIC, MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
-import { MAX_IMAGE_SIZE } from '../image/reader.js';
+import { MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
+import { checkMagic } from '../hxe/header.js';
 import { spoolToFile } from '../image/spool.js';
 import type { SpoolLimit } from '../image/spool.js';
 import type { HxeImage } from '../hxe/image.js';
@@ -34,10 +34,15 @@ export async function verifyImageFile(path: string): Promise<HxeImage> {
 /** The image arguments that mean stdin. */
 export const STDIN_IMAGE = ['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'] as const;
 
-/** How much an image on a stream may carry: an HXE image (its magic first) at most MAX_HXE_FILE_SIZE, anything else the protocol's u32 size. */
+/**
+ * How much an image on a stream may carry: flash sends HXE images only, so
+ * a stream whose first 4 bytes are not the HXE magic is refused there and
+ * then (bad_magic, exit 1: `flash - < /dev/zero` copies 4 bytes, not 4 GiB),
+ * and an HXE image at most MAX_HXE_FILE_SIZE.
+ */
 export function imageSpoolLimit(head: Uint8Array): SpoolLimit {
-  const hxe = head.length >= 4 && new DataView(head.buffer, head.byteOffset, 4).getUint32(0, false) === HXE_MAGIC;
-  return hxe ? { maxBytes: MAX_HXE_FILE_SIZE, what: 'an HXE image' } : { maxBytes: MAX_IMAGE_SIZE, what: 'an image (4 GiB)' };
+  if (head.length >= 4) checkMagic(head);
+  return { maxBytes: MAX_HXE_FILE_SIZE, what: 'an HXE image' };
 }
 
 /**

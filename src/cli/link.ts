@@ -25,6 +25,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { optionalWholeNumber } from './numbers.js';
+import { info } from './output.js';
 import { checkCanNode } from '../protocol/can-id.js';
 import type { CanIdFormat } from '../protocol/can-id.js';
 import { BAUD_DEFAULTS, DEFAULT_LINE_RATES, REQUEST_DEFAULTS, silentBudgetMs } from '../protocol/engine/index.js';
@@ -220,7 +221,7 @@ function planBaud(o: LinkCliOptions, spec: LinkSpec): BaudPlan | undefined {
 export async function openPlannedLink(plan: LinkPlan, role: ChannelRole, deps: OpenLinkDeps = {}): Promise<OpenLink> {
   const scheduler = deps.scheduler ?? asyncScheduler;
   // Say where a link nobody named on the command line came from (stderr: stdout stays the command's own output).
-  if (plan.from !== undefined && !plan.json) process.stderr.write(`hilbridge: link from ${plan.from}: ${plan.spec.address ?? plan.spec.text}\n`);
+  if (plan.from !== undefined && !plan.json) info(`hilbridge: link from ${plan.from}: ${plan.spec.address ?? plan.spec.text}`);
   const link = await openLink({ spec: plan.spec, node: plan.node, idFormat: plan.idFormat }, role, { ...deps, scheduler, pairs: cliPairs });
   const baud = plan.baud !== undefined && link.lineRate !== undefined ? { ...plan.baud, control: link.lineRate } : undefined;
   return { ...link, close: () => link.close(), timeoutMs: plan.timeoutMs, scheduler, baud };

@@ -40,7 +40,12 @@ export function invocation(args: readonly string[]): Invocation {
   const first = rest[0];
   const byDefault = (): Invocation => ({ kind: 'command', entry: findCommand(DEFAULT_COMMAND)!, byDefault: true });
   if (first === undefined) return byDefault();
-  if (first.startsWith('-')) return HELP_OR_VERSION.has(first) ? { kind: 'none' } : byDefault();
+  if (first.startsWith('-')) {
+    if (HELP_OR_VERSION.has(first)) return { kind: 'none' };
+    // options first, then the command (`hilbridge --json status`, `hilbridge --uart /dev/ttyUSB0 flash app.hxe`)
+    const named = rest.map(findCommand).find((e) => e !== undefined);
+    return named === undefined ? byDefault() : { kind: 'command', entry: named, byDefault: false };
+  }
   if (first === 'help') {
     const named = rest[1];
     if (named === undefined || named.startsWith('-')) return { kind: 'none' };
@@ -49,6 +54,16 @@ export function invocation(args: readonly string[]): Invocation {
   }
   const entry = findCommand(first);
   return entry === undefined ? { kind: 'unknown', word: first } : { kind: 'command', entry, byDefault: false };
+}
+
+/**
+ * argv with the command word first, so options given before it are parsed as
+ * the command's (commander recognises the global -v/-q anywhere).
+ */
+function commandFirst(argv: readonly string[], name: string): string[] {
+  const args = argv.slice(2);
+  const at = args.indexOf(name);
+  return at <= 0 ? [...argv] : [...argv.slice(0, 2), name, ...args.slice(0, at), ...args.slice(at + 1)];
 }
 
 /** `--json` anywhere before `--`: usage errors are reported as JSON then. */
@@ -125,7 +140,7 @@ export async function runProgram(argv: readonly string[]): Promise<void> {
   if (inv.kind === 'unknown') return unknownCommand(inv.word, json);
   const program = await buildProgram(inv.kind === 'command' ? [inv.entry.name] : []);
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync(inv.kind === 'command' && !inv.byDefault ? commandFirst(argv, inv.entry.name) : [...argv]);
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     // help and version exit 0; anything else commander rejects is a usage error

@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError, isHilbridgeError } from '../errors.js';
 
 export interface SpoolLimit {
   /** Most bytes the stream may carry. */
@@ -141,7 +141,7 @@ export async function spoolToFile(input: AsyncIterable<Uint8Array>, o: SpoolOpti
     }
   } catch (cause) {
     await remove();
-    if (cause instanceof UsageError) throw cause;
+    if (isHilbridgeError(cause)) throw cause; // the limit's own verdict (too large, not an image at all)
     throw new UsageError('file_unreadable', `cannot copy ${o.name} into a temporary file under ${o.tmpRoot ?? tmpdir()}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
   return { path, size, remove };

@@ -100,8 +100,9 @@ async function run(file: string, opts: DecodeOptions): Promise<ExitCode> {
     throw new UsageError('file_unreadable', `cannot read capture ${name}: ${why}`, { cause });
   }
   const s = decoder.summary();
-  if (s.canFrames === 0 && s.byteLines === 0 && s.unparsedLines > 0) {
-    throw new UsageError('not_a_capture', `${name} holds no capture line (line ${firstBad} is not one): record it with candump -l <iface> or hilbridge flash --capture <file>`);
+  if (s.canFrames === 0 && s.byteLines === 0) {
+    const why = firstBad === undefined ? 'it is empty' : `line ${firstBad} is not one`;
+    throw new UsageError('not_a_capture', `${name} holds no capture line (${why}): record it with candump -l <iface> or hilbridge flash --capture <file>`);
   }
   if (!opts.json && listed > MAX_LISTED) process.stderr.write(`${listed - MAX_LISTED} more unreadable lines not listed (${listed} in all)\n`);
   write(opts.json ? lineText(summaryLine(s)) : formatSummary(s));

@@ -54,7 +54,7 @@ export function register(program: Command): void {
       .option('--resume', 'ask the board what it holds of this image and send only the rest')
       .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial')
       .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)'),
-  ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => run(path, opts)), (_image, opts) => opts.json === true));
+  ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => run(path, opts, image)), (_image, opts) => opts.json === true));
 }
 
 interface Tally {
@@ -78,17 +78,18 @@ function failedTransferMs(t: Tally): number {
   return t.transferMs ?? (from === undefined || t.now === undefined ? 0 : t.now() - from);
 }
 
-async function run(imagePath: string, opts: FlashOptions): Promise<ExitCode> {
+/** `file` is what is read; `imagePath` what messages call it (`-` for an image piped in, not its temporary copy). */
+async function run(file: string, opts: FlashOptions, imagePath = file): Promise<ExitCode> {
   const json = opts.json === true;
   const line = (obj: JsonLine): void => void process.stdout.write(lineText(obj));
   const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: undefined, startedAt: undefined, requestedAt: undefined, now: undefined };
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
-    const image = await verifyImageFile(imagePath);
+    const image = await verifyImageFile(file);
     if (json) line({ event: 'verified_locally', image: imagePath, appName: image.appName, size: image.size, sha256: image.sha256 });
     else info(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
-    const source = await openFileImageReader(imagePath);
+    const source = await openFileImageReader(file);
     let capture: CaptureFile | undefined;
     let captureChecked = false;
     try {

@@ -6,8 +6,9 @@
  * only flash.ts and what it needs (docs/performance.md, Start-up).
  *
  * `summary` and `args` are what the top-level help shows without importing
- * the module; test/unit/cli/commands-table.test.ts checks they match the
- * module's own command.
+ * the module. `summary` is the one place of that line; the module's own
+ * `description` is the longer text `hilbridge <command> --help` shows.
+ * test/unit/cli/program.test.ts checks `args` against the module's command.
  */
 import type { Command } from 'commander';
 

@@ -42,7 +42,8 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <file>', 'image to write (replaced atomically); - writes it to stdout (not a terminal)')
     .option('--format <format>', 'description format when the extension does not say: toml or json')
     .option('--json', 'print the result as one JSON object')
-    .action(action((opts: PackOptions) => run(opts), (opts) => opts.json === true));
+    // with -o - stdout carries the image: an error goes to stderr as text, never into the pipe
+    .action(action((opts: PackOptions) => run(opts), (opts) => opts.json === true && opts.output !== '-'));
 }
 
 async function run(opts: PackOptions): Promise<ExitCode> {

@@ -15,6 +15,7 @@ import type { HilbridgeError } from '../../errors.js';
 import { checkFileToCreate } from '../../image/host-file.js';
 import type { ResourceLimits } from '../../hxe/policy.js';
 import { serveTarget } from '../../protocol/engine/index.js';
+import type { TargetHandle } from '../../protocol/engine/index.js';
 import type { BoardEvent } from '../../board/events.js';
 import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
 import { addLinkOptions, linkFromEnv, openPlannedLink, planLink } from '../link.js';
@@ -121,41 +122,44 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     throw e;
   }
   const events = board.events$.subscribe((e) => out(boardEventLine(e), eventText(e)));
-  // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
-  const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
-  const handle = serveTarget(link.channel, board, {
-    scheduler: link.scheduler,
-    ...(link.profile.window === undefined ? {} : { window: link.profile.window }),
-    ...(baud === undefined ? {} : { baud }),
-  });
-  // Listen for the stop before saying `serving`: a Ctrl-C right after that line is a clean stop, not a kill.
-  const stop = firstValueFrom(merge(
-    stopSignals(),
-    stopTargets,
-    handle.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
-  ));
   // Serving waits on the link alone; a link with no handle of its own (an emulator pair) must not let the process end
   // under the pending await (node's exit 13): hold it open until the stop.
   const keepAlive = new MessageChannel();
   keepAlive.port1.on('message', () => undefined);
-  const r = board.report();
-  out(
-    {
-      event: 'ready', link: link.name, nodeId, identity: board.identity, fram: opts.fram, framSize: board.device.size, state: r.state, active: r.active, recovery: r.recovery,
-      lineRates: baud === undefined ? null : [...baud.rates],
-    },
-    `serving ${board.identity} ${where(link.transport.framing, nodeId, link.name)}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
-  );
+  let handle: TargetHandle | undefined;
   let why: string | HilbridgeError;
   try {
+    // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
+    const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
+    const served = serveTarget(link.channel, board, {
+      scheduler: link.scheduler,
+      ...(link.profile.window === undefined ? {} : { window: link.profile.window }),
+      ...(baud === undefined ? {} : { baud }),
+    });
+    handle = served;
+    // Listen for the stop before saying `serving`: a Ctrl-C right after that line is a clean stop, not a kill.
+    const stop = firstValueFrom(merge(
+      stopSignals(),
+      stopTargets,
+      served.ended.then((e) => (e.error === undefined ? 'link closed' : e.error)),
+    ));
+    const r = board.report();
+    out(
+      {
+        event: 'ready', link: link.name, nodeId, identity: board.identity, fram: opts.fram, framSize: board.device.size, state: r.state, active: r.active, recovery: r.recovery,
+        lineRates: baud === undefined ? null : [...baud.rates],
+      },
+      `serving ${board.identity} ${where(link.transport.framing, nodeId, link.name)}: FRAM ${opts.fram} (${board.device.size} bytes), state ${r.state}, active slot ${r.active ?? 'none'}${r.recovery ? `, RECOVERY: ${r.recovery}` : ''}${baud === undefined ? '' : `, line rates ${baud.rates.join('/')}`}`,
+    );
     why = await stop;
   } finally {
+    // whatever happened above, nothing outlives it: the serving, the board's FRAM file, the port
     keepAlive.port1.close();
+    await handle?.close();
+    events.unsubscribe();
+    board.close();
+    await link.close();
   }
-  await handle.close();
-  events.unsubscribe();
-  board.close();
-  await link.close();
   if (typeof why !== 'string') throw why;
   out({ event: 'stopped', reason: why }, `stopped (${why}): FRAM ${opts.fram} closed`);
   return ExitCode.Ok;

@@ -46,6 +46,12 @@ describe('hilbridge decode input', () => {
     expect(lines[2]).toMatch(/^summary: 5 CAN frames, 2 messages, /);
   });
 
+  it('empty input is no capture: exit 2 (not_a_capture), not an empty summary', async () => {
+    const r = await piped('', 'decode', '-');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error \[not_a_capture\]: stdin holds no capture line \(it is empty\)/);
+  });
+
   it('a terminal on stdin is a usage error that says to pipe a capture', async () => {
     const cmd = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))} decode -; echo "exit=$?"`;
     const out = await new Promise<string>((resolve) => {

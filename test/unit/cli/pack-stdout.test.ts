@@ -33,6 +33,12 @@ describe('hilbridge pack -o -', () => {
     expect(existsSync(join(dir, '-'))).toBe(false);
   }, 30_000);
 
+  it('--json: an error goes to stderr as text, never into the pipe that carries the image', async () => {
+    const r = await run(`cd ${ROOT} && ${CLI} pack --desc ${join(dir, 'missing.toml')} -o - --json | od -c > ${join(dir, 'piped.txt')}`, dir);
+    expect(readFileSync(join(dir, 'piped.txt'), 'utf8').trim()).toMatch(/^0+$/); // od of nothing: the offset line only
+    expect(r.stderr).toMatch(/^hilbridge: error \[file_unreadable\]/);
+  }, 30_000);
+
   it('refuses when stdout is a terminal: exit 2, stdout_is_tty, nothing written', async () => {
     const r = await run(`script -qfec "cd ${ROOT} && ${CLI} pack --desc ${join(PACK_DIR, 'motor_ctl.toml')} -o -" /dev/null`, dir);
     const tty = r.stdout.toString();

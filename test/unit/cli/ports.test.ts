@@ -1,6 +1,7 @@
 /** `hilbridge ports` on this machine, as a child process: it lists without error, in both forms. */
 import { describe, expect, it } from 'vitest';
 import { hilbridge } from './child-cli.js';
+import { parseJsonLine } from '../../../src/cli/json/index.js';
 
 describe('hilbridge ports', () => {
   it('lists serial ports and CAN interfaces (or says there are none), exit 0', async () => {
@@ -20,5 +21,6 @@ describe('hilbridge ports', () => {
     expect(lines.filter((l) => l.kind === 'uart')).toHaveLength(summary.serialPorts!);
     expect(lines.filter((l) => l.kind === 'can')).toHaveLength(summary.canInterfaces!);
     expect(lines.slice(0, -1).every((l) => l.event === 'port')).toBe(true);
+    for (const l of lines) expect(() => parseJsonLine(l)).not.toThrow(); // whatever this machine has fits the schemas
   }, 30_000);
 });

@@ -32,6 +32,9 @@ describe('which command a line names', () => {
     expect(named(['help', 'status'])).toBe('status');
     expect(named(['help', 'stauts'])).toBe('unknown stauts');
     expect(named(['-v', 'flsh', 'app.hxe'])).toBe('unknown flsh');
+    // options before the command: the command still runs (--json anywhere on the line, docs/cli.md)
+    expect(named(['-v', '--json', 'status'])).toBe('status');
+    expect(named(['--uart', '/dev/ttyUSB0', 'flash', 'app.hxe'])).toBe('flash');
   });
 
   it('suggests the nearest command by edit distance, nothing when none is close', () => {
@@ -64,6 +67,12 @@ describe('hilbridge as a process', () => {
     expect(json.code).toBe(2);
     expect(json.stderr).toBe('');
     expect(JSON.parse(json.stdout)).toEqual({ event: 'error', ok: false, error: { code: 'unknown_command', message: "unknown command 'stauts' (did you mean status?)" } });
+  });
+
+  it('options before the command word: that command runs with them (here: status without a link, exit 2)', async () => {
+    const r = await hilbridge('-v', '--json', 'status');
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ event: 'error', error: { code: 'missing_link' } });
   });
 
   it('a line with only demo options still runs demo, the default command', async () => {

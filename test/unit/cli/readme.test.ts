@@ -29,7 +29,9 @@ describe('README', () => {
     expect(lines[0]).toBe('npm link');
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { rootDir: string; outDir: string } };
-    expect(pkg.bin.hilbridge).toBe(`${build.compilerOptions.outDir}/cli/main.js`);
+    // tsc's output bundled into dist/bin/ by scripts/bundle.mjs, part of the build
+    expect(pkg.bin.hilbridge).toBe(`${build.compilerOptions.outDir}/bin/hilbridge.js`);
+    expect(pkg.scripts.build).toContain('node scripts/bundle.mjs');
     expect(readFileSync(join(ROOT, build.compilerOptions.rootDir, 'cli/main.ts'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
     expect(pkg.scripts.prepare).toBe('npm run build'); // npm install (and npm link) build dist/
   });

@@ -51,10 +51,23 @@ describe('spoolToFile', () => {
     expect(readdirSync(root)).toEqual([]);
   });
 
-  it('the limit: an HXE image (magic first) at most MAX_HXE_FILE_SIZE, anything else 4 GiB', () => {
+  it('the limit: an HXE image (magic first) at most MAX_HXE_FILE_SIZE; anything else is refused by its first 4 bytes', () => {
     expect(imageSpoolLimit(HXE).maxBytes).toBe(MAX_HXE_FILE_SIZE);
-    expect(imageSpoolLimit(Uint8Array.of(0, 0, 0, 0)).maxBytes).toBe(0xffffffff);
-    expect(imageSpoolLimit(Uint8Array.of(0x48)).maxBytes).toBe(0xffffffff);
+    expect(() => imageSpoolLimit(Uint8Array.of(0, 0, 0, 0))).toThrow(expect.objectContaining({ code: 'bad_magic' }));
+    expect(imageSpoolLimit(Uint8Array.of(0x48)).maxBytes).toBe(MAX_HXE_FILE_SIZE); // a stream of 1 byte: the verifier says what it is
+  });
+
+  it('/dev/zero on stdin: refused as bad_magic after its first block, nothing left behind', async () => {
+    let pulled = 0;
+    const zeros = new Readable({
+      read() {
+        pulled++;
+        this.push(Buffer.alloc(65_536));
+      },
+    });
+    await expect(spoolToFile(zeros, { name: 'stdin', limitFor: imageSpoolLimit, tmpRoot: root })).rejects.toMatchObject({ code: 'bad_magic' });
+    expect(pulled).toBeLessThan(4);
+    expect(readdirSync(root)).toEqual([]);
   });
 });
 
@@ -64,7 +77,7 @@ describe('withImageFile', () => {
   });
 
   it.each(['-', '/dev/stdin'])('%s: fn gets a regular file holding stdin, removed once fn settles, also when it throws', async (arg) => {
-    const bytes = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
+    const bytes = Uint8Array.from({ length: 5000 }, (_, i) => (i < HXE.length ? HXE[i]! : i & 0xff)); // the HXE magic first, as flash takes
     let seen = '';
     await expect(
       withImageFile(arg, (p) => {
