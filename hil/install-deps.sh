@@ -5,8 +5,8 @@
 #   hil/install-deps.sh --check  only report; exit 0 when complete, 4 when not
 #
 # Needed: socat (pty pairs), can-utils (cangen/candump), iproute2 (ip link),
-# kmod (modprobe), gcc (builds hil/uml-xstate-shim.c), and user-mode-linux (a guest kernel with SocketCAN, used
-# when the host kernel has no vcan). Exit 0 when everything is there, 4 when
+# kmod (modprobe), gcc (builds hil/uml-xstate-shim.c), zsh (the completion script's parse check), and
+# user-mode-linux (a guest kernel with SocketCAN, used when the host kernel has no vcan). Exit 0 when everything is there, 4 when
 # something is still missing (and says what, loudly, on stderr).
 set -u
 
@@ -21,6 +21,7 @@ declare -A need=(
   [ip]=iproute2
   [modprobe]=kmod
   [cc]=gcc
+  [zsh]=zsh
 )
 
 missing_pkgs=()
@@ -37,7 +38,7 @@ scan() {
 
 scan
 if [ ${#missing_pkgs[@]} -eq 0 ]; then
-  echo "hil/install-deps: all rig dependencies present (socat, can-utils, iproute2, kmod, user-mode-linux)"
+  echo "hil/install-deps: all rig dependencies present (socat, can-utils, iproute2, kmod, gcc, zsh, user-mode-linux)"
   exit 0
 fi
 

@@ -19,6 +19,10 @@ trap 'rm -rf "$reports"' EXIT
 npm run --silent typecheck || exit 1
 npm run --silent lint || exit 1
 
+# The process tests of the unit tier use socat (pty pairs) and zsh (completion) when present: as root,
+# install them (with the rest of the rig) first, so they run rather than skip on a fresh machine.
+if [ "$(id -u)" -eq 0 ]; then hil/install-deps.sh || echo "!! rig dependencies incomplete: unit tests needing them skip (see above)" >&2; fi
+
 npx vitest run --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 unit_status=$?
 node --version >"$reports/unit.json.node"
