@@ -14,6 +14,7 @@ import { UsageError, isHilbridgeError } from '../errors.js';
 import { MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
 import { checkMagic } from '../hxe/header.js';
 import { spoolToFile } from '../image/spool.js';
+import { isStdinName } from '../image/stdin.js';
 import type { SpoolLimit } from '../image/spool.js';
 import type { HxeImage } from '../hxe/image.js';
 import { checkHostFile } from '../image/host-file.js';
@@ -31,8 +32,6 @@ export async function verifyImageFile(path: string): Promise<HxeImage> {
   return verifier.end();
 }
 
-/** The image arguments that mean stdin. */
-export const STDIN_IMAGE = ['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0'] as const;
 
 /**
  * How much an image on a stream may carry: flash sends HXE images only, so
@@ -51,7 +50,7 @@ export function imageSpoolLimit(head: Uint8Array): SpoolLimit {
  * is refused (exit 2): the image must be piped or redirected in.
  */
 export async function withImageFile<T>(arg: string, fn: (path: string) => Promise<T>, stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean } = process.stdin): Promise<T> {
-  if (!STDIN_IMAGE.some((n) => n === arg)) return fn(arg);
+  if (!isStdinName(arg)) return fn(arg);
   if (stdin.isTTY === true) {
     throw new UsageError('stdin_is_tty', `image "${arg}" is stdin, which is a terminal: pipe or redirect the image in (\`hilbridge flash - ... < app.hxe\`), or name the file`);
   }

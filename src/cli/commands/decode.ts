@@ -19,6 +19,7 @@ import { checkHostFile } from '../../image/host-file.js';
 import { boundedLines } from '../../util/lines.js';
 import { ExitCode, action } from '../run.js';
 import { captureEntryLine, lineText, summaryLine } from '../json/index.js';
+import { isStdinName } from '../../image/stdin.js';
 
 interface DecodeOptions {
   json?: boolean;
@@ -65,12 +66,12 @@ export function formatSummary(s: CaptureSummary): string {
 
 /** The capture's bytes: a regular file (checked, streamed), or stdin when `-` (a pipe or redirected file; never a terminal). */
 async function source(file: string): Promise<{ name: string; chunks: AsyncIterable<Uint8Array> }> {
-  if (file !== '-') {
+  if (!isStdinName(file)) {
     await checkHostFile(file, 'capture', Number.MAX_SAFE_INTEGER); // a regular file of any length: it is streamed
     return { name: `"${file}"`, chunks: createReadStream(file) };
   }
   if (process.stdin.isTTY === true) {
-    throw new UsageError('stdin_is_tty', 'decode -: stdin is a terminal, not a capture; pipe one in (candump -L can0 | hilbridge decode -) or name the file');
+    throw new UsageError('stdin_is_tty', `decode ${file}: stdin is a terminal, not a capture; pipe one in (candump -L can0 | hilbridge decode -) or name the file`);
   }
   return { name: 'stdin', chunks: process.stdin };
 }

@@ -46,6 +46,12 @@ describe('hilbridge decode input', () => {
     expect(lines[2]).toMatch(/^summary: 5 CAN frames, 2 messages, /);
   });
 
+  it('/dev/stdin reads the pipe as - does (it is no regular file, so it must never reach the file checks)', async () => {
+    const r = await piped(CAPTURE.join('\n') + '\n', 'decode', '/dev/stdin');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^summary: 5 CAN frames, 2 messages, /m);
+  });
+
   it('empty input is no capture: exit 2 (not_a_capture), not an empty summary', async () => {
     const r = await piped('', 'decode', '-');
     expect(r.code).toBe(2);
