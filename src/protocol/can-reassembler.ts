@@ -2,8 +2,12 @@
  * Reassembly of one (node, direction) stream of CAN segments into encoded
  * frames (docs/protocol.md section 3.3). Segment 0 carries the frame's magic
  * and length, so the receiver knows how many bytes to expect; the following
- * segments must arrive with consecutive indexes. Anything else drops the
- * partial frame, is counted, and the receiver waits for the next index 0.
+ * segments must arrive with consecutive indexes. A segment with another index
+ * is counted and ignored, and the frame in progress goes on: it may be noise
+ * on this node's identifier or a duplicate, which cost nothing but
+ * themselves. After a real loss the frame never completes: the next frame
+ * start replaces it, or, when the index wraps inside a long frame, the
+ * frame's CRC-32 fails.
  * Index 0 continues a frame when the index has just wrapped (a frame longer
  * than the modulus); otherwise it starts a new frame if it can be one (the
  * frame magic and a length within maxFrame). One that cannot is noise on
@@ -28,6 +32,8 @@ export class CanReassembler {
   private nextIndex = 0;
   /** True after an error: ignore segments until the next index 0 without counting them again. */
   private skipping = false;
+  /** True once the frame in progress has been counted in segmentErrors (a stray segment), so it is counted once. */
+  private disturbed = false;
   /** The parity of group 0 of the frame whose segment 0 should come next. */
   private pending: { k: number; parity: Uint8Array } | undefined;
   /** Group size and segment size of the last coded frame announced: a frame whose group 0 parity was lost is taken as coded alike. */
@@ -66,8 +72,9 @@ export class CanReassembler {
         if (!this.buf) this.abandon(); // nothing in progress: wait for a real start
         return undefined; // noise: a frame in progress goes on
       }
-      if (this.buf) this.counters.segmentErrors++;
+      if (this.buf && !this.disturbed) this.counters.segmentErrors++;
       this.skipping = false;
+      this.disturbed = false;
       this.buf = new Uint8Array(size);
       this.received = 0;
       this.nextIndex = 0;
@@ -91,8 +98,9 @@ export class CanReassembler {
     }
     if (this.repair) return this.coded(index, data);
     if (index !== this.nextIndex) {
-      this.counters.segmentErrors++;
-      this.abandon();
+      // noise on this identifier or a duplicate; a lost segment shows as the frame never completing
+      if (!this.disturbed) this.counters.segmentErrors++;
+      this.disturbed = true;
       return undefined;
     }
     return this.append(data);

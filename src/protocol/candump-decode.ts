@@ -162,8 +162,10 @@ export class CaptureDecoder {
     const before = { seg: g.counters.segmentErrors, mal: g.counters.malformed, over: g.counters.oversize, held: g.reassembler.buffered };
     const bytes = g.reassembler.push(addr.index, f.data);
     if (g.counters.segmentErrors > before.seg) {
-      if (before.held > 0) {
-        note('lost_segment', `segment index ${addr.index} breaks the frame in progress: ${before.held} of ${g.expected} bytes dropped (a segment was lost or reordered)`);
+      if (before.held > 0 && addr.index === 0) {
+        note('lost_segment', `a new frame starts before the frame in progress is complete: ${before.held} of ${g.expected} bytes dropped (a segment was lost or reordered)`);
+      } else if (before.held > 0) {
+        note('lost_segment', `segment index ${addr.index} does not continue the frame in progress (${before.held} of ${g.expected} bytes): ignored (a lost segment, a duplicate, or another device on this identifier)`);
       } else {
         note('orphan_segment', `segment index ${addr.index} continues no frame: its first segment was lost`);
       }

@@ -128,7 +128,7 @@ describe('CaptureDecoder', () => {
     const { entries, decoder } = decodeAll(conversation().lines);
     const brief = entries.map((e) => (e.kind === 'note' ? `${e.node} note ${e.note}` : `${e.node} ${e.msg.kind}`));
     expect(brief).toEqual(['3 data', '3 note lost_segment', '3 note crc_error', '3 ack', '200 nack']);
-    expect(entries[1]).toMatchObject({ detail: expect.stringMatching(/segment index 5 breaks the frame in progress: 32 of 84 bytes dropped/) as unknown });
+    expect(entries[1]).toMatchObject({ detail: expect.stringMatching(/segment index 5 does not continue the frame in progress \(32 of 84 bytes\): ignored/) as unknown });
     expect(entries[4]).toMatchObject({ idFormat: 'ext', direction: 'toHost', msg: { code: WireCode.ENOSPC, offset: 4096 } });
     const s = decoder.summary();
     expect(s).toMatchObject({ messages: 3, foreignFrames: 3, notes: { lost_segment: 1, crc_error: 1 }, foreignIds: { '123': 1, '18FEEF00': 1, '7E0': 1 } });
