@@ -2,19 +2,19 @@
  * The boot sequence: read FRAM, pick the image per superblock and trial state
  * (the FRAM layer counts the trial attempt, or falls back to the previous
  * image after the last one), verify it (CRC-32 and SHA-256 from the slot
- * header, then the HXE checks and the board's capability and budget policy),
- * register it in the executive and restore its persisted values. Nothing valid
+ * header, then the HXE checks, or for a bundle (told by its magic) the bundle
+ * checks and the HXE checks of every hxe segment, and the board's capability
+ * and budget policy on every app), register its apps in the executive and
+ * restore their persisted values. Nothing valid
  * leaves the board in recovery with the reason; its loader still accepts an
  * image when the superblock is intact.
  */
 import type { BootReport, Fram, ImageOrigin, SlotId } from '../fram/index.js';
-import type { HxeImage } from '../hxe/image.js';
-import { parseHxe } from '../hxe/parse.js';
-import { checkBudget, checkCapabilities } from '../hxe/policy.js';
 import { asHilbridgeError } from '../errors.js';
 import type { EventBus } from './event-bus.js';
 import type { Executive } from './executive.js';
 import type { SessionPolicy } from './session.js';
+import { checkContentPolicy, contentOf, type SlotContent } from './slot-content.js';
 
 export interface BootSummary {
   readonly kind: BootReport['kind'];
@@ -28,13 +28,12 @@ export interface BootSummary {
 }
 
 export function bootBoard(fram: Fram, executive: Executive, bus: EventBus, policy: SessionPolicy, autoConfirm: boolean): BootSummary {
-  const verified = new Map<string, HxeImage>();
+  const verified = new Map<string, SlotContent>();
   const check = (bytes: Uint8Array): { appName: string | null } => {
-    const image = parseHxe(bytes);
-    checkCapabilities(image.reqCaps, policy.capabilities, `app "${image.appName ?? 'unnamed'}"`);
-    checkBudget(image, policy.limits, `app "${image.appName ?? 'unnamed'}"`);
-    verified.set(image.sha256, image);
-    return { appName: image.appName };
+    const content = contentOf(bytes);
+    checkContentPolicy(content, policy);
+    verified.set(content.bundle?.sha256 ?? content.apps[0]!.image.sha256, content);
+    return { appName: content.name };
   };
   const report = fram.boot(check);
   switch (report.kind) {
@@ -61,15 +60,16 @@ export function bootBoard(fram: Fram, executive: Executive, bus: EventBus, polic
   }
 }
 
-/** Register the booted image as the slot app; a registration failure is reported, not thrown (the board keeps its loader). */
-function start(executive: Executive, verified: Map<string, HxeImage>, slot: SlotId, header: { sha256: string; crc32: number; source: ImageOrigin | null }, pid: number): string[] {
-  const image = verified.get(header.sha256);
-  if (image === undefined) return [`slot ${slot} booted without its HXE check result; not started`];
+/** Register the booted image's apps as the slot's apps; a registration failure is reported, not thrown (the board keeps its loader). */
+function start(executive: Executive, verified: Map<string, SlotContent>, slot: SlotId, header: { sha256: string; crc32: number; source: ImageOrigin | null }, pid: number): string[] {
+  const content = verified.get(header.sha256);
+  if (content === undefined) return [`slot ${slot} booted without its image check result; not started`];
   try {
-    executive.registerSlotApp(image, { slot, source: header.source, crc32: header.crc32 }, pid);
+    executive.registerSlot(content, { slot, source: header.source, crc32: header.crc32 }, pid);
     return [];
   } catch (e) {
     const err = asHilbridgeError(e);
-    return [`slot ${slot} app "${image.appName ?? 'unnamed'}" not started: [${err.code}] ${err.message}`];
+    const what = content.bundle === null ? `app "${content.name ?? 'unnamed'}"` : `bundle "${content.name ?? 'unnamed'}"`;
+    return [`slot ${slot} ${what} not started: [${err.code}] ${err.message}`];
   }
 }

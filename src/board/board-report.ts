@@ -5,7 +5,7 @@
  * verified.
  */
 import type { FramMap, MapSlot, SlotId } from '../fram/index.js';
-import type { SlotEventInfo, SlotInfo } from '../protocol/messages-types.js';
+import type { BundleStatusInfo, SlotEventInfo, SlotInfo } from '../protocol/messages-types.js';
 import type { RunningApp } from './executive.js';
 
 /** Wire slot number of a FRAM slot. */
@@ -64,6 +64,8 @@ export interface BoardReport {
   readonly maxTrialBoots: number;
   readonly slots: readonly SlotReport[];
   readonly apps: readonly RunningApp[];
+  /** The bundle the active slot runs (its name, security counter, segments and the apps of its hxe segments), or null. */
+  readonly bundle: BundleStatusInfo | null;
   /** The error that last failed a load, or null. */
   readonly lastError: { readonly code: string; readonly message: string } | null;
   /** Problems the FRAM map found that a power cut does not explain. */

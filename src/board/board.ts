@@ -11,10 +11,11 @@ import { crc32, sha256Hex } from '../util/digest.js';
 import { fromHex, toHex } from '../util/hex.js';
 import { KNOWN_CAPABILITIES } from '../hxe/constants.js';
 import { parseHxe } from '../hxe/parse.js';
+import { isBundleHead } from '../bundle/index.js';
 import type { ResourceLimits } from '../hxe/policy.js';
 import { MAX_STATUS_DAMAGE } from '../protocol/messages.js';
 import { preview } from '../util/nesting.js';
-import { ANY_SLOT, ImageKind, type FramRegion } from '../protocol/messages-types.js';
+import { ANY_SLOT, ImageKind, LoaderCapability, type FramRegion } from '../protocol/messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink } from '../protocol/image-sink.js';
 import { bootBoard, type BootSummary } from './board-boot.js';
 import { type FramSpec, mountFram, openFramDevice } from './board-fram.js';
@@ -26,6 +27,7 @@ import type { BoardEvent, Phase } from './events.js';
 import { Executive, type RunningApp, type RunningValue } from './executive.js';
 import { BoardLoader, type CommitOutcome, type LoadOutcome } from './loader.js';
 import type { LoadSession } from './session.js';
+import { bundleStatus, contentOf, type SlotContent } from './slot-content.js';
 
 export interface VirtualBoardOptions {
   readonly fram: FramSpec;
@@ -33,7 +35,7 @@ export interface VirtualBoardOptions {
   readonly nodeId?: number;
   /** What INFO calls the board (default "hsx-virtual"). */
   readonly identity?: string;
-  /** HXE capability bits offered (default every known one). */
+  /** Capability bits offered: HXE req_caps bits and LoaderCapability.bundle (default every known one, bundles taken). */
   readonly capabilities?: number;
   /** What one app may use (default: 64 KiB code, 64 KiB rodata, 32 KiB RAM, 2 KiB stack). */
   readonly limits?: ResourceLimits;
@@ -75,7 +77,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const scheduler = opts.scheduler ?? asyncScheduler;
     this.nodeId = opts.nodeId ?? 1;
     this.identity = opts.identity ?? 'hsx-virtual';
-    this.capabilities = (opts.capabilities ?? KNOWN_CAPABILITIES) >>> 0;
+    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle)) >>> 0;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.bus = new EventBus(scheduler, opts.progressWindowMs);
     const phase = (): Phase => (this.booting ? 'BOOT' : this.loader.state);
@@ -156,9 +158,16 @@ export class VirtualBoard implements ImageSink, BoardControl {
       maxTrialBoots: sb?.maxAttempts ?? this.fram.settings().maxTrialBoots,
       slots: slotReports(map),
       apps: this.executive.apps,
+      bundle: this.bundleInfo() ?? null,
       lastError: this.lastError(),
       framErrors: map.findings.filter((f) => f.severity === 'error').map((f) => f.message),
     };
+  }
+
+  /** The active slot's bundle as STATUS_INFO reports it, when the slot's apps come from one. */
+  private bundleInfo(): ReturnType<typeof bundleStatus> | undefined {
+    const b = this.executive.bundle;
+    return b === null ? undefined : bundleStatus(b, this.executive.slotRunning.map((a) => a.instance));
   }
 
   /** The loader's last error or, when nothing could boot, why the board is in recovery. */
@@ -185,7 +194,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
    */
   install(bytes: Uint8Array, source: ImageOrigin, opts: { readonly confirm?: boolean } = {}): CommitOutcome {
     const sha = sha256Hex(bytes);
-    this.loader.begin({ size: bytes.length, crc32: crc32(bytes), sha256: sha, imageKind: 'hxe', fresh: true, source });
+    this.loader.begin({ size: bytes.length, crc32: crc32(bytes), sha256: sha, imageKind: isBundleHead(bytes.subarray(0, 4)) ? 'bundle' : 'hxe', fresh: true, source });
     for (let o = 0; o < bytes.length; o += 1024) {
       const end = Math.min(bytes.length, o + 1024);
       this.loader.write(o, bytes.subarray(o, end), end);
@@ -219,7 +228,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     if (req.slot !== ANY_SLOT && req.slot !== slotNumber(inactive)) {
       throw new BoardError('EINVAL', `BEGIN asks for slot ${req.slot}; new images go to the inactive slot ${slotNumber(inactive)} (${inactive}) or ANY_SLOT (0xff)`);
     }
-    const r = this.loader.begin({ size: req.size, crc32: req.crc32, sha256: toHex(req.sha256), imageKind: req.imageKind === ImageKind.hxe ? 'hxe' : 'raw', fresh: req.fresh });
+    const r = this.loader.begin({ size: req.size, crc32: req.crc32, sha256: toHex(req.sha256), imageKind: kindName(req.imageKind), fresh: req.fresh });
     return { resumed: r.resumed, ranges: r.ranges };
   }
 
@@ -248,10 +257,12 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const lastEvent = slotEventInfo(map);
     const st = framOp('STATUS', () => this.fram.staging());
     const held = st === null ? 0 : rangesTotal(st.held);
+    const bundle = this.bundleInfo();
     return {
       state: r.state, slots: slotTable(map), bootCount: r.bootAttempt, lastError: r.lastError, ...(damage.length === 0 ? {} : { damage }),
       ...(lastEvent === undefined ? {} : { lastEvent }),
       ...(st === null || held === 0 ? {} : { staged: { slot: slotNumber(st.slot), size: st.size, held } }),
+      ...(bundle === undefined ? {} : { bundle }),
     };
   }
 
@@ -262,16 +273,16 @@ export class VirtualBoard implements ImageSink, BoardControl {
     if (slot !== ANY_SLOT && (previous === undefined || slot !== slotNumber(previous.slot))) {
       throw new BoardError('EINVAL', `ROLLBACK to slot ${slot}: ${previous === undefined ? 'no previous known-good image is recorded' : `the previous image is in slot ${slotNumber(previous.slot)} (${previous.slot})`}`);
     }
-    let image: ReturnType<typeof parseHxe> | undefined;
+    let content: SlotContent | undefined;
     const r = framOp('ROLLBACK', () =>
       this.fram.rollback((bytes) => {
-        image = parseHxe(bytes);
-        return { appName: image.appName };
+        content = contentOf(bytes);
+        return { appName: content.name };
       }),
     );
     const pid = this.executive.allocatePid();
     this.bus.emit('provisioning.rollback', pid, this.loader.state, { from: r.from, to: r.to, reason: 'host', appName: r.image.appName, detail: `ROLLBACK requested by the host: slot ${r.to} is active again` });
-    if (image !== undefined) this.executive.registerSlotApp(image, { slot: r.to, source: r.image.source, crc32: r.image.crc32 }, pid);
+    if (content !== undefined) this.executive.registerSlot(content, { slot: r.to, source: r.image.source, crc32: r.image.crc32 }, pid);
   }
 
   async confirm(slot: number): Promise<string | undefined> {
@@ -318,5 +329,17 @@ export class VirtualBoard implements ImageSink, BoardControl {
     this.executive.dispose();
     this.bus.complete();
     this.device.close();
+  }
+}
+
+/** BEGIN's image kind as the loader names it. */
+function kindName(kind: ImageKind): 'hxe' | 'bundle' | 'raw' {
+  switch (kind) {
+    case ImageKind.hxe:
+      return 'hxe';
+    case ImageKind.bundle:
+      return 'bundle';
+    case ImageKind.raw:
+      return 'raw';
   }
 }

@@ -64,3 +64,12 @@ export function framOp<T>(what: string, fn: () => T): T {
     throw fromFramError(e, what);
   }
 }
+
+/**
+ * A bundle the board refused, naming the segment and the check:
+ * `segment 2 'app2' (hxe): crc_mismatch: ...`. The code is the check's own
+ * when the wire table has it (an HXE check, a policy), else `bad_bundle` (the
+ * bundle library's code is then in the message); the original error is the
+ * cause. `offset` is a bundle byte offset.
+ */
+export class BundleRefusal extends OffsetError {}

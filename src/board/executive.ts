@@ -7,9 +7,10 @@
  * when the record is missing, interrupted, corrupt or of another length) and
  * saved debounced when set.
  *
- * Apps are either the slot app (the image in the active FRAM slot; an update
- * replaces it) or resident apps (firmware or SD-manifest apps that run beside
- * it and count for the instance rule).
+ * Apps are either the slot's apps (the image in the active FRAM slot: one
+ * HXE image, or every hxe segment of a bundle, in bundle order; an update
+ * replaces them all at once) or resident apps (firmware or SD-manifest apps
+ * that run beside them and count for the instance rule).
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { ImageOrigin, SlotId, ValueRead } from '../fram/index.js';
@@ -17,6 +18,7 @@ import { DebouncedValueWriter, isPersisted, restorePersistedValues, type Restore
 import { f16ToNumber, numberToF16 } from '../hxe/f16.js';
 import type { HxeImage } from '../hxe/image.js';
 import { instanceName } from '../hxe/policy.js';
+import type { BundleInfo } from '../bundle/index.js';
 import { BoardError } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { Phase } from './events.js';
@@ -64,7 +66,8 @@ export interface ExecutiveDeps {
 }
 
 export class Executive {
-  private slotApp: RunningApp | null = null;
+  private slotApps: RunningApp[] = [];
+  private slotBundle: BundleInfo | null = null;
   private readonly resident: RunningApp[] = [];
   private nextPid = 1;
   private readonly writer: DebouncedValueWriter;
@@ -90,13 +93,24 @@ export class Executive {
     return this.nextPid++;
   }
 
-  /** Every running app: resident ones first, then the slot app. */
+  /** Every running app: resident ones first, then the slot's apps. */
   get apps(): readonly RunningApp[] {
-    return this.slotApp === null ? [...this.resident] : [...this.resident, this.slotApp];
+    return [...this.resident, ...this.slotApps];
   }
 
+  /** The slot's (first) app: the HXE image's, or the bundle's first hxe segment's; null when the slot runs nothing. */
   get slot(): RunningApp | null {
-    return this.slotApp;
+    return this.slotApps[0] ?? null;
+  }
+
+  /** Every app the active slot runs, in bundle order. */
+  get slotRunning(): readonly RunningApp[] {
+    return [...this.slotApps];
+  }
+
+  /** The bundle the slot's apps come from, or null (a single HXE image, or nothing). */
+  get bundle(): BundleInfo | null {
+    return this.slotBundle;
   }
 
   /**
@@ -105,15 +119,47 @@ export class Executive {
    * single-instance app of that name already runs.
    */
   instanceFor(image: Pick<HxeImage, 'appName' | 'allowMultipleInstances'>, pid: number): string {
-    return instanceName(image.appName ?? `pid${pid}`, image.allowMultipleInstances, this.resident.map((a) => a.instance));
+    return this.instancesFor([image], pid)[0]!;
   }
 
-  /** Register an image as the slot app (replacing the current one), restoring its persisted values. */
+  /**
+   * The instance names a slot's images would run under, in order (each one's
+   * pid after the first is one more): the residents and the earlier images of
+   * the same slot count, the slot apps they replace do not. Throws
+   * PolicyError('EEXIST') naming the first that cannot run.
+   */
+  instancesFor(images: readonly Pick<HxeImage, 'appName' | 'allowMultipleInstances'>[], pid: number | readonly number[]): string[] {
+    const running = this.resident.map((a) => a.instance);
+    const pidOf = (i: number): number => (typeof pid === 'number' ? pid + i : (pid[i] ?? 0));
+    return images.map((image, i) => {
+      const name = instanceName(image.appName ?? `pid${pidOf(i)}`, image.allowMultipleInstances, running);
+      running.push(name);
+      return name;
+    });
+  }
+
+  /** Register an image as the slot app (replacing the current ones), restoring its persisted values. */
   registerSlotApp(image: HxeImage, where: { slot: SlotId; source: ImageOrigin | null; crc32: number }, pid = this.allocatePid()): RunningApp {
+    return this.registerSlot({ apps: [{ image }], bundle: null }, where, pid)[0]!;
+  }
+
+  /**
+   * Register what a slot holds (one image, or a bundle's hxe segments) as the
+   * slot's apps, replacing the current ones; the first runs as `pid`, the
+   * others under new pids. Each restores its persisted values.
+   */
+  registerSlot(
+    content: { readonly apps: readonly { readonly image: HxeImage }[]; readonly bundle: BundleInfo | null },
+    where: { slot: SlotId; source: ImageOrigin | null; crc32: number },
+    pid = this.allocatePid(),
+  ): RunningApp[] {
+    const images = content.apps.map((a) => a.image);
+    const pids = images.map((_, i) => (i === 0 ? pid : this.allocatePid()));
+    const names = this.instancesFor(images, pids);
     this.stopSlotApp();
-    const app = this.build(image, { ...where, pid, instance: this.instanceFor(image, pid) });
-    this.slotApp = app;
-    return app;
+    this.slotApps = images.map((image, i) => this.build(image, { ...where, pid: pids[i]!, instance: names[i]! }));
+    this.slotBundle = content.bundle;
+    return [...this.slotApps];
   }
 
   /** Register a resident app (firmware or SD manifest). */
@@ -125,12 +171,12 @@ export class Executive {
     return app;
   }
 
-  /** Stop the slot app (before an update takes effect, or after a factory reset); pending value writes are flushed first. */
+  /** Stop the slot's apps (before an update takes effect, or after a factory reset); pending value writes are flushed first. */
   stopSlotApp(): void {
     this.writer.flush();
-    if (this.slotApp === null) return;
-    for (const v of this.slotApp.values) if (v.persisted) this.owners.delete(v.persistKey);
-    this.slotApp = null;
+    for (const app of this.slotApps) for (const v of app.values) if (v.persisted) this.owners.delete(v.persistKey);
+    this.slotApps = [];
+    this.slotBundle = null;
   }
 
   /** Set a value of a running app (as the app or a host command would); persisted values are saved debounced. */

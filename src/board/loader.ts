@@ -15,7 +15,8 @@
 import { type Fram, type ImageOrigin, type SlotId } from '../fram/index.js';
 import { asHilbridgeError, type HilbridgeError } from '../errors.js';
 import { type ByteRange, rangesTotal } from '../util/ranges.js';
-import { BoardError, framOp } from './errors.js';
+import { LoaderCapability, takesBundles } from '../protocol/messages-types.js';
+import { BoardError, BundleRefusal, framOp } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { Executive, RunningApp } from './executive.js';
 import { LoadSession, type SessionPolicy } from './session.js';
@@ -29,8 +30,8 @@ export interface BeginParams {
   readonly crc32: number;
   /** Whole-image SHA-256, 64 hex digits. */
   readonly sha256: string;
-  /** 'hxe' (the only kind this board runs) or 'raw'. */
-  readonly imageKind: 'hxe' | 'raw';
+  /** 'hxe' or 'bundle' (the kinds this board runs; a bundle only with the bundle capability), or 'raw'. */
+  readonly imageKind: 'hxe' | 'bundle' | 'raw';
   /** Discard anything held, even a partial copy of this image. */
   readonly fresh: boolean;
   /** Where the image comes from (default: the board's link). */
@@ -49,7 +50,10 @@ export interface CommitOutcome {
   readonly size: number;
   readonly crc32: number;
   readonly sha256: string;
+  /** The first app the slot runs (the HXE image's, or the bundle's first hxe segment's). */
   readonly app: RunningApp;
+  /** Every app the slot runs, in bundle order. */
+  readonly apps: readonly RunningApp[];
 }
 
 export interface LoaderDeps {
@@ -90,7 +94,7 @@ export class BoardLoader {
    * before the FRAM or the image being stored changes.
    */
   begin(p: BeginParams): BeginOutcome {
-    const sha = checkBegin(p, this.deps.fram);
+    const sha = checkBegin(p, this.deps.fram, this.deps.policy.capabilities);
     const { fram } = this.deps;
     const source = p.source ?? this.deps.source;
     const staged = framOp('BEGIN', () => fram.beginStaging({ size: p.size, sha256: sha, source, fresh: p.fresh }));
@@ -102,7 +106,8 @@ export class BoardLoader {
     const pid = this.deps.executive.allocatePid();
     const slot = fram.layout.slots[staged.slot === 'A' ? 0 : 1];
     const read = (offset: number, length: number): Uint8Array => framOp('verify', () => fram.device.read(slot.dataOffset + offset, length));
-    const session = new LoadSession({ size: p.size, crc32: p.crc32 >>> 0, sha256: sha, source }, pid, this.deps.policy, read);
+    const kind = p.imageKind === 'bundle' ? 'bundle' : 'hxe';
+    const session = new LoadSession({ size: p.size, crc32: p.crc32 >>> 0, sha256: sha, source, kind }, pid, this.deps.policy, read);
     this.failure = null;
     this.session = session;
     this.current = 'IDLE';
@@ -128,13 +133,15 @@ export class BoardLoader {
   end(): CommitOutcome {
     const s = this.requireSession('END');
     return this.guard(() => {
-      const image = s.finish();
+      const content = s.finish();
       const { executive, fram } = this.deps;
-      executive.instanceFor(image, s.pid);
+      executive.instancesFor(content.apps.map((a) => a.image), s.pid);
       // The FRAM layer re-reads the slot and checks it hashes to BEGIN's SHA-256: the
-      // very bytes the session verified above, so the HXE check is not run twice.
-      const commit = framOp('commit', () => fram.commit(() => ({ appName: image.appName })));
-      const app = executive.registerSlotApp(image, { slot: commit.slot, source: s.req.source, crc32: commit.image.crc32 }, s.pid);
+      // very bytes the session verified above, so the HXE (bundle) check is not run twice.
+      // The slot header's app name records the app's name, or the bundle's.
+      const commit = framOp('commit', () => fram.commit(() => ({ appName: content.name })));
+      const apps = executive.registerSlot(content, { slot: commit.slot, source: s.req.source, crc32: commit.image.crc32 }, s.pid);
+      const app = apps[0]!;
       this.session = null;
       this.current = 'READY';
       this.deps.bus.emit('provisioning.complete', s.pid, this.current, {
@@ -142,12 +149,12 @@ export class BoardLoader {
         size: commit.image.size,
         crc32: commit.image.crc32,
         sha256: commit.image.sha256,
-        appName: image.appName,
+        appName: content.name,
         instance: app.instance,
         source: s.req.source,
         trial: true,
       });
-      return { slot: commit.slot, size: commit.image.size, crc32: commit.image.crc32, sha256: commit.image.sha256, app };
+      return { slot: commit.slot, size: commit.image.size, crc32: commit.image.crc32, sha256: commit.image.sha256, app, apps };
     });
   }
 
@@ -218,14 +225,20 @@ function prefixOf(ranges: readonly ByteRange[]): number {
 }
 
 /** Validate BEGIN's fields; returns the SHA-256 in lowercase hex. */
-function checkBegin(p: BeginParams, fram: Fram): string {
+function checkBegin(p: BeginParams, fram: Fram, capabilities: number): string {
   if (!Number.isInteger(p.size) || p.size <= 0 || p.size > 0xffffffff) {
     throw new BoardError('EBADMSG', `BEGIN announces an image of ${p.size} bytes; the size must be a whole number of bytes above 0`);
   }
   if (!Number.isInteger(p.crc32) || p.crc32 < 0 || p.crc32 > 0xffffffff) throw new BoardError('EBADMSG', `BEGIN's CRC-32 ${p.crc32} is not a u32`);
   const sha = p.sha256.toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(sha)) throw new BoardError('EBADMSG', `BEGIN's SHA-256 must be 32 bytes (64 hex digits), got "${p.sha256}"`);
-  if (p.imageKind !== 'hxe') throw new BoardError('EINVAL', 'BEGIN announces a raw image; this board runs HXE images only (hilbridge pack builds one)');
+  if (p.imageKind === 'raw') throw new BoardError('EINVAL', 'BEGIN announces a raw image; this board runs HXE images and bundles only (hilbridge pack builds an HXE image)');
+  if (p.imageKind === 'bundle' && !takesBundles(capabilities)) {
+    throw new BundleRefusal(
+      'bundle_unsupported',
+      `BEGIN announces a bundle; this board's loader does not take bundles (capabilities 0x${(capabilities >>> 0).toString(16).padStart(8, '0')}, bit 0x${LoaderCapability.bundle.toString(16)} clear): flash the HXE segments one by one`,
+    );
+  }
   const capacity = fram.layout.slots[0].capacity;
   if (p.size > capacity) {
     throw new BoardError('ENOSPC', `image of ${p.size} bytes does not fit an image slot of this ${fram.layout.size}-byte FRAM (capacity ${capacity} bytes)`);

@@ -7,14 +7,22 @@
  * header or a capability/budget the board lacks is therefore rejected while
  * the transfer runs. Memory: the verifier's cap plus one READ_CHUNK; the image
  * itself stays in FRAM.
+ *
+ * A bundle (BEGIN image kind bundle) streams into the bundle library's
+ * BundleStreamVerifier instead: header, manifest, digests and every hxe
+ * segment's HXE checks as the bytes arrive; the capability and budget policy
+ * runs on each hxe segment as soon as that segment's HXE header is in (read
+ * back from the slot). Every refusal names the segment (segment-policy.ts).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ImageOrigin } from '../fram/index.js';
-import type { HxeImage } from '../hxe/image.js';
+import { BundleStreamVerifier } from '../bundle/index.js';
 import { checkBudget, checkCapabilities, type ResourceLimits } from '../hxe/policy.js';
 import { HxeStreamVerifier } from '../hxe/stream.js';
 import { BoardError } from './errors.js';
+import { SegmentPolicy, nameSegment } from './segment-policy.js';
+import { bundleContent, checkContentPolicy, type SlotContent } from './slot-content.js';
 
 /** Bytes read back from FRAM per verifier feed. */
 export const READ_CHUNK = 1024;
@@ -26,6 +34,8 @@ export interface SessionRequest {
   /** Whole-image SHA-256 announced in BEGIN, lowercase hex. */
   readonly sha256: string;
   readonly source: ImageOrigin;
+  /** What BEGIN announced (default hxe). */
+  readonly kind?: 'hxe' | 'bundle';
 }
 
 export interface SessionPolicy {
@@ -40,7 +50,9 @@ export class LoadSession {
   private fed = 0;
   private crc = 0;
   private readonly hash: Hash = createHash('sha256');
-  private readonly verifier: HxeStreamVerifier;
+  private readonly verifier: HxeStreamVerifier | undefined;
+  private readonly bundle: BundleStreamVerifier | undefined;
+  private readonly segments: SegmentPolicy | undefined;
   private policyChecked = false;
 
   constructor(
@@ -49,7 +61,14 @@ export class LoadSession {
     private readonly policy: SessionPolicy,
     private readonly read: SlotReader,
   ) {
-    this.verifier = new HxeStreamVerifier({ totalSize: req.size });
+    if (req.kind === 'bundle') {
+      this.bundle = new BundleStreamVerifier({ totalSize: req.size });
+      this.segments = new SegmentPolicy(policy, read);
+    } else this.verifier = new HxeStreamVerifier({ totalSize: req.size });
+  }
+
+  get kind(): 'hxe' | 'bundle' {
+    return this.bundle === undefined ? 'hxe' : 'bundle';
   }
 
   /** Bytes of the contiguous prefix already verified. */
@@ -73,7 +92,9 @@ export class LoadSession {
     while (this.fed < Math.min(prefix, this.req.size)) {
       const n = Math.min(READ_CHUNK, prefix - this.fed);
       const bytes = this.read(this.fed, n);
-      this.verifier.push(bytes);
+      const at = this.fed;
+      if (this.bundle !== undefined) this.pushBundle(this.bundle, bytes, at);
+      else this.verifier?.push(bytes);
       this.crc = crc32(bytes, this.crc);
       this.hash.update(bytes);
       this.fed += n;
@@ -81,8 +102,19 @@ export class LoadSession {
     }
   }
 
-  /** Every byte is in: whole-image CRC-32 and SHA-256 against BEGIN, then the HXE checks and policy. */
-  finish(): HxeImage {
+  private pushBundle(v: BundleStreamVerifier, bytes: Uint8Array, at: number): void {
+    try {
+      v.push(bytes);
+      if (v.error !== undefined) throw v.error;
+      const manifest = v.manifest;
+      if (manifest !== undefined) this.segments?.check(manifest, at + bytes.length);
+    } catch (e) {
+      throw nameSegment(e, v, at);
+    }
+  }
+
+  /** Every byte is in: whole-image CRC-32 and SHA-256 against BEGIN, then the HXE (or bundle) checks and policy. */
+  finish(): SlotContent {
     if (this.fed !== this.req.size) {
       throw new BoardError('EAGAIN', `END before every byte is verified: ${this.fed} of ${this.req.size} bytes contiguous from the start`, this.fed);
     }
@@ -97,16 +129,28 @@ export class LoadSession {
     if (sha !== this.req.sha256) {
       throw new BoardError('sha256_mismatch', `the bytes received hash to SHA-256 ${sha}, BEGIN announced ${this.req.sha256}`);
     }
-    const image = this.verifier.end();
+    const b = this.bundle;
+    if (b !== undefined) {
+      let content: SlotContent;
+      try {
+        content = bundleContent(b.end());
+      } catch (e) {
+        throw nameSegment(e, b, this.req.size);
+      }
+      checkContentPolicy(content, this.policy);
+      return content;
+    }
+    const image = this.verifier!.end();
     checkCapabilities(image.reqCaps, this.policy.capabilities, imageLabel(image.appName));
     checkBudget(image, this.policy.limits, imageLabel(image.appName));
-    return image;
+    return { apps: [{ image, segment: null }], bundle: null, name: image.appName };
   }
 
   private checkPolicyOnce(): void {
-    if (this.policyChecked) return;
-    const h = this.verifier.header;
-    if (h === undefined || this.verifier.error !== undefined) return;
+    const v = this.verifier;
+    if (this.policyChecked || v === undefined) return;
+    const h = v.header;
+    if (h === undefined || v.error !== undefined) return;
     this.policyChecked = true;
     checkCapabilities(h.reqCaps, this.policy.capabilities, 'the image being loaded');
     checkBudget(h, this.policy.limits, 'the image being loaded');

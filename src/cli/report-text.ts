@@ -1,13 +1,14 @@
 /** A virtual board's local report as lines a bench engineer reads (hilbridge demo prints it); the data comes from src/board/board-report.ts. */
 import { capabilityNames } from '../hxe/policy.js';
 import { hex } from '../util/hex.js';
+import { LoaderCapability, takesBundles } from '../protocol/messages-types.js';
 import type { BoardReport } from '../board/board-report.js';
 
 const hex8 = (n: number): string => hex(n >>> 0, 8);
 
 export function formatReport(r: BoardReport, indent = '  '): string {
   const lines: string[] = [];
-  lines.push(`${r.identity} (node ${r.nodeId}), FRAM ${r.framSize} bytes, caps ${capabilityNames(r.capabilities).join(',') || 'none'}`);
+  lines.push(`${r.identity} (node ${r.nodeId}), FRAM ${r.framSize} bytes, caps ${capabilityNames(r.capabilities & ~LoaderCapability.bundle).join(',') || 'none'}${takesBundles(r.capabilities) ? ', takes bundles' : ''}`);
   lines.push(`loader ${r.state}${r.recovery === null ? '' : ` (recovery: ${r.recovery})`}`);
   if (r.active === null) lines.push('active slot: none');
   else {
@@ -19,6 +20,11 @@ export function formatReport(r: BoardReport, indent = '  '): string {
     const src = s.source === null ? '' : ` from ${s.source}`;
     lines.push(`slot ${s.slot}: ${s.state}${what}${src}${s.verified ? ', verified' : ''}`);
     if (s.sha256 !== null && (s.state === 'active' || s.state === 'trial' || s.state === 'previous')) lines.push(`        sha256 ${s.sha256}`);
+  }
+  if (r.bundle !== null) {
+    const b = r.bundle;
+    lines.push(`bundle "${b.name}", security counter ${b.securityCounter}, ${b.segments.length} segments, runs ${b.apps.join(', ') || 'no app'}`);
+    for (const s of b.segments) lines.push(`  segment ${s.name} (${s.kind}) ${s.size} B${s.sha256 === undefined ? '' : ` sha256 ${s.sha256}`}`);
   }
   for (const a of r.apps) {
     lines.push(`app ${a.instance} pid ${a.pid} (${a.slot === null ? 'resident' : `slot ${a.slot}`}${a.source === null ? '' : `, ${a.source}`}): ${a.commands.length} commands, ${a.mailboxes.length} mailboxes`);

@@ -17,13 +17,13 @@
  * Implementations: src/protocol/engine/file-sink.ts (reference, a file on
  * disk) and the FRAM-backed virtual board in src/board.
  */
-import type { ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo } from './messages-types.js';
+import type { BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo } from './messages-types.js';
 
 /** What the target tells the host in INFO (the engine adds version and limits). */
 export interface BackendInfo {
   readonly nodeId: number;
   readonly identity: string;
-  /** HXE capability bits the board offers (src/hxe/constants.ts Capability). */
+  /** HXE capability bits the board offers (src/hxe/constants.ts Capability), plus LoaderCapability bits (messages-types.ts). */
   readonly capabilities: number;
   readonly framSize: number;
   readonly slots: readonly SlotInfo[];
@@ -74,6 +74,8 @@ export interface BackendStatus {
   readonly lastEvent?: SlotEventInfo;
   /** The uncommitted image the board keeps (the engine reports it only while no session is open). */
   readonly staged?: StagedInfo;
+  /** The bundle the active slot holds, when it holds one. */
+  readonly bundle?: BundleStatusInfo;
 }
 
 /**

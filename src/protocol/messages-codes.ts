@@ -5,7 +5,7 @@
  *
  * Ranges: 0 success; 0x0001-0x00FF transport/session errors (errno-like);
  * 0x0100-0x01FF the HXE verifier's codes (src/hxe/errors.ts); 0x0200-0x02FF
- * policy codes; 0xFFFF an error this table does not know (detail says which).
+ * policy codes; 0x0300-0x03FF bundle codes; 0xFFFF an error this table does not know (detail says which).
  */
 import { HilbridgeError } from '../errors.js';
 
@@ -44,6 +44,8 @@ export const WireCode = {
   too_large: 0x0112,
   missing_capability: 0x0200,
   over_budget: 0x0201,
+  bad_bundle: 0x0300, // a bundle's header, manifest, digests or a segment failed the board's checks (detail: the segment and the check)
+  bundle_unsupported: 0x0301, // BEGIN announces a bundle to a board whose loader does not take bundles
   unknown: 0xffff,
 } as const;
 
@@ -74,6 +76,7 @@ const hints: Partial<Record<WireCodeName, string>> = {
   sha256_mismatch: 'the bytes the target holds differ from the image: run the transfer again',
   missing_capability: 'the image needs a capability the board lacks (hilbridge inspect)',
   over_budget: "the image exceeds the board's resource budget (hilbridge inspect)",
+  bad_bundle: 'the board refused the bundle (detail names the segment and the check): check it with hilbridge image verify',
 };
 
 /**

@@ -57,9 +57,21 @@ export const MAX_LINE_RATES = 32;
 /** First byte of INFO's JSON slot table ('['): when it follows the identity directly, INFO lists no line rates. */
 export const SLOT_TABLE_START = 0x5b;
 
-/** What kind of image BEGIN announces. */
-export const ImageKind = { raw: 0, hxe: 1 } as const;
+/** What kind of image BEGIN announces: a bundle (docs/bundle.md) only to a target whose INFO capabilities have LoaderCapability.bundle. */
+export const ImageKind = { raw: 0, hxe: 1, bundle: 2 } as const;
 export type ImageKind = (typeof ImageKind)[keyof typeof ImageKind];
+
+/**
+ * INFO capability bits that describe the target's loader rather than what an
+ * HXE image may require (those are the HXE `req_caps` bits, src/hxe/constants.ts
+ * Capability, bits 0..15). Bit 31: the target takes bundles (BEGIN image kind 2).
+ */
+export const LoaderCapability = { bundle: 0x8000_0000 } as const;
+
+/** True when INFO's capabilities say the target takes bundles. */
+export function takesBundles(capabilities: number): boolean {
+  return ((capabilities >>> 0) & LoaderCapability.bundle) >>> 0 !== 0;
+}
 
 /** SESSION.state: what the target holds of the image named in QUERY/BEGIN. */
 export const HoldState = {
@@ -247,6 +259,26 @@ export interface StatusInfoMsg {
   readonly lastEvent?: SlotEventInfo | undefined;
   /** An uncommitted image the target keeps with no session open (suspended, power cut); optional on the wire. */
   readonly staged?: StagedInfo | undefined;
+  /** The bundle the active slot holds (docs/protocol.md 4.3.1); optional on the wire (absent: a single HXE, nothing active, or an older target). */
+  readonly bundle?: BundleStatusInfo | undefined;
+}
+
+/** STATUS_INFO `bundle`: the active slot's bundle, its segments and the apps it runs. */
+export interface BundleStatusInfo {
+  readonly name: string;
+  readonly securityCounter: number;
+  readonly segments: readonly BundleSegmentInfo[];
+  /** Instance names of the apps the bundle's hxe segments run, in segment order. */
+  readonly apps: readonly string[];
+}
+
+export interface BundleSegmentInfo {
+  readonly name: string;
+  /** boot, hxe, values, data (other kinds may come). */
+  readonly kind: string;
+  readonly size: number;
+  /** Lowercase hex; a target may leave it out to fit the frame. */
+  readonly sha256?: string | undefined;
 }
 
 /** STATUS_INFO `lastEvent`: a fallback at boot (`trial_exhausted`, `active_corrupt`) or a host's `rollback`; other kinds may come. */

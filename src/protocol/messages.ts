@@ -67,6 +67,14 @@ const statusSchema = z.object({
     })
     .optional(),
   staged: z.object({ slot: z.number().int().min(0).max(254), size: z.number().int().min(0), held: z.number().int().min(0) }).optional(),
+  bundle: z
+    .object({
+      name: z.string(),
+      securityCounter: z.number().int().min(0),
+      segments: z.array(z.object({ name: z.string(), kind: z.string(), size: z.number().int().min(0), sha256: z.string().regex(/^[0-9a-f]{64}$/).optional() })),
+      apps: z.array(z.string()),
+    })
+    .optional(),
 });
 
 /** Result of decoding one payload. */
@@ -228,7 +236,7 @@ function encodePayload(msg: Message): Uint8Array {
       return utf8(
         JSON.stringify({
           state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots, bootCount: msg.bootCount, lastError: msg.lastError,
-          damage: msg.damage, lastEvent: msg.lastEvent, staged: msg.staged,
+          damage: msg.damage, lastEvent: msg.lastEvent, staged: msg.staged, bundle: msg.bundle,
         }),
       );
     case 'rollback':
@@ -353,7 +361,7 @@ export function decodeMessage(type: number, p: Uint8Array): DecodeResult {
       const flags = r.u8('flags');
       const ackDelayMs = r.u16('ackDelayMs');
       if (r.short === undefined) {
-        if (imageKind !== ImageKind.raw && imageKind !== ImageKind.hxe) return bad(`BEGIN image kind ${imageKind} is not 0 (raw) or 1 (hxe)`);
+        if (imageKind !== ImageKind.raw && imageKind !== ImageKind.hxe && imageKind !== ImageKind.bundle) return bad(`BEGIN image kind ${imageKind} is not 0 (raw), 1 (hxe) or 2 (bundle)`);
         if (chunk === 0 || window === 0 || ackEvery === 0) return bad('BEGIN has a zero chunk, window or ackEvery');
         if ((flags & ~BeginFlag.fresh) !== 0) return bad(`BEGIN has undefined flag bits 0x${flags.toString(16)}`);
       }

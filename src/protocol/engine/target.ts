@@ -202,6 +202,7 @@ class TargetServer {
           ...(st.damage === undefined || st.damage.length === 0 ? {} : { damage: st.damage }),
           ...(st.lastEvent === undefined ? {} : { lastEvent: st.lastEvent }),
           ...(st.staged === undefined || s !== undefined ? {} : { staged: st.staged }),
+          ...(st.bundle === undefined ? {} : { bundle: st.bundle }),
         });
         return;
       }
