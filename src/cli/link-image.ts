@@ -8,8 +8,16 @@
  * private temporary file first (src/image/spool.ts), bounded by the HXE limit
  * when it starts with the HXE magic and by the protocol's 4 GiB otherwise,
  * and removed when the command ends.
+ *
+ * A bundle (told by its magic) is streamed through the bundle library's
+ * verifier instead: header, manifest, every digest, every hxe segment's HXE
+ * checks and, with trusted keys (`flash --pub`), the signature.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { BundleStreamVerifier, isBundleHead } from '../bundle/index.js';
+import type { BundleInfo, PublicKey } from '../bundle/index.js';
+import { MAX_IMAGE_SIZE } from '../image/reader.js';
 import { UsageError, isHilbridgeError } from '../errors.js';
 import { MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
 import { checkMagic } from '../hxe/header.js';
@@ -32,14 +40,65 @@ export async function verifyImageFile(path: string): Promise<HxeImage> {
   return verifier.end();
 }
 
+/** What flash verified on the host: an HXE image or a bundle. */
+export type LocalImage = { readonly kind: 'hxe'; readonly image: HxeImage } | { readonly kind: 'bundle'; readonly bundle: BundleInfo };
+
+/** The most a bundle piped on stdin may carry (a file is bounded by the protocol's 4 GiB, and the board's slot). */
+export const MAX_BUNDLE_SPOOL = 64 * 1024 * 1024;
 
 /**
- * How much an image on a stream may carry: flash sends HXE images only, so
- * a stream whose first 4 bytes are not the HXE magic is refused there and
- * then (bad_magic, exit 1: `flash - < /dev/zero` copies 4 bytes, not 4 GiB),
- * and an HXE image at most MAX_HXE_FILE_SIZE.
+ * Verify an image file for flash: a bundle by its magic (with `trusted`,
+ * signed by one of those keys, else BundleError `unknown_key`/`not_signed`),
+ * else an HXE image (`trusted` given: UsageError, an HXE image carries no
+ * bundle signature).
+ */
+export async function verifyLocalImage(path: string, trusted?: readonly PublicKey[]): Promise<LocalImage> {
+  if (await isBundleFile(path)) return { kind: 'bundle', bundle: await verifyBundleFile(path, trusted) };
+  if (trusted !== undefined) {
+    throw new UsageError('not_a_bundle', `--pub checks a bundle's signature, and "${path}" is not a bundle (no bundle magic): flash it without --pub, or build a signed bundle (hilbridge image build --sign)`);
+  }
+  return { kind: 'hxe', image: await verifyImageFile(path) };
+}
+
+async function isBundleFile(path: string): Promise<boolean> {
+  await checkHostFile(path, 'image', MAX_IMAGE_SIZE);
+  let head: Uint8Array;
+  try {
+    const h = await open(path, 'r');
+    try {
+      const buf = new Uint8Array(4);
+      const { bytesRead } = await h.read(buf, 0, 4, 0);
+      head = buf.subarray(0, bytesRead);
+    } finally {
+      await h.close();
+    }
+  } catch (cause) {
+    throw new UsageError('file_unreadable', `cannot read image "${path}": ${String(cause)}`, { cause });
+  }
+  return head.length === 4 && isBundleHead(head);
+}
+
+async function verifyBundleFile(path: string, trusted?: readonly PublicKey[]): Promise<BundleInfo> {
+  const { size } = await checkHostFile(path, 'bundle', MAX_IMAGE_SIZE);
+  const verifier = new BundleStreamVerifier({ totalSize: size, ...(trusted === undefined ? {} : { trusted }) });
+  try {
+    for await (const block of createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) verifier.push(block);
+  } catch (cause) {
+    if (isHilbridgeError(cause)) throw cause; // the verifier's BundleError: the bundle is bad (exit 1)
+    throw new UsageError('file_unreadable', `cannot read bundle "${path}": ${String(cause)}`, { cause });
+  }
+  return verifier.end();
+}
+
+/**
+ * How much an image on a stream may carry: flash sends HXE images and
+ * bundles only, so a stream whose first 4 bytes are neither magic is refused
+ * there and then (bad_magic, exit 1: `flash - < /dev/zero` copies 4 bytes,
+ * not 4 GiB); an HXE image at most MAX_HXE_FILE_SIZE, a bundle at most
+ * MAX_BUNDLE_SPOOL.
  */
 export function imageSpoolLimit(head: Uint8Array): SpoolLimit {
+  if (head.length >= 4 && isBundleHead(head.subarray(0, 4))) return { maxBytes: MAX_BUNDLE_SPOOL, what: 'a bundle' };
   if (head.length >= 4) checkMagic(head);
   return { maxBytes: MAX_HXE_FILE_SIZE, what: 'an HXE image' };
 }

@@ -1,8 +1,13 @@
 /**
- * `hilbridge flash <image> <link> [--resume] [--json]`: verify the image
- * locally (a bad image exits 1 before the link is touched), connect, send it
+ * `hilbridge flash <image> <link> [--resume] [--pub <key>]... [--json]`: verify
+ * the image locally, an HXE image or a bundle told by its magic (a bad image,
+ * or with --pub a bundle not signed by one of those keys, exits 1 before the
+ * link is touched), connect, check the board takes it (a bundle only when
+ * INFO says it takes bundles), send it as one image
  * with the engine's transfer (with --resume only what the target lacks),
- * check that the target verified and committed exactly this image, report.
+ * check that the target verified and committed exactly this image, report
+ * (for a bundle: per segment what a resumed board held, which segment the
+ * transfer is in).
  * A TTY gets a progress bar; --json one JSON object per line, the last
  * `{"event":"result","ok",...}`. Exit 0 ok, 1 failed, 2 usage, 3 link.
  * Ctrl-C (or SIGTERM) stops the transfer at once and says what the board
@@ -12,14 +17,18 @@
 import type { Command } from 'commander';
 import { InterruptedError, LinkError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
-import { ConfirmFailedError, confirm, precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
+import { ConfirmFailedError, confirm, precheckBundle, precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions } from '../../protocol/engine/index.js';
 import { openFileImageReader } from '../../image/reader.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../util/hex.js';
 import { Subject, lastValueFrom, merge, tap } from 'rxjs';
 import { withPlannedBoard } from '../link-board.js';
-import { verifyImageFile, withImageFile } from '../link-image.js';
+import { verifyLocalImage, withImageFile } from '../link-image.js';
+import type { LocalImage } from '../link-image.js';
+import { heldPerSegment, heldText as segmentsHeldText, segmentAtOffset, segmentText, trustedKeys, verifiedLine, verifiedText } from '../flash-bundle.js';
+import type { SegmentRef } from '../flash-bundle.js';
+import { stderrTerminal } from '../output.js';
 import { addLinkOptions, planLink } from '../link.js';
 import type { LinkCliOptions } from '../link.js';
 import { detail, info, result as say } from '../output.js';
@@ -37,6 +46,7 @@ interface FlashOptions extends LinkCliOptions {
   resume?: boolean;
   confirm?: boolean;
   capture?: string;
+  pub?: string[];
 }
 
 /** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
@@ -49,10 +59,11 @@ export function register(program: Command): void {
   addLinkOptions(
     program
       .command('flash')
-      .description('verify an HXE image, provision it on the board, have the board verify and commit it')
-      .argument('<image>', 'HXE image file, or - for one piped on stdin')
+      .description('verify an HXE image or a bundle, provision it on the board, have the board verify and commit it')
+      .argument('<image>', 'HXE image or bundle file, or - for one piped on stdin')
       .option('--resume', 'ask the board what it holds of this image and send only the rest')
       .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial')
+      .option('--pub <key>', 'a bundle must be signed by this key (PEM file or 64 hex digits; repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)'),
   ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => run(path, opts, image)), (_image, opts) => opts.json === true));
 }
@@ -70,6 +81,8 @@ interface Tally {
   /** When the transfer was started (BEGIN, or the resume query before it), and the link's clock. */
   requestedAt: number | undefined;
   now: (() => number) | undefined;
+  /** A bundle's segment the transfer is in (set from BEGIN's answer on). */
+  segment: SegmentRef | null | undefined;
 }
 
 /** Time since BEGIN when the transfer fails: DONE's figure, else measured (0 when it never started). */
@@ -82,13 +95,15 @@ function failedTransferMs(t: Tally): number {
 async function run(file: string, opts: FlashOptions, imagePath = file): Promise<ExitCode> {
   const json = opts.json === true;
   const line = (obj: JsonLine): void => void process.stdout.write(lineText(obj));
-  const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: undefined, startedAt: undefined, requestedAt: undefined, now: undefined };
+  const tally: Tally = { held: 0, size: 0, ending: false, retransmits: 0, transferMs: undefined, startedAt: undefined, requestedAt: undefined, now: undefined, segment: undefined };
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
-    const image = await verifyImageFile(file);
-    if (json) line({ event: 'verified_locally', image: imagePath, appName: image.appName, size: image.size, sha256: image.sha256 });
-    else info(`${imagePath}: valid HXE v${image.version} image "${image.appName ?? '(unnamed)'}", ${image.size} bytes`);
+    const local: LocalImage = await verifyLocalImage(file, await trustedKeys(opts.pub));
+    const manifest = local.kind === 'bundle' ? local.bundle.manifest : undefined;
+    if (json) line(verifiedLine(imagePath, local));
+    else info(verifiedText(imagePath, local));
+    const segmentBar = !json && manifest !== undefined && !stderrTerminal().bar;
     const source = await openFileImageReader(file);
     let capture: CaptureFile | undefined;
     let captureChecked = false;
@@ -98,7 +113,15 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
         const rateText = baud === undefined ? '' : `, ${baud.rate} bit/s`;
         if (!json) info(`${link.name}: ${peer.info.identity}, chunk ${peer.maxChunk} B, window ${peer.window}${rateText}`);
         if (json && baud !== undefined) line({ event: 'baud', reason: 'negotiated', from: baud.start, rate: baud.rate, attempts: baud.attempts.map((a) => ({ ...a })) });
-        precheckImage(peer.info, image, link.name, imagePath);
+        if (local.kind === 'bundle') precheckBundle(peer.info, local.bundle, link.name, imagePath);
+        else precheckImage(peer.info, local.image, link.name, imagePath);
+        const inSegment = (held: number): SegmentRef | null | undefined => {
+          if (manifest === undefined) return undefined;
+          const seg = segmentAtOffset(manifest, held);
+          if (segmentBar && seg !== null && seg.index !== tally.segment?.index) info(`${segmentText(seg)}: sending`);
+          tally.segment = seg;
+          return seg;
+        };
         let lastProgress = -Infinity;
         const onEvent = (e: AdaptiveTransferEvent): void => {
           const now = link.scheduler.now();
@@ -108,25 +131,31 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
               if (json) line({ event: 'baud', reason: 'errors', from: e.from, rate: e.rate, errorRate: e.errorRate, attempts: [{ ...e.attempt }] });
               else info(`errors at ${e.from} bit/s (${(e.errorRate * 100).toFixed(0)}% of frames): ${e.attempt.outcome === 'switched' ? `now at ${e.rate} bit/s` : `staying (${e.attempt.outcome})`}`);
               return;
-            case 'begun':
+            case 'begun': {
               tally.held = e.heldBytes;
               tally.size = e.size;
               tally.startedAt = e.beginAt;
-              if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size });
+              const held = manifest === undefined ? undefined : heldPerSegment(manifest, e.heldRanges);
+              const first = e.heldRanges[0];
+              inSegment(first !== undefined && first.start === 0 ? first.end : 0);
+              if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size, ...(held === undefined ? {} : { segments: held }) });
               else {
-                info(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}`);
+                info(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}${held === undefined || !e.resumed ? '' : `: ${segmentsHeldText(held)}`}`);
                 bar = transferProgress({ label: 'flash', total: e.size, startHeld: e.heldBytes, scheduler: link.scheduler });
               }
               return;
-            case 'progress':
+            }
+            case 'progress': {
               tally.held = e.heldBytes;
               tally.retransmits = e.counters.retransmits;
+              const seg = inSegment(e.heldBytes);
               bar?.update(e.heldBytes, e.counters.retransmits);
               if (json && (now - lastProgress >= JSON_PROGRESS_MS || e.heldBytes === e.size)) {
                 lastProgress = now;
-                line({ event: 'progress', heldBytes: e.heldBytes, size: e.size, retransmits: e.counters.retransmits, counters: { ...e.counters } });
+                line({ event: 'progress', heldBytes: e.heldBytes, size: e.size, retransmits: e.counters.retransmits, counters: { ...e.counters }, ...(seg === undefined ? {} : { segment: seg }) });
               }
               return;
+            }
             case 'ending':
               tally.ending = true;
               if (json) line({ event: 'ending', heldBytes: e.heldBytes, size: e.size });
@@ -140,7 +169,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
           peer,
           scheduler: link.scheduler,
           slot: ANY_SLOT,
-          imageKind: ImageKind.hxe,
+          imageKind: local.kind === 'bundle' ? ImageKind.bundle : ImageKind.hxe,
           resume: opts.resume === true,
           fresh: opts.resume !== true,
         };
@@ -164,11 +193,14 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
         else detail(`counters: ${Object.entries(r.counters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
         const st = await status(link.channel, request);
         const active = st.slots.find((s) => s.slot === r.slot);
+        if (manifest !== undefined && st.bundle?.name !== manifest.name) {
+          throw peerProtocol(link.name, `slot ${slotLetter(r.slot)} committed bundle "${manifest.name}" but STATUS reports ${st.bundle === undefined ? 'no bundle running' : `bundle "${st.bundle.name}"`}`);
+        }
         if (active?.sha256 !== undefined && active.sha256 !== toHex(source.sha256)) {
           throw peerProtocol(link.name, `slot ${slotLetter(r.slot)} reports SHA-256 ${active.sha256} after committing ${toHex(source.sha256)}`);
         }
         if (json) line({ event: 'committed', slot: r.slot, state: active?.state ?? null, boardState: st.state });
-        else say(`committed to slot ${slotLetter(r.slot)} (${active?.state ?? 'state not reported'}): ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
+        else say(`committed to slot ${slotLetter(r.slot)} (${active?.state ?? 'state not reported'})${manifest === undefined ? '' : `: bundle "${manifest.name}", every one of its ${manifest.segments.length} segments`}: ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
         if (opts.confirm === true) {
           await confirm(link.channel, r.slot, request).catch((e: unknown) => {
             throw new ConfirmFailedError(link.name, slotLetter(r.slot), 'hilbridge confirm <same link options>', e);
@@ -181,7 +213,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
       captureChecked = true;
       const lost = capture?.close();
       if (lost !== undefined) throw lost;
-      if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot, confirmed: opts.confirm === true });
+      if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot, confirmed: opts.confirm === true, ...(manifest === undefined ? {} : { bundle: { name: manifest.name, segments: manifest.segments.length } }) });
       return ExitCode.Ok;
     } finally {
       await source.close();
@@ -192,7 +224,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
     bar?.stop();
     if (!json) throw err;
     const e = asHilbridgeError(err);
-    line({ event: 'result', ok: false, bytes: tally.held, transferMs: failedTransferMs(tally), retransmits: tally.retransmits, error: e.toJSON() });
+    line({ event: 'result', ok: false, bytes: tally.held, transferMs: failedTransferMs(tally), retransmits: tally.retransmits, ...(tally.segment === undefined ? {} : { segment: tally.segment }), error: e.toJSON() });
     return exitCodeFor(err);
   }
 }
@@ -210,7 +242,8 @@ function interruptedText(signal: StopSignal, link: string, image: string, t: Tal
  * was answered both say it.
  */
 function heldText(link: string, image: string, t: Tally): string {
-  const held = `${link} holds at least ${t.held} of ${t.size} bytes of ${image}`;
+  const inSeg = t.segment === undefined || t.segment === null ? '' : ` (the transfer was in ${segmentText(t.segment)})`;
+  const held = `${link} holds at least ${t.held} of ${t.size} bytes of ${image}${inSeg}`;
   if (t.ending) {
     return `${held}; it verifies and commits the image by itself once it holds every byte. ` +
       `Check with \`hilbridge status\`; if the image is not active, flash it again with --resume (\`hilbridge flash ${image} --resume <same link options>\`)`;

@@ -1,7 +1,9 @@
 /**
  * `hilbridge status <link> [--json]`: what the board runs and holds: loader
  * state, the active image (slot, app, size, CRC-32, SHA-256), every slot, boot
- * count and the last load error. Exit 0, 3 when the board does not answer.
+ * count and the last load error; when the active slot holds a bundle, its name,
+ * security counter, segments and the apps it runs. Exit 0, 3 when the board
+ * does not answer.
  */
 import type { Command } from 'commander';
 import { slotLetter } from '../../protocol/messages-types.js';
@@ -44,6 +46,7 @@ export function statusJson(link: string, identity: string, st: StatusInfoMsg): J
     session: st.session === 0 ? null : { id: st.session, size: st.size, held: st.held },
     lastEvent: st.lastEvent === undefined ? null : { ...st.lastEvent, message: slotEventText(st.lastEvent).text },
     staged: st.staged ?? null,
+    bundle: st.bundle === undefined ? null : { ...st.bundle, segments: st.bundle.segments.map((g) => ({ name: g.name, kind: g.kind, size: g.size, sha256: g.sha256 ?? null })), apps: [...st.bundle.apps] },
   };
 }
 
@@ -87,6 +90,11 @@ export function statusText(link: string, identity: string, st: StatusInfoMsg): s
   if (st.session !== 0) lines.push(`session     ${st.session}: ${st.held} of ${st.size} bytes held`);
   if (st.staged !== undefined) {
     lines.push(`staged      slot ${slotLetter(st.staged.slot)}: ${st.staged.held} of ${st.staged.size} bytes held, nothing committed (flash --resume sends the rest, abort discards them)`);
+  }
+  if (st.bundle !== undefined) {
+    const b = st.bundle;
+    lines.push(`bundle      "${b.name}", security counter ${b.securityCounter}, ${b.segments.length} segments, runs ${b.apps.join(', ') || 'no app'}`);
+    b.segments.forEach((g, i) => lines.push(`  segment ${i + 1} ${g.name} (${g.kind}), ${g.size} bytes${g.sha256 === undefined ? '' : `, sha256 ${g.sha256}`}`));
   }
   lines.push('slots', ...st.slots.map(slotLine));
   return lines.join('\n');

@@ -46,6 +46,14 @@ export const StatusLine = z.strictObject({
   }).nullable(),
   /** An uncommitted image the board keeps with no session open (suspended, power cut): bytes held of size. */
   staged: z.strictObject({ slot: SlotNumber, size: Count, held: Count }).nullable(),
+  /** The bundle the active slot runs (null: a single HXE image, nothing active, or a board that does not say): its segments and the apps its hxe segments run. */
+  bundle: z.strictObject({
+    name: z.string(),
+    securityCounter: Count,
+    segments: z.array(z.strictObject({ name: z.string(), kind: z.string(), size: Count, sha256: Sha256Hex.nullable() })),
+    /** Instance names, in bundle order. */
+    apps: z.array(z.string()),
+  }).nullable(),
   /** bit/s, on a UART link where the rate was negotiated. */
   lineRate: Count.optional(),
 });

@@ -58,12 +58,27 @@ export const BaudAttempt = z.strictObject({
   detail: z.string().optional(),
 });
 
+/** A bundle segment as flash names it: `index` is 1-based, in bundle order. */
+export const SegmentRef = z.strictObject({ index: Count, name: z.string(), kind: z.string() });
+
 export const VerifiedLocallyLine = z.strictObject({
   event: z.literal('verified_locally'),
   image: z.string(),
+  /** hxe: one HXE image; bundle: a bundle (docs/bundle.md), sent as one image. */
+  kind: z.enum(['hxe', 'bundle']),
+  /** The HXE image's app name (null for a bundle: see bundle.name). */
   appName: z.string().nullable(),
   size: Count,
   sha256: Sha256Hex,
+  /** Bundles only: the manifest, and who signed it (keyId null: unsigned). */
+  bundle: z
+    .strictObject({
+      name: z.string(),
+      securityCounter: Count,
+      keyId: z.string().nullable(),
+      segments: z.array(z.strictObject({ name: z.string(), kind: z.string(), offset: Count, size: Count, sha256: Sha256Hex })),
+    })
+    .optional(),
 });
 
 export const BaudLine = z.strictObject({
@@ -82,6 +97,8 @@ export const BegunLine = z.strictObject({
   resumed: z.boolean(),
   heldBytes: Count,
   size: Count,
+  /** Bundles only: what the board already held of each segment (bytes held of size). */
+  segments: z.array(SegmentRef.extend({ size: Count, heldBytes: Count }).strict()).optional(),
 });
 
 export const ProgressLine = z.strictObject({
@@ -90,6 +107,8 @@ export const ProgressLine = z.strictObject({
   size: Count,
   retransmits: Count,
   counters: TransferCounters,
+  /** Bundles only: the segment the transfer is in (the one holding the first byte not held); null in the header and manifest, or the signature trailer. */
+  segment: SegmentRef.nullable().optional(),
 });
 
 export const EndingLine = z.strictObject({
@@ -126,6 +145,8 @@ export const ConfirmedLine = z.strictObject({
 export const ResultOkLine = z.strictObject({
   ...resultBase,
   ok: z.literal(true),
+  /** Bundles only: the bundle now in the slot, every segment in it. */
+  bundle: z.strictObject({ name: z.string(), segments: Count }).optional(),
   resumed: z.boolean(),
   alreadyHeld: Count,
   slot: SlotNumber,
@@ -136,6 +157,8 @@ export const ResultOkLine = z.strictObject({
 export const ResultFailedLine = z.strictObject({
   ...resultBase,
   ok: z.literal(false),
+  /** Bundles only, once BEGIN was answered: the segment the transfer was in when it stopped (null: header and manifest, or trailer). */
+  segment: SegmentRef.nullable().optional(),
   error: ErrorObject,
 });
 

@@ -3,7 +3,7 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import { ANY_SLOT } from '../messages-types.js';
-import type { ImageKind, TargetCountersWire } from '../messages-types.js';
+import type { ByteRange, ImageKind, TargetCountersWire } from '../messages-types.js';
 import type { TransferCounters } from './counters.js';
 import type { PeerInfo } from './host-connect.js';
 import type { RtoOptions } from './rto.js';
@@ -75,7 +75,15 @@ export interface TransferResult {
 /** A transfer's events, in this order whatever the wire did (transfer-events.ts): `begun`, then `progress` and `ending`, then `done`. */
 export type TransferEvent =
   /** The target answered BEGIN (or DONE came without that answer); `beginAt` is the scheduler time BEGIN first went out (what transferMs counts from). */
-  | { readonly kind: 'begun'; readonly resumed: boolean; readonly heldBytes: number; readonly size: number; readonly beginAt: number }
+  | {
+      readonly kind: 'begun';
+      readonly resumed: boolean;
+      readonly heldBytes: number;
+      /** The ranges the target said it held at BEGIN (empty when nothing is resumed). */
+      readonly heldRanges: readonly ByteRange[];
+      readonly size: number;
+      readonly beginAt: number;
+    }
   | { readonly kind: 'progress'; readonly heldBytes: number; readonly size: number; readonly counters: TransferCounters }
   /** END went out (every chunk has been sent once): from here the target verifies and commits by itself once it holds every byte. */
   | { readonly kind: 'ending'; readonly heldBytes: number; readonly size: number }

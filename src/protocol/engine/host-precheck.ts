@@ -7,11 +7,46 @@
  * a byte is sent, with the board's own reason. Targets without `limits`
  * (older boards, a file sink) are not pre-checked: they still refuse by
  * themselves.
+ *
+ * A bundle goes only to a target whose INFO capabilities say it takes
+ * bundles (refused here, before BEGIN, naming the target), and each of its
+ * hxe segments is checked like an HXE image.
  */
 import type { HxeImage } from '../../hxe/image.js';
 import { PolicyError, checkBudget, checkCapabilities } from '../../hxe/policy.js';
-import { isHilbridgeError } from '../../errors.js';
-import type { InfoMsg, SlotInfo } from '../messages-types.js';
+import type { BundleInfo } from '../../bundle/index.js';
+import { HilbridgeError, isHilbridgeError } from '../../errors.js';
+import { LoaderCapability, takesBundles, type InfoMsg, type SlotInfo } from '../messages-types.js';
+
+/** A bundle for a target whose loader does not take bundles (INFO capabilities without LoaderCapability.bundle); nothing was sent. */
+export class BundleUnsupportedError extends HilbridgeError<'bundle_unsupported'> {
+  constructor(
+    readonly link: string,
+    readonly capabilities: number,
+  ) {
+    super(
+      'bundle_unsupported',
+      `board on ${link} does not take bundles (INFO capabilities 0x${(capabilities >>> 0).toString(16).padStart(8, '0')}, bundle bit 0x${LoaderCapability.bundle.toString(16)} clear): update its loader, or flash the HXE segments one by one`,
+    );
+  }
+
+  protected override details(): Record<string, unknown> {
+    return { link: this.link, capabilities: this.capabilities >>> 0 };
+  }
+}
+
+/**
+ * Throw BundleUnsupportedError when the target does not take bundles, and
+ * PolicyError when it would refuse one of the bundle's hxe segments (named
+ * by segment); nothing when it would take the bundle.
+ */
+export function precheckBundle(info: InfoMsg, bundle: Pick<BundleInfo, 'manifest' | 'hxe'>, link: string, file: string): void {
+  if (!takesBundles(info.capabilities)) throw new BundleUnsupportedError(link, info.capabilities);
+  bundle.manifest.segments.forEach((seg, i) => {
+    const image = seg.kind === 'hxe' ? bundle.hxe.get(seg.name) : undefined;
+    if (image !== undefined) precheckImage(info, { ...image, appName: null }, link, `segment ${i + 1} '${seg.name}' (hxe) of ${file}`);
+  });
+}
 
 /** The slot a BEGIN with ANY_SLOT goes to (docs/protocol.md 4.3.2): the first that is not running, slot 0 when none runs. */
 export function beginSlot(slots: readonly SlotInfo[]): SlotInfo | undefined {

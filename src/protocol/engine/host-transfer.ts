@@ -99,6 +99,8 @@ class HostSender {
   private setupMs = 0;
   private resumed = false;
   private alreadyHeld = 0;
+  /** What the target said it held at BEGIN (empty when nothing is resumed). */
+  private heldRanges: readonly ByteRange[] = [];
   /**
    * Bytes of this image the target held before this transfer sent any:
    * nothing after a fresh BEGIN, QUERY's answer on resume. The first SESSION
@@ -349,6 +351,7 @@ class HostSender {
     if (this.rebegins === 0) {
       this.alreadyHeld = Math.min(this.heldBefore ?? Infinity, this.win.heldBytes);
       this.resumed = this.alreadyHeld > 0;
+      this.heldRanges = this.resumed ? ranges : [];
       this.events.begin(this.begunEvent());
     }
     this.kick();
@@ -451,7 +454,7 @@ class HostSender {
   }
 
   private begunEvent(): Extract<TransferEvent, { kind: 'begun' }> {
-    return { kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, size: this.source.size, beginAt: this.startedAt };
+    return { kind: 'begun', resumed: this.resumed, heldBytes: this.alreadyHeld, heldRanges: this.heldRanges, size: this.source.size, beginAt: this.startedAt };
   }
 
   private snapshot(): ReturnType<typeof zeroCounters> {

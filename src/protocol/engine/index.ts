@@ -7,7 +7,7 @@
  * Target: serveTarget(channel, backend, opts) -> TargetHandle
  */
 export { connect, CONNECT_DEFAULTS } from './host-connect.js';
-export { precheckImage, beginSlot } from './host-precheck.js';
+export { precheckImage, precheckBundle, beginSlot, BundleUnsupportedError } from './host-precheck.js';
 export { chunkLimit } from '../messages-types.js';
 export type { ConnectOptions, PeerInfo } from './host-connect.js';
 export { transfer, HostState } from './host-transfer.js';

@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 const counters = { framesSent: 0 } as unknown as Extract<TransferEvent, { kind: 'progress' }>['counters'];
-const begun: Extract<TransferEvent, { kind: 'begun' }> = { kind: 'begun', resumed: false, heldBytes: 0, size: 10, beginAt: 0 };
+const begun: Extract<TransferEvent, { kind: 'begun' }> = { kind: 'begun', resumed: false, heldBytes: 0, heldRanges: [], size: 10, beginAt: 0 };
 
 /** What a subscriber sees when `feed` drives a TransferEvents. */
 function seen(feed: (e: TransferEvents) => void): string[] {
