@@ -1,0 +1,113 @@
+/** Building: canonical layout, determinism (a fixed hash), and refusals of bad inputs. */
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BundleError, buildBundle, parseBundle } from '../../../src/bundle/index.js';
+import { FIXTURES, fixedBundle, fixedSegments, fixture, testKey } from './helpers.js';
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Computed once from the fixed inputs (helpers.ts: calib.hxe, a 100-byte
+ * values blob, RFC 8032 test key 1). Any change to the layout, the order, or
+ * anything host-dependent leaking into a bundle changes these.
+ */
+const FIXED_SIGNED_SHA256 = 'df04fcb5248cee4b5386ec79183b28210bd778671810f3346d94446f07945073';
+const FIXED_UNSIGNED_SHA256 = '99c3714f12e92ebc48c00da7056dd797c5ecf89937a9b92934799e45b8166fc0';
+
+describe('buildBundle determinism', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('a two-segment bundle built from copies in two directories with different modes and mtimes is byte-identical', () => {
+    const build = (mode: number, mtime: number): Uint8Array => {
+      const dir = mkdtempSync(join(tmpdir(), 'hxb-det-'));
+      dirs.push(dir);
+      copyFileSync(FIXTURES + 'v2/calib.hxe', join(dir, 'calib.hxe'));
+      copyFileSync(FIXTURES + 'v2/telemetry.hxe', join(dir, 'tele.hxe'));
+      for (const f of ['calib.hxe', 'tele.hxe']) {
+        chmodSync(join(dir, f), mode);
+        utimesSync(join(dir, f), mtime, mtime);
+      }
+      const read = (f: string): Uint8Array => new Uint8Array(readFileSync(join(dir, f)));
+      return buildBundle([{ kind: 'hxe', bytes: read('tele.hxe') }, { kind: 'hxe', bytes: read('calib.hxe') }], { signer: testKey }).bytes;
+    };
+    const a = build(0o644, 1_000_000);
+    const b = build(0o600, 2_000_000_000);
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+    expect(parseBundle(a).manifest.segments.map((s) => s.name)).toEqual(['calib', 'telemetry']);
+  });
+
+  it('has a fixed SHA-256 for fixed inputs, signed and unsigned', () => {
+    expect(sha(fixedBundle(true))).toBe(FIXED_SIGNED_SHA256);
+    expect(sha(fixedBundle(false))).toBe(FIXED_UNSIGNED_SHA256);
+  });
+
+  it('lays segments out in canonical order whatever the argument order', () => {
+    const segs = [
+      { kind: 'data' as const, name: 'b', bytes: new Uint8Array([1]) },
+      { kind: 'data' as const, name: 'a', bytes: new Uint8Array([2]) },
+      { kind: 'hxe' as const, bytes: fixture('v2/motor_ctl.hxe') },
+      { kind: 'boot' as const, bytes: new Uint8Array(70).fill(9) },
+      { kind: 'values' as const, bytes: new Uint8Array([3, 4]) },
+    ];
+    const one = buildBundle(segs);
+    const two = buildBundle([...segs].reverse());
+    expect(Buffer.from(one.bytes).equals(Buffer.from(two.bytes))).toBe(true);
+    expect(one.info.manifest.segments.map((s) => `${s.kind}:${s.name}@${s.offset}+${s.size}`)).toEqual([
+      'boot:boot@576+70',
+      'hxe:motor_ctl@704+392',
+      'values:values@1152+2',
+      'data:a@1216+1',
+      'data:b@1280+1',
+    ]);
+    expect(one.bytes.length).toBe(1344);
+    expect(one.info.manifest.name).toBe('motor_ctl');
+    expect(one.info.hxe.get('motor_ctl')?.appName).toBe('motor_ctl');
+  });
+
+  it('records the fields given and the whole-file hash', () => {
+    const { bytes, info } = buildBundle(fixedSegments(), { name: 'line-3', vendor: 'acme', boardClass: 'hsx-a', securityCounter: 4294967295, signer: testKey });
+    expect(info.manifest).toMatchObject({ formatVersion: 1, name: 'line-3', vendor: 'acme', boardClass: 'hsx-a', securityCounter: 4294967295 });
+    expect(info.sha256).toBe(sha(bytes));
+    expect(info.size).toBe(bytes.length);
+    expect(info.signature).toEqual({ keyType: 'ed25519', keyId: testKey.keyId, publicKey: Buffer.from(testKey.raw).toString('hex') });
+    expect(info.manifest.segments[0]?.sha256).toBe(sha(fixture('v2/calib.hxe')));
+  });
+});
+
+describe('buildBundle refuses bad inputs with a BundleError', () => {
+  const refuse = (fn: () => unknown, code: string, text: RegExp): void => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(BundleError);
+      expect((e as BundleError).code).toBe(code);
+      expect((e as BundleError).message).toMatch(text);
+      return;
+    }
+    expect.fail('no error');
+  };
+  const hxe = fixture('v2/calib.hxe');
+  it('names', () => {
+    refuse(() => buildBundle([{ kind: 'hxe', bytes: hxe }, { kind: 'data', name: 'calib', bytes: new Uint8Array(1) }]), 'bad_segment_table', /two segments are named "calib"/);
+    refuse(() => buildBundle([{ kind: 'data', name: 'Bad', bytes: new Uint8Array(1) }], { name: 'x' }), 'bad_field', /outside \[a-z0-9._-\]/);
+    refuse(() => buildBundle([{ kind: 'data', bytes: new Uint8Array(1) }]), 'bad_field', /no hxe segment to take its name from/);
+    refuse(() => buildBundle([{ kind: 'hxe', bytes: hxe }], { vendor: 'x'.repeat(25) }), 'bad_field', /at most 24/);
+    refuse(() => buildBundle([{ kind: 'hxe', bytes: fixture('v1/examples_c_hello.hxe') }]), 'bad_field', /without an app name.*hxe:<name>=<path>/);
+  });
+  it('counts, sizes and values', () => {
+    refuse(() => buildBundle([]), 'bad_field', /1 to 16 segments/);
+    refuse(() => buildBundle(Array.from({ length: 17 }, (_, i) => ({ kind: 'data' as const, name: `d${i}`, bytes: new Uint8Array(1) })), { name: 'x' }), 'bad_field', /1 to 16 segments; 17/);
+    refuse(() => buildBundle([{ kind: 'data', bytes: new Uint8Array(0) }], { name: 'x' }), 'bad_field', /empty/);
+    refuse(() => buildBundle([{ kind: 'hxe', bytes: hxe }], { securityCounter: -1 }), 'bad_field', /security counter -1/);
+    refuse(() => buildBundle([{ kind: 'hxe', bytes: hxe }], { securityCounter: 2 ** 32 }), 'bad_field', /security counter/);
+  });
+  it('an hxe segment that is not a valid HXE image', () => {
+    const bad = hxe.slice();
+    bad[100]! ^= 1;
+    refuse(() => buildBundle([{ kind: 'hxe', bytes: bad }]), 'segment_invalid', /segment 0 \(hxe\) is not a valid HXE image: CRC-32 mismatch/);
+  });
+});
