@@ -20,6 +20,7 @@ export type BundleErrorCode =
   | 'bad_signature' // the trailer's signature does not verify over the manifest
   | 'unknown_key' // signed by a key that is not among the trusted ones
   | 'not_signed' // trusted keys were required but the bundle has no trailer
-  | 'bad_key'; // a key (file, hex, or the trailer's key type / key id) is not a valid Ed25519 key
+  | 'bad_key' // a key (file, hex, or the trailer's key type / key id) is not a valid Ed25519 key
+  | 'manifest_mismatch'; // a JSON manifest file (image verify --manifest) differs from the bundle's manifest
 
 export class BundleError extends OffsetError<BundleErrorCode> {}

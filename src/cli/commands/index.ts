@@ -32,8 +32,11 @@ export const DEFAULT_COMMAND = 'demo';
 
 export const commandTable: readonly CommandEntry[] = [
   { name: 'demo', args: '', summary: 'quick start: a virtual board and an emulated UART in this process (default command)', load: () => import('./demo.js') },
-  { name: 'inspect', args: '<images...>', summary: 'verify HXE images and print their header, checksums and metadata', load: () => import('./inspect.js') },
+  { name: 'inspect', args: '<images...>', summary: 'verify HXE images and bundles and print their header, checksums and metadata', load: () => import('./inspect.js') },
   { name: 'pack', args: '', summary: 'build a v2 HXE image from code/rodata files and a TOML or JSON description', load: () => import('./pack.js') },
+  { name: 'image', args: '', summary: 'build (image build) and verify (image verify) deterministic, signed image bundles', load: () => import('./image.js') },
+  { name: 'sign', args: '<file>', summary: 'sign a bundle, or make an HXE image a signed one-segment bundle', load: () => import('./sign.js') },
+  { name: 'keygen', args: '', summary: 'make an Ed25519 key pair for signing bundles', load: () => import('./keygen.js') },
   { name: 'fmap', args: '', summary: 'decode a FRAM image file, or ask a board for its FRAM map over a link', load: () => import('./fmap.js') },
   { name: 'decode', args: '<capture>', summary: 'decode a capture (candump, or flash --capture) into protocol messages', load: () => import('./decode.js') },
   { name: 'target', args: '', summary: 'run a virtual board on a link until stopped; its state lives in the FRAM file', load: () => import('./target.js') },

@@ -1,6 +1,8 @@
 /**
  * `hilbridge inspect <images...> [--json]`: verify HXE images and show what
- * is in them, every file with its own result. Exit 0 when every image is
+ * is in them, every file with its own result. A bundle (docs/bundle.md) is
+ * shown with its manifest, segments, signer and each hxe segment
+ * (inspect-bundle.ts). Exit 0 when every image is
  * valid, 1 when any is invalid, 2 when any file cannot be read (not a regular
  * file, a directory, missing, or longer than any HXE image can be).
  */
@@ -16,6 +18,9 @@ import { ExitCode, action, exitCodeFor } from '../run.js';
 import { crc32Hex, lineText } from '../json/index.js';
 import type { JsonLineOf } from '../json/index.js';
 import { crc32 } from '../../util/digest.js';
+import { isBundleHead } from '../../bundle/index.js';
+import { fileHead } from './bundle-files.js';
+import { inspectBundle } from './inspect-bundle.js';
 
 interface InspectOptions {
   json?: boolean;
@@ -24,8 +29,8 @@ interface InspectOptions {
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description('verify HXE images and print their header, checksums and metadata')
-    .argument('<images...>', 'HXE image files')
+    .description('verify HXE images (and bundles) and print their header, checksums and metadata')
+    .argument('<images...>', 'HXE image or bundle files')
     .option('--json', 'one JSON object per image per line')
     .action(action((images: string[], opts: InspectOptions) => run(images, opts), (_images, opts) => opts.json === true));
 }
@@ -36,6 +41,11 @@ async function run(images: string[], opts: InspectOptions): Promise<ExitCode> {
     // one file at a time, each with its own result: a bad file never hides the next one
     let result: InspectResult;
     let fileCrc32: string;
+    const head = await fileHead(path);
+    if (head && isBundleHead(head)) {
+      exit = Math.max(exit, await inspectBundle(path, opts.json === true)) as ExitCode;
+      continue;
+    }
     try {
       const bytes = await readHostFile(path, 'image', MAX_HXE_FILE_SIZE);
       result = inspectHxe(bytes);

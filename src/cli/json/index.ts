@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { BoardCommandLine, FramRegionsLine, ProvisioningAbortedLine, ProvisioningCompleteLine, ProvisioningErrorLine, ProvisioningPersistedLine, ProvisioningProgressLine, ProvisioningRollbackLine, ProvisioningStartedLine, ReadyLine, StatusLine, StoppedLine } from './board.js';
+import { BundleBuiltLine, BundleLine, BundleVerifiedLine, KeygenLine, SignedLine } from './bundle.js';
 import { MessageLine, NoteLine, SummaryLine, UnreadableLine } from './capture.js';
 import { PortLine, PortsSummaryLine } from './ports.js';
 import { ErrorLine } from './common.js';
@@ -20,6 +21,7 @@ export { boardEventLine } from './board.js';
 export { captureEntryLine, summaryLine } from './capture.js';
 export { boardReportJson } from './demo.js';
 export { framMapJson } from './files.js';
+export { bundleSummary, manifestLine, signerLine } from './bundle.js';
 export { transferResultJson } from './flash.js';
 
 /** Every line type, by event name; the commands that print it in the comment. */
@@ -31,6 +33,7 @@ export const JSON_LINES = {
   'demo.transfer': DemoTransferLine,
   'demo.done': DemoDoneLine,
   image: ImageLine, // inspect
+  bundle: BundleLine, // inspect, for a bundle
   packed: PackedLine, // pack
   fram_map: FramMapLine, // fmap --fram
   fram_regions: FramRegionsLine, // fmap <link>
@@ -58,6 +61,10 @@ export const JSON_LINES = {
   result: ResultLine,
   status: StatusLine, // status
   board_command: BoardCommandLine, // abort, rollback, confirm, reset
+  keygen: KeygenLine, // keygen
+  bundle_built: BundleBuiltLine, // image build
+  bundle_verified: BundleVerifiedLine, // image verify
+  signed: SignedLine, // sign
   port: PortLine, // ports
   ports_summary: PortsSummaryLine,
 } as const;
