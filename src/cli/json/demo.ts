@@ -66,6 +66,13 @@ export const BoardReportJson = z.strictObject({
   maxTrialBoots: Count,
   slots: z.array(SlotReport),
   apps: z.array(RunningApp),
+  /** The bundle the active slot runs (src/board/board-report.ts), or null. */
+  bundle: z.strictObject({
+    name: z.string(),
+    securityCounter: Count,
+    segments: z.array(z.strictObject({ name: z.string(), kind: z.string(), size: Count, sha256: Sha256Hex.optional() })),
+    apps: z.array(z.string()),
+  }).nullable(),
   lastError: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   framErrors: z.array(z.string()),
 });
@@ -78,6 +85,7 @@ export function boardReportJson(r: BoardReport): BoardReportJson {
     apps: r.apps.map(({ crc32, ...a }) => ({
       ...a, fileCrc32: crc32Hex(crc32), values: a.values.map((v) => ({ ...v })), commands: a.commands.map((c) => ({ ...c })), mailboxes: a.mailboxes.map((m) => ({ ...m })),
     })),
+    bundle: r.bundle === null ? null : { ...r.bundle, segments: r.bundle.segments.map((g) => ({ ...g })), apps: [...r.bundle.apps] },
     lastError: r.lastError === null ? null : { ...r.lastError },
     framErrors: [...r.framErrors],
   };

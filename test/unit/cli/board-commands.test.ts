@@ -41,6 +41,7 @@ describe('status rendering', () => {
       session: null,
       lastEvent: null,
       staged: null,
+      bundle: null,
     });
   });
 
