@@ -3,7 +3,7 @@
  * out the bytes; contract.ts holds the types.
  */
 export * from './contract.js';
-export { BundleError, type BundleErrorCode } from './errors.js';
+export { BUNDLE_ERROR_CODES, BundleError, type BundleErrorCode } from './errors.js';
 export { isBundleHead, buildBundle, signBundle } from './build.js';
 export { BundleStreamVerifier, parseBundle, type BundleStreamVerifierOptions } from './stream.js';
 export { manifestJson, manifestObject, manifestDifference, type ManifestJson } from './json.js';

@@ -92,6 +92,24 @@ describe('every --json line fits its schema', () => {
     expect(lines[2]!.computedHeaderCrc32).not.toBe(lines[2]!.headerCrc32);
   });
 
+  it('bundles: keygen, image build, image verify, sign, inspect', async () => {
+    const dir = tempDir();
+    const key = await drive(runCli('keygen', '--out', join(dir, 'k'), '--json'));
+    expect(key.code).toBe(0);
+    const keyId = of(checked(key.stdout), 'keygen')[0]!.keyId;
+    const calib = join(ROOT, 'test/fixtures/hsx/v2/calib.hxe');
+    const bundle = join(dir, 'b.hxb');
+    const built = await drive(runCli('image', 'build', '--out', bundle, '--manifest', join(dir, 'b.json'), '--sign', join(dir, 'k.key'), calib, '--json'));
+    expect(built.code).toBe(0);
+    expect(of(checked(built.stdout), 'bundle_built')[0]!.signer?.keyId).toBe(keyId);
+    const verified = await drive(runCli('image', 'verify', bundle, '--manifest', join(dir, 'b.json'), '--pub', join(dir, 'k.pub'), '--json'));
+    expect(of(checked(verified.stdout), 'bundle_verified')[0]).toMatchObject({ manifestChecked: true, signerTrusted: true });
+    const signed = await drive(runCli('sign', calib, '--key', join(dir, 'k.key'), '--out', join(dir, 'c.hxb'), '--json'));
+    expect(of(checked(signed.stdout), 'signed')[0]).toMatchObject({ input: 'hxe', keyId });
+    const shown = await drive(runCli('inspect', bundle, '--json'));
+    expect(checked(shown.stdout).map((l) => l.event)).toEqual(['bundle', 'image']);
+  });
+
   it('pack', async () => {
     const dir = tempDir();
     const out = join(dir, 'calib.hxe');

@@ -61,7 +61,7 @@ export async function signingKey(keyFile: string | undefined, option: string): P
 /** --pub: 64 hex characters, or a file holding an SPKI PEM (or the hex). */
 export async function publicKey(arg: string): Promise<PublicKey> {
   try {
-    if (/^[0-9a-fA-F]{64}$/.test(arg)) return loadPublicKey(arg, `--pub ${arg}`);
+    if (/^[0-9a-fA-F]{64}$/.test(arg)) return loadPublicKey(arg, "--pub (64 hex characters)");
     const text = Buffer.from(await readHostFile(arg, 'public key file', MAX_KEY_FILE_BYTES)).toString('utf8');
     return loadPublicKey(text, `public key file "${arg}"`);
   } catch (e) {

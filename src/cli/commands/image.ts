@@ -13,15 +13,15 @@
  * or file I/O.
  */
 import type { Command } from 'commander';
-import { BundleError, buildBundle, manifestDifference, manifestJson, type BundleInfo, type PublicKey } from '../../bundle/index.js';
+import { BundleError, buildBundle, manifestDifference, manifestJson, type PublicKey } from '../../bundle/index.js';
 import { readHostFile } from '../../image/host-file.js';
-import { hex } from '../../util/hex.js';
 import { bundleSummary, lineText } from '../json/index.js';
 import { optionalWholeNumber } from '../numbers.js';
 import { result } from '../output.js';
 import { ExitCode, action } from '../run.js';
 import { MAX_MANIFEST_FILE_BYTES, publicKey, signingKeyFromFile, verifyBundleFile, writeAtomically } from './bundle-files.js';
 import { readSegment } from './image-args.js';
+import { describe, signerText } from './bundle-text.js';
 
 interface BuildOptions {
   out: string;
@@ -119,25 +119,4 @@ async function readManifestFile(path: string): Promise<unknown> {
   } catch (cause) {
     throw new BundleError('manifest_mismatch', `manifest file "${path}" is not JSON (${cause instanceof Error ? cause.message : String(cause)}): it is the file image build --manifest wrote`, undefined, { cause });
   }
-}
-
-export function signerText(info: BundleInfo): string {
-  return info.signature ? `signed by ed25519 key ${info.signature.keyId}` : 'unsigned';
-}
-
-/** The manifest in lines, as build, verify and inspect print it. */
-export function describe(info: BundleInfo): string[] {
-  const m = info.manifest;
-  const lines = [
-    `  name          ${m.name}`,
-    `  vendor        ${m.vendor || '(none)'}`,
-    `  board class   ${m.boardClass || '(none)'}`,
-    `  security      counter ${m.securityCounter}`,
-    `  content       sha256 ${m.contentSha256}`,
-    `  signer        ${info.signature ? `ed25519 key ${info.signature.keyId}, public key ${info.signature.publicKey}` : 'none (unsigned)'}`,
-    `  segments (${m.segments.length})`,
-  ];
-  const width = Math.max(...m.segments.map((s) => s.name.length));
-  for (const s of m.segments) lines.push(`    ${s.kind.padEnd(6)} ${s.name.padEnd(width)} ${String(s.size).padStart(8)} B at ${hex(s.offset)} sha256 ${s.sha256}`);
-  return lines;
 }

@@ -9,7 +9,7 @@ import { asHilbridgeError, type HilbridgeError } from '../../errors.js';
 import { bundleSummary, lineText, manifestLine } from '../json/index.js';
 import { ExitCode, exitCodeFor } from '../run.js';
 import { verifyBundleFile } from './bundle-files.js';
-import { describe, signerText } from './image.js';
+import { describe, signerText } from './bundle-text.js';
 import { formatHuman, toJson } from './inspect.js';
 
 export async function inspectBundle(path: string, json: boolean): Promise<ExitCode> {

@@ -5,17 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BundleError, buildBundle, parseBundle } from '../../../src/bundle/index.js';
-import { FIXTURES, fixedBundle, fixedSegments, fixture, testKey } from './helpers.js';
+import { FIXED_SIGNED_SHA256, FIXED_UNSIGNED_SHA256, FIXTURES, fixedBundle, fixedSegments, fixture, testKey } from './helpers.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/**
- * Computed once from the fixed inputs (helpers.ts: calib.hxe, a 100-byte
- * values blob, RFC 8032 test key 1). Any change to the layout, the order, or
- * anything host-dependent leaking into a bundle changes these.
- */
-const FIXED_SIGNED_SHA256 = 'df04fcb5248cee4b5386ec79183b28210bd778671810f3346d94446f07945073';
-const FIXED_UNSIGNED_SHA256 = '99c3714f12e92ebc48c00da7056dd797c5ecf89937a9b92934799e45b8166fc0';
 
 describe('buildBundle determinism', () => {
   const dirs: string[] = [];

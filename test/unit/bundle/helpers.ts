@@ -24,6 +24,15 @@ export function fixedSegments(): SegmentInput[] {
   ];
 }
 
+/**
+ * SHA-256 of fixedBundle(), computed once from the fixed inputs (calib.hxe, a
+ * 100-byte values blob, RFC 8032 test key 1, vendor acme, board class hsx-a,
+ * security counter 7). Any change to the layout, the order, or anything
+ * host-dependent leaking into a bundle changes these.
+ */
+export const FIXED_SIGNED_SHA256 = 'df04fcb5248cee4b5386ec79183b28210bd778671810f3346d94446f07945073';
+export const FIXED_UNSIGNED_SHA256 = '99c3714f12e92ebc48c00da7056dd797c5ecf89937a9b92934799e45b8166fc0';
+
 export function fixedBundle(signed = true): Uint8Array {
   return buildBundle(fixedSegments(), { vendor: 'acme', boardClass: 'hsx-a', securityCounter: 7, signer: signed ? testKey : undefined }).bytes;
 }
