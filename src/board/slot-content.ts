@@ -67,16 +67,12 @@ export function checkContentPolicy(content: SlotContent, policy: SessionPolicy):
   }
 }
 
-/** Segments up to which STATUS_INFO's `bundle` lists each segment's SHA-256 (beyond it, to fit the frame: name, kind and size). */
-export const STATUS_SEGMENT_DIGESTS = 3;
-
-/** STATUS_INFO's `bundle` for a running bundle. */
+/** STATUS_INFO's `bundle` for a running bundle (the engine leaves the digests out when the reply would not fit: status-fit.ts). */
 export function bundleStatus(info: BundleInfo, apps: readonly string[]): BundleStatusInfo {
-  const digests = info.manifest.segments.length <= STATUS_SEGMENT_DIGESTS;
   return {
     name: info.manifest.name,
     securityCounter: info.manifest.securityCounter,
-    segments: info.manifest.segments.map((s) => ({ name: s.name, kind: s.kind, size: s.size, ...(digests ? { sha256: s.sha256 } : {}) })),
+    segments: info.manifest.segments.map((s) => ({ name: s.name, kind: s.kind, size: s.size, sha256: s.sha256 })),
     apps: [...apps],
   };
 }

@@ -21,6 +21,7 @@ import type { FrameChannel } from '../types.js';
 import { chunkLimit } from '../messages-types.js';
 import { equalBytes } from '../../util/hex.js';
 import { AckPacer } from './ack-pacer.js';
+import { fitStatus } from './status-fit.js';
 import { Receiver } from './receiver.js';
 import type { ReceiveSession } from './receiver.js';
 import { TargetBaud } from './target-baud.js';
@@ -196,14 +197,14 @@ class TargetServer {
       case 'status': {
         const st = await this.board.status();
         const s = this.rx.session;
-        this.reply(m, {
+        this.reply(m, fitStatus({
           kind: 'status_info', state: s ? this.state : st.state, session: this.session,
           size: s?.size ?? 0, held: s?.held.total ?? 0, slots: st.slots, bootCount: st.bootCount, lastError: st.lastError,
           ...(st.damage === undefined || st.damage.length === 0 ? {} : { damage: st.damage }),
           ...(st.lastEvent === undefined ? {} : { lastEvent: st.lastEvent }),
           ...(st.staged === undefined || s !== undefined ? {} : { staged: st.staged }),
           ...(st.bundle === undefined ? {} : { bundle: st.bundle }),
-        });
+        }, this.channel.maxFrame - FRAME_OVERHEAD));
         return;
       }
       case 'rollback':
