@@ -136,13 +136,13 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
               tally.size = e.size;
               tally.startedAt = e.beginAt;
               const held = manifest === undefined ? undefined : heldPerSegment(manifest, e.heldRanges);
-              const first = e.heldRanges[0];
-              inSegment(first !== undefined && first.start === 0 ? first.end : 0);
               if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size, ...(held === undefined ? {} : { segments: held }) });
               else {
                 info(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}${held === undefined || !e.resumed ? '' : `: ${segmentsHeldText(held)}`}`);
                 bar = transferProgress({ label: 'flash', total: e.size, startHeld: e.heldBytes, scheduler: link.scheduler });
               }
+              const first = e.heldRanges[0];
+              inSegment(first !== undefined && first.start === 0 ? first.end : 0);
               return;
             }
             case 'progress': {
