@@ -13,7 +13,7 @@
  * or file I/O.
  */
 import type { Command } from 'commander';
-import { BundleError, buildBundle, manifestDifference, manifestJson, type PublicKey } from '../../bundle/index.js';
+import { BundleError, buildBundle, manifestJson, manifestTextDifference, type PublicKey } from '../../bundle/index.js';
 import { readHostFile } from '../../image/host-file.js';
 import { bundleSummary, lineText } from '../json/index.js';
 import { optionalWholeNumber } from '../numbers.js';
@@ -96,10 +96,10 @@ async function build(args: string[], opts: BuildOptions): Promise<ExitCode> {
 async function verify(path: string, opts: VerifyOptions): Promise<ExitCode> {
   const trusted: PublicKey[] = [];
   for (const p of opts.pub) trusted.push(await publicKey(p));
-  const expected = opts.manifest === undefined ? undefined : await readManifestFile(opts.manifest);
+  const expected = opts.manifest === undefined ? undefined : Buffer.from(await readHostFile(opts.manifest, 'manifest file', MAX_MANIFEST_FILE_BYTES)).toString('utf8');
   const info = await verifyBundleFile(path, trusted.length ? trusted : undefined);
   if (expected !== undefined && opts.manifest !== undefined) {
-    const diff = manifestDifference(expected, info.manifest);
+    const diff = manifestTextDifference(expected, info.manifest);
     if (diff !== undefined) throw new BundleError('manifest_mismatch', `manifest file "${opts.manifest}" differs from bundle "${path}": ${diff}`);
   }
   if (opts.json) {
@@ -112,11 +112,3 @@ async function verify(path: string, opts: VerifyOptions): Promise<ExitCode> {
   return ExitCode.Ok;
 }
 
-async function readManifestFile(path: string): Promise<unknown> {
-  const text = Buffer.from(await readHostFile(path, 'manifest file', MAX_MANIFEST_FILE_BYTES)).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw new BundleError('manifest_mismatch', `manifest file "${path}" is not JSON (${cause instanceof Error ? cause.message : String(cause)}): it is the file image build --manifest wrote`, undefined, { cause });
-  }
-}

@@ -118,7 +118,11 @@ describe('hilbridge image verify', () => {
     expect(r.stderr).toContain('error [manifest_mismatch]: manifest file');
     expect(r.stderr).toContain('segments[1].size: file has 101, the bundle has 100');
     writeFileSync(join(dir, 'junk.json'), '{');
-    expect((await cli('image', 'verify', bundle(), '--manifest', join(dir, 'junk.json'))).stderr).toContain('is not JSON');
+    expect((await cli('image', 'verify', bundle(), '--manifest', join(dir, 'junk.json'))).stderr).toContain('not JSON');
+    writeFileSync(join(dir, 'spaced.json'), readFileSync(join(dir, 'out.json'), 'utf8').replace('\n', '\n '));
+    const spaced = await cli('image', 'verify', bundle(), '--manifest', join(dir, 'spaced.json'));
+    expect(spaced.code).toBe(1);
+    expect(spaced.stderr).toContain('the fields agree, but the text is not the canonical form');
   });
 
   it('a changed byte: exit 1, the segment and the check named, the file named', async () => {
