@@ -12,8 +12,10 @@
  * file and requires a trusted signer. Exit 0 ok, 1 a check failed, 2 usage
  * or file I/O.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { BundleError, buildBundle, manifestJson, manifestTextDifference, type PublicKey } from '../../bundle/index.js';
+import { UsageError } from '../../errors.js';
 import { readHostFile } from '../../image/host-file.js';
 import { bundleSummary, lineText } from '../json/index.js';
 import { optionalWholeNumber } from '../numbers.js';
@@ -68,6 +70,9 @@ export function register(program: Command): void {
 }
 
 async function build(args: string[], opts: BuildOptions): Promise<ExitCode> {
+  if (resolve(opts.out) === resolve(opts.manifest)) {
+    throw new UsageError('invalid_option', `--out and --manifest both name "${opts.out}": the manifest would replace the bundle; give the manifest its own file (e.g. ${opts.out}.json)`);
+  }
   const securityCounter = optionalWholeNumber('--security-counter', opts.securityCounter, 0, 0xffffffff);
   const signer = opts.sign === undefined ? undefined : await signingKeyFromFile(opts.sign);
   const segments = [];

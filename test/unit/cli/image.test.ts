@@ -80,6 +80,9 @@ describe('hilbridge image build', () => {
     const r = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, 'b.json'), join(FIXTURES, 'v2/calib.hxe'), v1);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`segment 1 ("${v1}") is an HXE image without an app name`);
+    const same = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, '.', 'b.hxb'), v1);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('--out and --manifest both name');
     const c = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, 'b.json'), '--security-counter', '-1', v1);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain('--security-counter "-1" is not a whole number in 0..4294967295');
