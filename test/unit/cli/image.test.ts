@@ -80,6 +80,9 @@ describe('hilbridge image build', () => {
     const r = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, 'b.json'), join(FIXTURES, 'v2/calib.hxe'), v1);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`segment 1 ("${v1}") is an HXE image without an app name`);
+    const same = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, '.', 'b.hxb'), v1);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('--out and --manifest both name');
     const c = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, 'b.json'), '--security-counter', '-1', v1);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain('--security-counter "-1" is not a whole number in 0..4294967295');
@@ -118,7 +121,11 @@ describe('hilbridge image verify', () => {
     expect(r.stderr).toContain('error [manifest_mismatch]: manifest file');
     expect(r.stderr).toContain('segments[1].size: file has 101, the bundle has 100');
     writeFileSync(join(dir, 'junk.json'), '{');
-    expect((await cli('image', 'verify', bundle(), '--manifest', join(dir, 'junk.json'))).stderr).toContain('is not JSON');
+    expect((await cli('image', 'verify', bundle(), '--manifest', join(dir, 'junk.json'))).stderr).toContain('not JSON');
+    writeFileSync(join(dir, 'spaced.json'), readFileSync(join(dir, 'out.json'), 'utf8').replace('\n', '\n '));
+    const spaced = await cli('image', 'verify', bundle(), '--manifest', join(dir, 'spaced.json'));
+    expect(spaced.code).toBe(1);
+    expect(spaced.stderr).toContain('the fields agree, but the text is not the canonical form');
   });
 
   it('a changed byte: exit 1, the segment and the check named, the file named', async () => {
