@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestJson, parseBundle } from '../../../src/bundle/index.js';
 import { FIXED_SIGNED_SHA256, FIXTURES, TEST_PUB, TEST_SEED, fixedBundle, otherKey } from '../bundle/helpers.js';
 import { cli, jsonLine, tempDir } from './bundle-cli.js';
+import { hilbridge } from './child-cli.js';
 
 let dir: string;
 beforeEach(() => {
@@ -155,5 +156,23 @@ describe('hilbridge image verify', () => {
     const r = await cli('image', 'verify', join(dir, 'fifo'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error [file_not_regular]');
+  });
+});
+
+describe('exit codes of the real program', () => {
+  it('image verify: 0 valid, 1 a failed check (on stderr, nothing on stdout), 2 an unreadable file', async () => {
+    writeFileSync(join(dir, 'b.hxb'), fixedBundle(true));
+    const ok = await hilbridge('image', 'verify', join(dir, 'b.hxb'), '--pub', TEST_PUB);
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+    const bad = fixedBundle(true);
+    bad[72]! ^= 2; // a letter of the bundle name: a valid name, but not the signed one
+    writeFileSync(join(dir, 'bad.hxb'), bad);
+    const failed = await hilbridge('image', 'verify', join(dir, 'bad.hxb'));
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(/^hilbridge: error \[bad_signature\]: bundle ".*bad\.hxb": /);
+    const missing = await hilbridge('image', 'verify', join(dir, 'missing.hxb'), '--json');
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ event: 'error', error: { code: 'file_unreadable' } });
   });
 });
