@@ -48,8 +48,12 @@ describe('README', () => {
       for (const part of line.split(' | ')) {
         const [bin, name, ...args] = part.trim().split(/\s+/);
         expect(bin, line).toBe('hilbridge');
-        const cmd = program.commands.find((c) => c.name() === name);
-        expect(cmd, line).toBeDefined();
+        const top = program.commands.find((c) => c.name() === name);
+        expect(top, line).toBeDefined();
+        // a command with subcommands (image build): the options are the subcommand's
+        const sub = top!.commands.find((c) => c.name() === args[0]);
+        expect(top!.commands.length === 0 || sub !== undefined, `${line}: a subcommand of ${name}`).toBe(true);
+        const cmd = sub ?? top;
         for (const a of args.filter((x) => x.startsWith('-') && x !== '-')) {
           expect(cmd!.options.some((o) => o.long === a || o.short === a), `${line}: ${a}`).toBe(true);
         }
