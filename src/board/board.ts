@@ -27,7 +27,7 @@ import type { BoardEvent, Phase } from './events.js';
 import { Executive, type RunningApp, type RunningValue } from './executive.js';
 import { BoardLoader, type CommitOutcome, type LoadOutcome } from './loader.js';
 import type { LoadSession } from './session.js';
-import { bundleStatus, contentOf, type SlotContent } from './slot-content.js';
+import { bundleStatus, checkContentPolicy, contentOf, type SlotContent } from './slot-content.js';
 
 export interface VirtualBoardOptions {
   readonly fram: FramSpec;
@@ -277,6 +277,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const r = framOp('ROLLBACK', () =>
       this.fram.rollback((bytes) => {
         content = contentOf(bytes);
+        checkContentPolicy(content, { capabilities: this.capabilities, limits: this.limits });
         return { appName: content.name };
       }),
     );

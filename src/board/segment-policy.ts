@@ -18,6 +18,12 @@ export function segmentName(manifest: BundleManifest, seg: BundleSegment): strin
   return `segment ${manifest.segments.indexOf(seg) + 1} '${seg.name}' (${seg.kind})`;
 }
 
+/** A bundle with no hxe segment: refused as soon as its manifest is known (a slot that runs nothing is no update). */
+export function checkBundleRunsAnApp(manifest: BundleManifest): void {
+  if (manifest.segments.some((s) => s.kind === 'hxe')) return;
+  throw new BundleRefusal('bad_bundle', `bundle "${manifest.name}" has no hxe segment: a slot must run at least one app; add the application to the bundle`);
+}
+
 export class SegmentPolicy {
   private readonly checked = new Set<string>();
 
@@ -28,6 +34,7 @@ export class SegmentPolicy {
 
   /** The slot holds the bundle's bytes below `prefix`: check every hxe segment whose header is now in. Throws PolicyError. */
   check(manifest: BundleManifest, prefix: number): void {
+    checkBundleRunsAnApp(manifest);
     for (const seg of manifest.segments) {
       if (seg.kind !== 'hxe' || this.checked.has(seg.name)) continue;
       const headerEnd = seg.offset + Math.min(seg.size, HEADER_V2_SIZE);

@@ -7,11 +7,13 @@
  */
 import { parseBundle, isBundleHead } from '../bundle/index.js';
 import type { BundleInfo } from '../bundle/index.js';
+import { isPersisted } from '../fram/index.js';
 import type { HxeImage } from '../hxe/image.js';
 import { parseHxe } from '../hxe/parse.js';
 import { checkBudget, checkCapabilities } from '../hxe/policy.js';
 import type { BundleStatusInfo } from '../protocol/messages-types.js';
-import { segmentName } from './segment-policy.js';
+import { BundleRefusal } from './errors.js';
+import { checkBundleRunsAnApp, segmentName } from './segment-policy.js';
 import type { SessionPolicy } from './session.js';
 
 export interface SlotApp {
@@ -53,12 +55,37 @@ export function appLabel(app: SlotApp, bundle: BundleInfo | null): string {
   return app.image.appName === null ? 'the image' : `app "${app.image.appName}"`;
 }
 
-/** The board's capability and budget policy on every app of the slot (PolicyError naming the app or segment). */
+/**
+ * The board's rules for a slot's content: a bundle runs at least one app and
+ * its apps never share a persist key (they would overwrite each other's
+ * value in FRAM) (BundleRefusal 'bad_bundle'); then the capability and budget
+ * policy on every app (PolicyError naming the app or segment).
+ */
 export function checkContentPolicy(content: SlotContent, policy: SessionPolicy): void {
+  if (content.bundle !== null) checkBundleApps(content.bundle, content.apps);
   for (const app of content.apps) {
     const label = appLabel(app, content.bundle);
     checkCapabilities(app.image.reqCaps, policy.capabilities, label);
     checkBudget(app.image, policy.limits, label);
+  }
+}
+
+function checkBundleApps(bundle: BundleInfo, apps: readonly SlotApp[]): void {
+  const manifest = bundle.manifest;
+  checkBundleRunsAnApp(manifest);
+  const owner = new Map<number, SlotApp>();
+  for (const app of apps) {
+    for (const v of app.image.values) {
+      if (!isPersisted(v)) continue;
+      const first = owner.get(v.persistKey);
+      if (first !== undefined && first !== app) {
+        throw new BundleRefusal(
+          'bad_bundle',
+          `${appLabel(app, bundle)} and ${appLabel(first, bundle)} in bundle "${manifest.name}" both persist a value under key 0x${v.persistKey.toString(16).padStart(4, '0')}: they would overwrite each other in FRAM; give one of them another persist_key`,
+        );
+      }
+      owner.set(v.persistKey, app);
+    }
   }
 }
 

@@ -98,6 +98,8 @@ export const Capability = {
 } as const;
 export type CapabilityName = keyof typeof Capability;
 export const KNOWN_CAPABILITIES = 0x1f;
+/** The bits of a capability mask that req_caps may name (16..31 are the loader's own, e.g. INFO's bundle bit: never an app's). */
+export const APP_CAPABILITY_BITS = 0xffff;
 
 /** Mailbox mode bits. */
 export const MailboxMode = {

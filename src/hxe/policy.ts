@@ -3,7 +3,7 @@
  * offer what the image needs, does it fit, and what is the instance called.
  */
 import { HilbridgeError } from '../errors.js';
-import { Capability, type CapabilityName } from './constants.js';
+import { APP_CAPABILITY_BITS, Capability, type CapabilityName } from './constants.js';
 import type { HxeImage } from './image.js';
 
 export type PolicyErrorCode = 'missing_capability' | 'over_budget' | 'EEXIST';
@@ -22,8 +22,13 @@ export function capabilityNames(mask: number): string[] {
   return names;
 }
 
-/** Throw missing_capability unless every bit of `required` is in `offered`. */
+/**
+ * Throw missing_capability unless every bit of `required` is in `offered`.
+ * Only the app bits of `offered` count (APP_CAPABILITY_BITS): a board's
+ * loader bits (bundles, signed policy) never satisfy an image's req_caps.
+ */
 export function checkCapabilities(required: number, offered: number, image = 'image'): void {
+  offered = (offered & APP_CAPABILITY_BITS) >>> 0;
   const missing = (required & ~offered) >>> 0;
   if (missing === 0) return;
   const offeredNames = capabilityNames(offered);

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildBundle } from '../../src/bundle/index.js';
 import { KNOWN_CAPABILITIES } from '../../src/hxe/constants.js';
 import { ImageKind } from '../../src/protocol/messages-types.js';
-import { image, sha } from '../unit/board/helpers.js';
+import { image, persistImage, sha } from '../unit/board/helpers.js';
 import { BoardRig, type BoardRigOptions } from './board-rig.js';
 
 const OLD = image('old_app', { codeBytes: 2048 });
@@ -74,6 +74,22 @@ describe('a bundle on the board', () => {
     const verified = r.events.flatMap((e) => (e.type === 'provisioning.progress' ? [e.verifiedBytes] : []));
     // refused while the transfer ran, with the feed that brought beta's header in (not at END)
     expect(Math.max(...verified)).toBeLessThan(betaOffset + 96);
+    await expectOldImageStays(r);
+  });
+
+  it('with no hxe segment is refused when its manifest arrives (a slot that runs nothing); the board stays on its old image', async () => {
+    const r = await withOld();
+    const { bytes } = buildBundle([{ kind: 'data', bytes: new Uint8Array(5000).fill(0x42) }], { name: 'dataonly' });
+    const err = await r.provision(bytes, { imageKind: ImageKind.bundle }).then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(err).toMatchObject({ code: 'bad_bundle', message: expect.stringMatching(/bundle "dataonly" has no hxe segment/) as unknown });
+    await expectOldImageStays(r);
+  });
+
+  it('whose two apps persist a value under one key is refused before commit, naming both; the board stays on its old image', async () => {
+    const r = await withOld();
+    const { bytes } = buildBundle([{ kind: 'hxe', bytes: persistImage('one', 5, 1) }, { kind: 'hxe', bytes: persistImage('two', 5, 2) }], { name: 'clash' });
+    const err = await r.provision(bytes, { imageKind: ImageKind.bundle }).then(() => undefined, (e: unknown) => e as { code: string; message: string });
+    expect(err).toMatchObject({ code: 'bad_bundle', message: expect.stringMatching(/segment 2 'two' \(hxe\) and segment 1 'one' \(hxe\) .* key 0x0005/) as unknown });
     await expectOldImageStays(r);
   });
 

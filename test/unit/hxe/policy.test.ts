@@ -29,6 +29,10 @@ describe('capabilities', () => {
     expect(e.code).toBe('missing_capability');
     expect(e.message).toMatch(/^calib\.hxe requires fram, can \(req_caps 0xd\), which the target does not offer \(target offers: mailbox\)/);
   });
+  it("never counts a board's loader bits (16..31: bundles, signed policy) as app capabilities", () => {
+    const e = policyError(() => checkCapabilities(0x8000_0001, 0xc000_001f, 'greedy'));
+    expect(e.message).toMatch(/^greedy requires bit31 \(req_caps 0x80000001\), which the target does not offer \(target offers: mailbox, valueCmd, fram, can, uart\)/);
+  });
 });
 
 describe('budgets', () => {
