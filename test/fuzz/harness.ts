@@ -1,0 +1,160 @@
+/**
+ * The fuzz harness (issue 13, "Hostile input"): runs one target's cases
+ * through fast-check and checks the invariants every target shares.
+ *
+ * A case either is accepted, is rejected (a typed HilbridgeError with a
+ * non-empty `code`, or, for a decoder documented never to throw, the
+ * rejection it returns), or is a finding: any other throw, an
+ * InvariantViolation raised by the target (a buffer above its cap, a
+ * round trip that does not give its input back, two paths disagreeing), or a
+ * case slower than the time bound. The heap is sampled (after a GC when node
+ * runs with --expose-gc) before and after the target and every 1024 cases.
+ *
+ * A finding fails the run with the seed and the fast-check path, so
+ * `npm run fuzz -- --seed N --target X` (optionally `--path P`) replays it.
+ */
+import fc from 'fast-check';
+import { HilbridgeError } from '../../src/errors.js';
+
+/** A broken invariant: a fuzz finding, never a typed rejection (deliberately not a HilbridgeError). */
+export class InvariantViolation extends Error {}
+
+export function invariant(cond: boolean, what: string): asserts cond {
+  if (!cond) throw new InvariantViolation(what);
+}
+
+/** What a case came to: undefined = accepted, a string = the rejection code a non-throwing decoder reported. */
+export type CaseVerdict = string | undefined;
+
+export interface FuzzTarget<T> {
+  readonly name: string;
+  /** One line: what is driven and what is checked. */
+  readonly what: string;
+  /** The code under test documents "never throws": any throw, typed or not, is a finding. */
+  readonly neverThrows: boolean;
+  readonly arbitrary: fc.Arbitrary<T>;
+  run(input: T): CaseVerdict | Promise<CaseVerdict>;
+}
+
+export interface FuzzOptions {
+  readonly seed: number;
+  readonly cases: number;
+  /** A case slower than this is a finding (a hang). */
+  readonly maxCaseMs: number;
+  /** Heap growth over the target (after GC) above this is a finding; only checked when a GC can be forced. */
+  readonly maxHeapDeltaBytes: number;
+  /** fast-check replay path of a failure. */
+  readonly path?: string;
+}
+
+export interface FuzzResult {
+  readonly target: string;
+  readonly seed: number;
+  readonly cases: number;
+  readonly accepted: number;
+  readonly rejected: number;
+  /** Rejections by code, most frequent first. */
+  readonly codes: readonly { readonly code: string; readonly count: number }[];
+  readonly maxCaseMs: number;
+  /** heapUsed after minus before (bytes), after a forced GC when available. */
+  readonly heapDeltaBytes: number;
+  /** Highest heapUsed seen while running (bytes). */
+  readonly heapPeakBytes: number;
+  readonly gcForced: boolean;
+  readonly seconds: number;
+  /** The finding, with how to replay it; absent when every case held. */
+  readonly failure?: string;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function heapNow(): number {
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Why a throw is a finding, or undefined when it is a typed rejection. */
+function untyped(e: unknown, neverThrows: boolean): string | undefined {
+  if (e instanceof InvariantViolation) return `invariant broken: ${e.message}`;
+  if (neverThrows) return `threw although documented never to throw: ${describe(e)}`;
+  if (!(e instanceof HilbridgeError)) return `untyped throw: ${describe(e)}`;
+  if (typeof e.code !== 'string' || e.code === '') return `HilbridgeError without a code: ${describe(e)}`;
+  if (e.message === '') return `HilbridgeError ${e.code} without a message`;
+  return undefined;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.constructor.name}: ${e.message}\n${e.stack ?? ''}` : String(e);
+}
+
+export async function runTarget<T>(target: FuzzTarget<T>, opts: FuzzOptions): Promise<FuzzResult> {
+  const codes = new Map<string, number>();
+  let cases = 0;
+  let accepted = 0;
+  let maxCaseMs = 0;
+  let peak = 0;
+  let counting = true;
+  const before = heapNow();
+  peak = before;
+  const t0 = performance.now();
+  const prop = fc.asyncProperty(target.arbitrary, async (input) => {
+    const start = performance.now();
+    let verdict: CaseVerdict;
+    try {
+      verdict = await target.run(input);
+    } catch (e) {
+      const why = untyped(e, target.neverThrows);
+      if (why !== undefined) throw new InvariantViolation(why);
+      verdict = (e as HilbridgeError).code;
+    }
+    const ms = performance.now() - start;
+    if (!counting) return;
+    cases++;
+    if (verdict === undefined) accepted++;
+    else codes.set(verdict, (codes.get(verdict) ?? 0) + 1);
+    if (ms > maxCaseMs) maxCaseMs = ms;
+    if ((cases & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    if (ms > opts.maxCaseMs) throw new InvariantViolation(`case took ${ms.toFixed(1)} ms, above the ${opts.maxCaseMs} ms bound (a hang)`);
+  });
+  let failure: string | undefined;
+  try {
+    await fc.assert(prop, { seed: opts.seed, numRuns: opts.cases, path: opts.path });
+  } catch (e) {
+    counting = false;
+    const raw = e instanceof Error ? e.message : String(e);
+    const path = /path: ?"([^"]*)"/.exec(raw)?.[1];
+    failure =
+      `${clip(raw, 4000)}\nreplay: npm run fuzz -- --seed ${opts.seed} --target ${target.name}` + (path === undefined ? '' : ` --path ${path}`);
+  }
+  counting = false;
+  const seconds = (performance.now() - t0) / 1000;
+  const after = heapNow();
+  peak = Math.max(peak, after);
+  const heapDeltaBytes = after - before;
+  if (failure === undefined && gc !== undefined && heapDeltaBytes > opts.maxHeapDeltaBytes) {
+    failure = `heap grew by ${mib(heapDeltaBytes)} MiB over the target (after GC), above the ${mib(opts.maxHeapDeltaBytes)} MiB bound: something is retained`;
+  }
+  const sorted = [...codes.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([code, count]) => ({ code, count }));
+  return {
+    target: target.name,
+    seed: opts.seed,
+    cases,
+    accepted,
+    rejected: cases - accepted,
+    codes: sorted,
+    maxCaseMs,
+    heapDeltaBytes,
+    heapPeakBytes: peak,
+    gcForced: gc !== undefined,
+    seconds,
+    ...(failure === undefined ? {} : { failure }),
+  };
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}... (${s.length - n} more characters)` : s;
+}
+
+export function mib(bytes: number): string {
+  return (bytes / 1048576).toFixed(1);
+}
