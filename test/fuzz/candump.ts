@@ -21,7 +21,7 @@ import { encodeMessage } from '../../src/protocol/messages.js';
 import type { CanFrame } from '../../src/transports/types.js';
 import { boundedLines } from '../../src/util/lines.js';
 import { examples } from '../unit/protocol/messages-examples.js';
-import { invariant, type FuzzTarget } from './harness.js';
+import { heldBytes, invariant, type FuzzTarget } from './harness.js';
 import { chunk, chunkSizes, equalBytes } from './mutate.js';
 
 type Style = 'log' | 'screen' | 'bytes';
@@ -54,7 +54,18 @@ const lineOp: fc.Arbitrary<LineOp> = fc.oneof(
 
 type CandumpCase = { readonly spec: CaptureSpec; readonly ops: readonly LineOp[]; readonly sizes: readonly number[]; readonly crlf: boolean };
 
-const arbitrary: fc.Arbitrary<CandumpCase> = fc.record({
+/**
+ * A flood: `lines` lines, each opening a new stream (another interface, node or
+ * identifier) with a frame start announcing up to 64 KiB that never completes,
+ * or a byte-stream chunk, or a foreign identifier. The decoder must stay within
+ * a fixed memory bound however many streams a capture names.
+ */
+type FloodCase = { readonly flood: 'can' | 'bytes' | 'foreign'; readonly lines: number; readonly length: number };
+
+/** Memory (heap + array buffers) one flood case may leave held by the decoder. */
+export const FLOOD_MAX_BYTES = 64 * 1048576;
+
+const captureArb: fc.Arbitrary<CandumpCase> = fc.record({
   spec: fc.record({
     picks: fc.array(fc.nat(examples.length - 1), { minLength: 1, maxLength: 3 }),
     style: fc.constantFrom('log' as const, 'screen' as const, 'bytes' as const),
@@ -66,6 +77,37 @@ const arbitrary: fc.Arbitrary<CandumpCase> = fc.record({
   sizes: chunkSizes,
   crlf: fc.boolean(),
 });
+
+const floodArb: fc.Arbitrary<FloodCase> = fc.record({
+  flood: fc.constantFrom('can' as const, 'bytes' as const, 'foreign' as const),
+  lines: fc.integer({ min: 1, max: 3000 }),
+  length: fc.oneof(fc.constant(0xffff), fc.nat(0xffff)),
+});
+
+const arbitrary: fc.Arbitrary<CandumpCase | FloodCase> = fc.oneof({ weight: 50, arbitrary: captureArb }, { weight: 1, arbitrary: floodArb });
+
+function floodLine(c: FloodCase, i: number): string {
+  const start = `48420106${c.length.toString(16).toUpperCase().padStart(4, '0')}0000`;
+  switch (c.flood) {
+    case 'can': {
+      const id = ((i % 31) + 1) << 5; // node 1..31, index 0, 31 streams per interface
+      return `(1.000000) can${Math.floor(i / 31)} ${id.toString(16).toUpperCase().padStart(3, '0')}#${start}`;
+    }
+    case 'bytes':
+      return `(1.000000) tty${i} TX 0102`;
+    case 'foreign':
+      return `(1.000000) vcan0 ${(0x1c000000 + i).toString(16).toUpperCase()}#00`;
+  }
+}
+
+function flood(c: FloodCase): string | undefined {
+  const before = heldBytes();
+  const decoder = new CaptureDecoder();
+  for (let i = 0; i < c.lines; i++) decoder.push(parseCandumpLine(floodLine(c, i), i + 1));
+  const held = heldBytes() - before;
+  invariant(held <= FLOOD_MAX_BYTES, `a capture naming ${c.lines} streams (${c.flood}) left the decoder holding ${(held / 1048576).toFixed(0)} MiB, above ${FLOOD_MAX_BYTES / 1048576} MiB`);
+  return decoder.summary().incomplete > 0 ? 'incomplete' : undefined;
+}
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex').toUpperCase();
 
@@ -144,12 +186,14 @@ function sameFrame(l: CandumpLine, f: CanFrame): boolean {
   return l.kind === 'frame' && l.frame.id === f.id && l.frame.extended === f.extended && l.frame.fd === f.fd && equalBytes(l.frame.data, f.data);
 }
 
-export const candumpTarget: FuzzTarget<CandumpCase> = {
+export const candumpTarget: FuzzTarget<CandumpCase | FloodCase> = {
   name: 'candump',
   what: 'boundedLines + parseCandumpLine + CaptureDecoder on mutated log/screen/byte captures with random and very long lines',
   neverThrows: true,
   arbitrary,
-  async run(c) {
+  async run(input) {
+    if ('flood' in input) return flood(input);
+    const c = input;
     const cap = capture(c.spec);
     const mutated = c.ops.length > 0;
     const lines = mutate(cap.lines, c.ops);

@@ -14,6 +14,8 @@
  * `npm run fuzz -- --seed N --target X` (optionally `--path P`) replays it.
  */
 import fc from 'fast-check';
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { HilbridgeError } from '../../src/errors.js';
 
 /** A broken invariant: a fuzz finding, never a typed rejection (deliberately not a HilbridgeError). */
@@ -56,9 +58,9 @@ export interface FuzzResult {
   /** Rejections by code, most frequent first. */
   readonly codes: readonly { readonly code: string; readonly count: number }[];
   readonly maxCaseMs: number;
-  /** heapUsed after minus before (bytes), after a forced GC when available. */
+  /** heap + array buffers after minus before (bytes), after a forced GC when available. */
   readonly heapDeltaBytes: number;
-  /** Highest heapUsed seen while running (bytes). */
+  /** Highest heap + array buffers seen while running (bytes, sampled every 1024 cases without GC). */
   readonly heapPeakBytes: number;
   readonly gcForced: boolean;
   readonly seconds: number;
@@ -66,11 +68,29 @@ export interface FuzzResult {
   readonly failure?: string;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+/** A full GC: node's own with --expose-gc, else the flag set at run time (so vitest can force one too). */
+function findGc(): (() => void) | undefined {
+  const own = (globalThis as { gc?: () => void }).gc;
+  if (own) return own;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}
+const gc = findGc();
+
+/** Heap plus array-buffer memory in use, after a full GC when one can be forced (everything left is held). */
+export function heldBytes(): number {
+  gc?.();
+  gc?.(); // a second pass frees what the first one's finalisation released
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
 
 function heapNow(): number {
-  gc?.();
-  return process.memoryUsage().heapUsed;
+  return heldBytes();
 }
 
 /** Why a throw is a finding, or undefined when it is a typed rejection. */
@@ -113,7 +133,7 @@ export async function runTarget<T>(target: FuzzTarget<T>, opts: FuzzOptions): Pr
     if (verdict === undefined) accepted++;
     else codes.set(verdict, (codes.get(verdict) ?? 0) + 1);
     if (ms > maxCaseMs) maxCaseMs = ms;
-    if ((cases & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    if ((cases & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers);
     if (ms > opts.maxCaseMs) throw new InvariantViolation(`case took ${ms.toFixed(1)} ms, above the ${opts.maxCaseMs} ms bound (a hang)`);
   });
   let failure: string | undefined;
