@@ -80,11 +80,14 @@ function applyOps(stream: CanFrame[], c: CanCase): CanFrame[] {
         s.splice(at, 1 + (o.n % 3));
         break;
       case 'duplicate':
-        if (s[at]) s.splice(at, 0, s[at]!);
+        if (s[at]) s.splice(at, 0, s[at]);
         break;
-      case 'swap':
-        if (s[at] && s[at + 1]) [s[at], s[at + 1]] = [s[at + 1]!, s[at]!];
+      case 'swap': {
+        const a = s[at];
+        const b = s[at + 1];
+        if (a && b) [s[at], s[at + 1]] = [b, a];
         break;
+      }
       case 'cut': {
         const f = s[at];
         if (f) s[at] = { ...f, data: f.data.slice(0, o.n % (f.data.length + 1)) };

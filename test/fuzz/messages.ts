@@ -47,11 +47,11 @@ export const messageArb: fc.Arbitrary<Message> = fc.oneof(
     .map(({ lineRates, ...m }) => (lineRates === undefined ? m : { ...m, lineRates })),
   fc.record({ kind: fc.constant('set_baud' as const), rate: fc.integer({ min: 1, max: 0xffffffff }), confirmMs: fc.integer({ min: 1, max: 0xffff }) }),
   fc.record({ kind: fc.constant('query' as const), size: u32, sha256: sha }),
-  fc.tuple(ranges, fc.nat(1000), fc.constantFrom(0, 1, 2, 3) as fc.Arbitrary<0 | 1 | 2 | 3>, fc.boolean(), sha).map(([rs, extra, state, truncated, sha256]) => ({
+  fc.tuple(ranges, fc.nat(1000), fc.constantFrom<0 | 1 | 2 | 3>(0, 1, 2, 3), fc.boolean(), sha).map(([rs, extra, state, truncated, sha256]) => ({
     kind: 'session' as const, state, truncated, size: (rs[rs.length - 1]?.end ?? 0) + extra, sha256, ranges: rs,
   })),
   fc.record({
-    kind: fc.constant('begin' as const), size: u32, crc32: u32, sha256: sha, slot: u8, imageKind: fc.constantFrom(0, 1) as fc.Arbitrary<0 | 1>,
+    kind: fc.constant('begin' as const), size: u32, crc32: u32, sha256: sha, slot: u8, imageKind: fc.constantFrom<0 | 1>(0, 1),
     chunk: fc.integer({ min: 1, max: 0xffff }), window: fc.integer({ min: 1, max: 0xffff }), ackEvery: fc.integer({ min: 1, max: 0xff }), ackDelayMs: u16, fresh: fc.boolean(),
   }),
   fc.record({ kind: fc.constant('data' as const), offset: u32, bytes: fc.uint8Array({ minLength: 1, maxLength: 300 }) }),

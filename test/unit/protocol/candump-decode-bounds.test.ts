@@ -35,7 +35,7 @@ describe('CaptureDecoder bounds', () => {
       d.push(parseCandumpLine(start(`can${i}`, 1), i + 1));
     }
     const mib = (held() - before) / 1048576;
-    expect(mib).toBeLessThan(64); // streams capped: at most 512 x 64 KiB + 64 x 64 KiB
+    expect(mib).toBeLessThan(((MAX_CAPTURE_STREAMS + MAX_BYTE_STREAMS) * 66_000 + 16 * 1048576) / 1048576); // capped streams x 64 KiB, plus slack
     const s = d.summary();
     expect(s.canFrames).toBe(5000);
     expect(s.byteLines).toBe(5000);
