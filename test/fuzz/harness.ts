@@ -156,7 +156,8 @@ export async function runTarget<T>(target: FuzzTarget<T>, opts: FuzzOptions): Pr
     await fc.assert(prop, { seed: opts.seed, numRuns: opts.cases, path: opts.path });
   } catch (e) {
     counting = false;
-    const raw = e instanceof Error ? e.message : String(e);
+    const cause = e instanceof Error && e.cause instanceof Error ? `\nbroken: ${e.cause.message}` : '';
+    const raw = (e instanceof Error ? e.message : String(e)) + cause;
     const path = /path: ?"([^"]*)"/.exec(raw)?.[1];
     failure =
       `${clip(raw, 4000)}\nreplay: npm run fuzz -- --seed ${opts.seed} --target ${target.name}` + (path === undefined ? '' : ` --path ${path}`);

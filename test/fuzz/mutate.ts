@@ -26,6 +26,29 @@ export type Mutation =
 /** Values a length, count or offset field is set to: the edges where off-by-one and overflow bugs live. */
 export const EXTREMES = [0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xfffe, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff] as const;
 
+/**
+ * Tokens worth inserting (as AFL's dictionaries): the magics of every format,
+ * UTF-8 edge cases (byte-order mark, overlong NUL, a lone surrogate, a cut
+ * sequence), JSON openers, delimiters.
+ */
+export const DICTIONARY: readonly Uint8Array[] = [
+  [0x48, 0x42, 0x01], // frame magic + version
+  [0x48, 0x53, 0x58, 0x45], // HSXE
+  [0x48, 0x58, 0x42, 0x4e], // HXBN
+  [0x48, 0x58, 0x4d, 0x46], // HXMF
+  [0x48, 0x58, 0x53, 0x47], // HXSG
+  [0xef, 0xbb, 0xbf],
+  [0xc0, 0x80],
+  [0xed, 0xa0, 0x80],
+  [0xe2, 0x82],
+  [0x5b, 0x5d],
+  [0x7b, 0x7d],
+  [0x00],
+  [0xff, 0xff, 0xff, 0xff],
+  [0x0a],
+  [0x0d, 0x0a],
+].map((t) => Uint8Array.from(t));
+
 const fieldValue = fc.oneof(fc.constantFrom(...EXTREMES), fc.nat(), fc.integer({ min: -8, max: 8 }));
 
 /** One mutation; `fields` enables the field-extreme mutation for that format's fields. */
@@ -34,6 +57,7 @@ export function mutation(fields: readonly Field[] = []): fc.Arbitrary<Mutation> 
     fc.record({ op: fc.constant('flip' as const), pos: fc.nat(), bit: fc.nat(7) }),
     fc.record({ op: fc.constant('set' as const), pos: fc.nat(), value: fc.oneof(fc.constantFrom(0, 0xff, 0x80, 0x7f), fc.nat(255)) }),
     fc.record({ op: fc.constant('insert' as const), pos: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 16 }) }),
+    fc.record({ op: fc.constant('insert' as const), pos: fc.nat(), bytes: fc.constantFrom(...DICTIONARY) }),
     fc.record({ op: fc.constant('delete' as const), pos: fc.nat(), count: fc.integer({ min: 1, max: 16 }) }),
     fc.record({ op: fc.constant('duplicate' as const), pos: fc.nat(), count: fc.integer({ min: 1, max: 64 }) }),
     fc.record({ op: fc.constant('truncate' as const), pos: fc.nat() }),
