@@ -109,7 +109,7 @@ function flood(c: FloodCase): string | undefined {
   const decoder = new CaptureDecoder();
   for (let i = 0; i < c.lines; i++) decoder.push(parseCandumpLine(floodLine(c, i), i + 1));
   const held = heldBytes() - before;
-  invariant(held <= FLOOD_MAX_BYTES, `a capture naming ${c.lines} streams (${c.flood}) left the decoder holding ${(held / 1048576).toFixed(0)} MiB, above ${FLOOD_MAX_BYTES / 1048576} MiB`);
+  invariant(held <= FLOOD_MAX_BYTES, `a capture naming ${c.lines} streams (${c.flood}) left the decoder holding ${(held / 1048576).toFixed(1)} MiB, above ${FLOOD_MAX_BYTES / 1048576} MiB`);
   return decoder.summary().incomplete > 0 ? 'incomplete' : undefined;
 }
 
