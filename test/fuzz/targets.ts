@@ -6,6 +6,7 @@ import { cobsTarget } from './cobs.js';
 import { frameTarget } from './frame.js';
 import type { FuzzTarget } from './harness.js';
 import { hxeTarget } from './hxe.js';
+import { manifestTarget } from './manifest.js';
 import { messagesTarget } from './messages.js';
 
 export const TARGETS: readonly FuzzTarget<unknown>[] = [
@@ -15,5 +16,6 @@ export const TARGETS: readonly FuzzTarget<unknown>[] = [
   messagesTarget,
   hxeTarget,
   bundleTarget,
+  manifestTarget,
   candumpTarget,
 ];
