@@ -199,6 +199,8 @@ export const candumpTarget: FuzzTarget<CandumpCase | FloodCase> = {
   what: 'boundedLines + parseCandumpLine + CaptureDecoder on mutated log/screen/byte captures with random and very long lines',
   neverThrows: true,
   arbitrary,
+  // A flood is a whole capture of up to 1000 lines, each allocating a 64 KiB frame buffer, plus four forced GCs.
+  boundScale: (input) => ('flood' in input ? 4 : 1),
   async run(input) {
     if ('flood' in input) return flood(input);
     const c = input;

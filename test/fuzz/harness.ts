@@ -36,6 +36,8 @@ export interface FuzzTarget<T> {
   readonly neverThrows: boolean;
   readonly arbitrary: fc.Arbitrary<T>;
   run(input: T): CaseVerdict | Promise<CaseVerdict>;
+  /** How many times the per-case time bound a case may take (a case that is a whole big input); default 1. */
+  boundScale?(input: T): number;
 }
 
 export interface FuzzOptions {
@@ -139,7 +141,8 @@ export async function runTarget<T>(target: FuzzTarget<T>, opts: FuzzOptions): Pr
     let ms = first.ms;
     // A hang is deterministic; a pause of a shared machine or the GC is not: a slow case is
     // timed up to three more times, a little later, and counts with its fastest time.
-    for (let i = 0; i < 3 && ms > opts.maxCaseMs; i++) {
+    const bound = opts.maxCaseMs * (target.boundScale?.(input) ?? 1);
+    for (let i = 0; i < 3 && ms > bound; i++) {
       retimed++;
       await new Promise((resolve) => setTimeout(resolve, 50 * (i + 1)));
       ms = Math.min(ms, (await once(input)).ms);
@@ -150,7 +153,7 @@ export async function runTarget<T>(target: FuzzTarget<T>, opts: FuzzOptions): Pr
     else codes.set(verdict, (codes.get(verdict) ?? 0) + 1);
     if (ms > maxCaseMs) maxCaseMs = ms;
     if ((cases & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers);
-    if (ms > opts.maxCaseMs) throw new InvariantViolation(`case took ${ms.toFixed(1)} ms, above the ${opts.maxCaseMs} ms bound (a hang)`);
+    if (ms > bound) throw new InvariantViolation(`case took ${ms.toFixed(1)} ms, above the ${bound} ms bound (a hang)`);
   });
   let failure: string | undefined;
   try {
