@@ -86,5 +86,18 @@ function diff(a: unknown, b: unknown, path: string): string | undefined {
     const extra = Object.keys(ao).find((k) => !(k in bo));
     return extra === undefined ? undefined : `${path ? `${path}.` : ''}${extra}: not a manifest field`;
   }
-  return a === b ? undefined : `${where}: file has ${JSON.stringify(a) ?? 'nothing'}, the bundle has ${JSON.stringify(b)}`;
+  return a === b ? undefined : `${where}: file has ${shown(a)}, the bundle has ${JSON.stringify(b)}`;
+}
+
+/**
+ * A value from the file, for the message: short, and never a walk of a
+ * structure the file may nest half a million levels deep (JSON.stringify of
+ * one overflowed the stack, and echoed up to 1 MiB; found by npm run fuzz).
+ */
+function shown(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (v !== null && typeof v === 'object') return 'an object';
+  const s = JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

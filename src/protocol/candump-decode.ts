@@ -9,7 +9,13 @@
  * is not hilbridge's is counted per identifier and summarised.
  *
  * Memory: one reassembly buffer per group or byte stream (at most the largest
- * frame) and one counter per foreign identifier.
+ * frame) and one counter per foreign identifier, for at most
+ * MAX_CAPTURE_STREAMS groups, MAX_BYTE_STREAMS byte streams and
+ * MAX_FOREIGN_IDS identifiers: a hostile capture naming ever new interfaces,
+ * nodes or identifiers cannot grow it (found by `npm run fuzz`). When a new
+ * stream needs room, the least recently used one is dropped (its partial
+ * frame, if any, counts as incomplete); frames on foreign identifiers beyond
+ * the cap count in foreignFrames only.
  */
 import { canIndexModulus, decodeCanId } from './can-id.js';
 import type { CanDirection, CanIdFormat } from './can-id.js';
@@ -38,6 +44,23 @@ export interface StreamPlace {
   readonly idFormat: CanIdFormat | null;
   /** TX or RX as the capture marks it (candump -x, log T/R, byte captures); null when it does not. */
   readonly wire: WireDirection | null;
+}
+
+/** Most CAN streams (interface, format, node, direction) decoded at once: 32 MiB of partial frames at worst. */
+export const MAX_CAPTURE_STREAMS = 512;
+/** Most byte streams (interface, direction) decoded at once (each splitter holds 64 KiB). */
+export const MAX_BYTE_STREAMS = 64;
+/** Most distinct foreign identifiers counted one by one. */
+export const MAX_FOREIGN_IDS = 4096;
+
+/** The value under `key`, moved to the most recently used end (a Map keeps insertion order). */
+function use<V>(map: Map<string, V>, key: string): V | undefined {
+  const v = map.get(key);
+  if (v !== undefined) {
+    map.delete(key);
+    map.set(key, v);
+  }
+  return v;
 }
 
 export type NoteCode = 'lost_segment' | 'orphan_segment' | 'crc_error' | 'bad_frame' | 'bad_payload' | 'oversize';
@@ -84,6 +107,8 @@ export class CaptureDecoder {
   private foreign = 0;
   private parityFrames = 0;
   private unparsed = 0;
+  /** Partial frames of streams dropped to make room for new ones. */
+  private dropped = 0;
   private readonly notes: Record<NoteCode, number> = { lost_segment: 0, orphan_segment: 0, crc_error: 0, bad_frame: 0, bad_payload: 0, oversize: 0 };
 
   /** Feed one capture line; returns the messages and notes it produced (usually none or one). */
@@ -108,7 +133,7 @@ export class CaptureDecoder {
   }
 
   summary(): CaptureSummary {
-    let incomplete = 0;
+    let incomplete = this.dropped;
     for (const g of this.groups.values()) if (g.reassembler.buffered > 0) incomplete++;
     for (const b of this.byteStreams.values()) if (b.buffered > 0) incomplete++;
     return {
@@ -128,6 +153,7 @@ export class CaptureDecoder {
   private countForeign(id: number, extended: boolean): void {
     this.foreign++;
     const key = id.toString(16).toUpperCase().padStart(extended ? 8 : 3, '0');
+    if (this.foreignIds.size >= MAX_FOREIGN_IDS && !this.foreignIds.has(key)) return;
     this.foreignIds.set(key, (this.foreignIds.get(key) ?? 0) + 1);
   }
 
@@ -142,7 +168,7 @@ export class CaptureDecoder {
       return [];
     }
     const key = `${l.iface}/${idFormat}/${addr.node}/${addr.direction}`;
-    let g = this.groups.get(key);
+    let g = use(this.groups, key);
     const startSize = addr.index === 0 ? peekFrameSize(f.data) : undefined;
     const inProgress = g !== undefined && g.reassembler.buffered > 0;
     // Not ours: a first segment without the magic, or a continuation on a stream that never started a frame.
@@ -153,6 +179,7 @@ export class CaptureDecoder {
     if (g === undefined) {
       const counters = newCounters();
       const place = { iface: l.iface, node: addr.node, direction: addr.direction, idFormat };
+      this.makeRoom(this.groups, MAX_CAPTURE_STREAMS, (x) => x.reassembler.buffered > 0);
       g = { place, counters, reassembler: new CanReassembler(MAX_FRAME_LIMIT, canIndexModulus(idFormat), counters), started: false, expected: 0 };
       this.groups.set(key, g);
     }
@@ -203,8 +230,11 @@ export class CaptureDecoder {
    */
   private bytes(l: Extract<CandumpLine, { kind: 'bytes' }>): CaptureEntry[] {
     const key = `${l.iface}/${l.dir}`;
-    let splitter = this.byteStreams.get(key);
-    if (splitter === undefined) this.byteStreams.set(key, (splitter = new CobsSplitter(MAX_FRAME_LIMIT)));
+    let splitter = use(this.byteStreams, key);
+    if (splitter === undefined) {
+      this.makeRoom(this.byteStreams, MAX_BYTE_STREAMS, (x) => x.buffered > 0);
+      this.byteStreams.set(key, (splitter = new CobsSplitter(MAX_FRAME_LIMIT)));
+    }
     const out: CaptureEntry[] = [];
     const guess: StreamPlace = { line: l.line, time: l.time ?? null, iface: l.iface, node: null, idFormat: null, wire: l.dir, direction: l.dir === 'TX' ? 'toTarget' : 'toHost' };
     for (const run of splitter.push(l.data)) {
@@ -217,6 +247,14 @@ export class CaptureDecoder {
       out.push(...this.complete(run.bytes, at, this.noter(at, out)));
     }
     return out;
+  }
+
+  /** Before adding a stream to a full map: drop the least recently used one, counting its partial frame. */
+  private makeRoom<V>(map: Map<string, V>, max: number, partial: (v: V) => boolean): void {
+    if (map.size < max) return;
+    const [oldest, v] = map.entries().next().value as [string, V];
+    if (partial(v)) this.dropped++;
+    map.delete(oldest);
   }
 
   /** Counts a note and adds it, placed at `at`, to `out`. */
