@@ -10,7 +10,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { BundleError, BundleStreamVerifier, isBundleHead, loadPublicKey, loadSigningKey, type BundleInfo, type PublicKey, type SigningKey } from '../../bundle/index.js';
 import { MAX_BUNDLE_SIZE, TRAILER_SIZE } from '../../bundle/constants.js';
-import { UsageError } from '../../errors.js';
+import { UsageError, isHilbridgeError } from '../../errors.js';
 import { checkHostFile, readHostFile } from '../../image/host-file.js';
 
 /** The environment variable `sign` takes a key from when --key is absent: PKCS#8 PEM text or a 64-hex seed. */
@@ -98,6 +98,7 @@ export async function verifyBundleFile(path: string, trusted: readonly PublicKey
     return v.end();
   } catch (e) {
     if (e instanceof BundleError) throw inFile(path, e);
+    if (isHilbridgeError(e)) throw e; // already says what went wrong
     throw new UsageError('file_unreadable', `cannot read bundle "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
