@@ -18,6 +18,7 @@ import { checkText } from './text.js';
 import { encodeTrailer } from './trailer.js';
 import { ImageError } from '../hxe/errors.js';
 import { parseHxe } from '../hxe/parse.js';
+import { toHex } from '../util/hex.js';
 
 /** True when `head` starts with the bundle magic "HXBN" (needs 4 bytes). */
 export function isBundleHead(head: Uint8Array): boolean {
@@ -71,17 +72,35 @@ export function buildBundle(segments: readonly SegmentInput[], opts: BuildOption
   return { bytes, info: parseBundle(bytes) };
 }
 
+/** What signBundle made: the signed bytes, their verified info, and the key id of the signature it replaced (null: there was none). */
+export interface SignedBundle {
+  readonly bytes: Uint8Array;
+  readonly info: BundleInfo;
+  readonly replacedKeyId: string | null;
+}
+
 /**
  * Sign a bundle: add the trailer, or replace the one it has. The bundle is
  * verified first (an existing signature too: a bundle whose signature fails
- * was changed, and is never re-signed); the manifest is unchanged.
+ * was changed, and is never re-signed); the manifest is unchanged. A valid
+ * signature by a different key is replaced only with `replace` (else
+ * BundleError `signed_by_other_key`, naming both key ids): re-signing must
+ * never silently take a bundle away from its signer. The result is verified
+ * before it is returned.
  */
-export function signBundle(bytes: Uint8Array, key: SigningKey): Uint8Array {
-  parseBundle(bytes);
+export function signBundle(bytes: Uint8Array, key: SigningKey, opts: { readonly replace?: boolean } = {}): SignedBundle {
+  const before = parseBundle(bytes).signature;
+  if (before !== null && before.publicKey !== toHex(key.raw) && opts.replace !== true) {
+    throw new BundleError(
+      'signed_by_other_key',
+      `the bundle is already signed by key ${before.keyId}, and signing with key ${key.keyId} would replace that signature: replace it on purpose (hilbridge sign --replace), or sign with key ${before.keyId}`,
+    );
+  }
   const header = decodeHeader(bytes.subarray(0, HEADER_SIZE), bytes.length);
   const payload = bytes.subarray(0, header.payloadEnd);
   const manifest = payload.subarray(MANIFEST_OFFSET, MANIFEST_OFFSET + header.manifestLength);
-  return concat(payload, encodeTrailer(manifest, key));
+  const signed = concat(payload, encodeTrailer(manifest, key));
+  return { bytes: signed, info: parseBundle(signed), replacedKeyId: before?.keyId ?? null };
 }
 
 function nameSegment(s: SegmentInput, i: number): Named {

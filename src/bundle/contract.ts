@@ -103,7 +103,8 @@ export interface VerifyOptions {
  *     readonly manifest: BundleManifest | undefined;       // once the manifest has arrived and checked
  *     readonly error: HilbridgeError | undefined;          // first failure, sticky
  *     segmentAt(offset): BundleSegment | undefined }       // memory: header + manifest + one HXE verifier's cap
- *   signBundle(bytes: Uint8Array, key: SigningKey): Uint8Array    // replace or add the trailer; manifest unchanged
+ *   signBundle(bytes: Uint8Array, key: SigningKey, opts?: { replace? }): { bytes; info; replacedKeyId }
+ *                                                          // add the trailer, or replace one (another key's: only with replace)
  *   manifestJson(info: BundleInfo): string                 // the --manifest file: fixed key order, trailing newline
  *   generateKeyPair(): { privatePem: string; publicPem: string; key: SigningKey }
  *   loadSigningKey(text: string, where: string): SigningKey          // PKCS#8 PEM or 64 hex chars (seed)

@@ -23,6 +23,7 @@ export const BUNDLE_ERROR_CODES = [
   'not_signed', // trusted keys were required but the bundle has no trailer
   'bad_key', // a key (file, hex, or the trailer's key type / key id) is not a valid Ed25519 key
   'manifest_mismatch', // a JSON manifest file (image verify --manifest) differs from the bundle's manifest
+  'signed_by_other_key', // signBundle without replace: the bundle has a valid signature by another key
 ] as const;
 export type BundleErrorCode = (typeof BUNDLE_ERROR_CODES)[number];
 

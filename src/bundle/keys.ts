@@ -77,7 +77,45 @@ export function loadPublicKey(text: string, where: string): PublicKey {
     throw new BundleError('bad_key', `${where}: a ${pub.asymmetricKeyType ?? 'unknown'} public key; bundles are signed with Ed25519 keys`);
   }
   const raw = rawPublic(pub);
+  const weak = weakKeyReason(raw);
+  if (weak !== null) throw new BundleError('bad_key', `${where}: ${weak}; such a key verifies forged signatures, so it is never trusted: use the public key hilbridge keygen wrote`);
   return { keyId: keyIdOf(raw), raw };
+}
+
+/** p = 2^255 - 19, the field prime of Curve25519. */
+const P = (1n << 255n) - 19n;
+
+/**
+ * Canonical encodings of the 8 points of small order (order 1, 2, 4, 8), and
+ * the two "negative zero" encodings of x = 0 (y = 1, y = -1 with the sign
+ * bit set). A signature by any of them can be forged without a private key:
+ * with the identity (01 00..00), R = identity and S = 0 verify over any
+ * message. The list is the one libsodium and ZIP 215 use.
+ */
+const SMALL_ORDER = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000080',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+]);
+
+/**
+ * Why the raw 32-byte public key must not be trusted, or null: a
+ * non-canonical encoding (y not below p) or a point of small order.
+ */
+export function weakKeyReason(raw: Uint8Array): string | null {
+  if (raw.length !== 32) return `a public key is 32 bytes, not ${raw.length}`;
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? (raw[i] ?? 0) & 0x7f : (raw[i] ?? 0));
+  if (y >= P) return 'the public key is a non-canonical encoding (its y coordinate is not below 2^255 - 19)';
+  if (SMALL_ORDER.has(Buffer.from(raw).toString('hex'))) return 'the public key is a point of small order (the identity or a torsion point)';
+  return null;
 }
 
 /** Ed25519 verification of `signature` over `message` by the raw public key; false for a key that is not a valid point. */

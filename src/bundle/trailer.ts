@@ -8,7 +8,7 @@ import { KEY_ID_SIZE, KEY_TYPE_ED25519, TRAILER_MAGIC, TRAILER_SIZE, TrailerOff 
 import type { BundleSignature, PublicKey, SigningKey } from './contract.js';
 import { asciiOf, firstNonZero, readU32, writeU32 } from './bytes.js';
 import { BundleError } from './errors.js';
-import { keyIdOf, verifySignature } from './keys.js';
+import { keyIdOf, verifySignature, weakKeyReason } from './keys.js';
 import { fromHex, hex, toHex } from '../util/hex.js';
 
 export function encodeTrailer(manifest: Uint8Array, key: SigningKey): Uint8Array {
@@ -45,6 +45,10 @@ export function verifyTrailer(t: Uint8Array, at: number, manifest: Uint8Array, t
       `signature trailer key id at ${hex(at + TrailerOff.keyId)} is ${keyId}, but the public key at ${hex(at + TrailerOff.publicKey)} has key id ${derived}: the trailer is damaged`,
       at + TrailerOff.keyId,
     );
+  }
+  const weak = weakKeyReason(raw);
+  if (weak !== null) {
+    throw new BundleError('bad_key', `signature trailer public key at ${hex(at + TrailerOff.publicKey)} (key id ${keyId}): ${weak}; such a key verifies forged signatures, so the bundle is refused: sign it with a key from hilbridge keygen`, at + TrailerOff.publicKey);
   }
   const signature = t.subarray(TrailerOff.signature, TrailerOff.signature + 64);
   if (!verifySignature(raw, manifest, signature)) {

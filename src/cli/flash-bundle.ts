@@ -1,12 +1,10 @@
 /**
  * What `hilbridge flash` says about a bundle: the verified_locally line and
  * text, which segment a byte offset of the transfer is in, what a resumed
- * board already held per segment, and the trusted keys of `--pub`.
+ * board already held per segment.
  */
-import { readFile } from 'node:fs/promises';
-import { loadPublicKey } from '../bundle/index.js';
-import type { BundleManifest, PublicKey } from '../bundle/index.js';
-import { UsageError, isHilbridgeError } from '../errors.js';
+import { segmentLabel } from '../bundle/index.js';
+import type { BundleManifest } from '../bundle/index.js';
 import type { ByteRange } from '../util/ranges.js';
 import type { JsonLineOf } from './json/index.js';
 import type { LocalImage } from './link-image.js';
@@ -20,7 +18,7 @@ export interface SegmentRef {
 
 /** `segment 2 'app2' (hxe)` */
 export function segmentText(s: SegmentRef): string {
-  return `segment ${s.index} '${s.name}' (${s.kind})`;
+  return segmentLabel(s.index, s.name, s.kind);
 }
 
 /**
@@ -83,32 +81,4 @@ export function verifiedText(image: string, local: LocalImage): string {
   const signed = b.signature === null ? 'unsigned' : `signed by key ${b.signature.keyId}`;
   const segs = m.segments.map((s, i) => `  ${segmentText({ index: i + 1, name: s.name, kind: s.kind })}: ${s.size} bytes at ${s.offset}, sha256 ${s.sha256}`);
   return [`${image}: valid bundle "${m.name}", security counter ${m.securityCounter}, ${signed}, ${m.segments.length} segments, ${b.size} bytes`, ...segs].join('\n');
-}
-
-/**
- * The keys of `--pub` (each a PEM file, or 64 hex digits of a raw Ed25519
- * public key); undefined when none was given. A key that cannot be read or
- * is not a key: UsageError naming it.
- */
-export async function trustedKeys(args: readonly string[] | undefined): Promise<PublicKey[] | undefined> {
-  if (args === undefined || args.length === 0) return undefined;
-  const keys: PublicKey[] = [];
-  for (const arg of args) {
-    const hex = /^[0-9a-fA-F]{64}$/.test(arg);
-    let text = arg;
-    if (!hex) {
-      try {
-        text = await readFile(arg, 'utf8');
-      } catch (cause) {
-        throw new UsageError('key_unreadable', `--pub ${arg}: cannot read the key file (${cause instanceof Error ? cause.message : String(cause)}); give a public key file (PEM) or 64 hex digits`, { cause });
-      }
-    }
-    try {
-      keys.push(loadPublicKey(text, hex ? '--pub' : arg));
-    } catch (cause) {
-      if (!isHilbridgeError(cause)) throw cause;
-      throw new UsageError('bad_key', `--pub ${hex ? arg.slice(0, 8) + '...' : arg}: ${cause.message}`, { cause });
-    }
-  }
-  return keys;
 }

@@ -14,10 +14,12 @@
  * checks and, with trusted keys (`flash --pub`), the signature.
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { BundleStreamVerifier, isBundleHead } from '../bundle/index.js';
+import { isBundleHead } from '../bundle/index.js';
 import type { BundleInfo, PublicKey } from '../bundle/index.js';
-import { MAX_IMAGE_SIZE } from '../image/reader.js';
+import { MAX_IMAGE_SIZE, openFileImageReader } from '../image/reader.js';
+import type { ImageReader } from '../image/reader.js';
+import { toHex } from '../util/hex.js';
+import { isBundleFile, verifyBundleFile } from './commands/bundle-files.js';
 import { UsageError, isHilbridgeError } from '../errors.js';
 import { MAX_HXE_FILE_SIZE } from '../hxe/constants.js';
 import { checkMagic } from '../hxe/header.js';
@@ -53,41 +55,34 @@ export const MAX_BUNDLE_SPOOL = 64 * 1024 * 1024;
  * bundle signature).
  */
 export async function verifyLocalImage(path: string, trusted?: readonly PublicKey[]): Promise<LocalImage> {
-  if (await isBundleFile(path)) return { kind: 'bundle', bundle: await verifyBundleFile(path, trusted) };
+  if (await isBundleFile(path, 'image', MAX_IMAGE_SIZE)) return { kind: 'bundle', bundle: await verifyBundleFile(path, trusted) };
   if (trusted !== undefined) {
     throw new UsageError('not_a_bundle', `--pub checks a bundle's signature, and "${path}" is not a bundle (no bundle magic): flash it without --pub, or build a signed bundle (hilbridge image build --sign)`);
   }
   return { kind: 'hxe', image: await verifyImageFile(path) };
 }
 
-async function isBundleFile(path: string): Promise<boolean> {
-  await checkHostFile(path, 'image', MAX_IMAGE_SIZE);
-  let head: Uint8Array;
-  try {
-    const h = await open(path, 'r');
-    try {
-      const buf = new Uint8Array(4);
-      const { bytesRead } = await h.read(buf, 0, 4, 0);
-      head = buf.subarray(0, bytesRead);
-    } finally {
-      await h.close();
-    }
-  } catch (cause) {
-    throw new UsageError('file_unreadable', `cannot read image "${path}": ${String(cause)}`, { cause });
+/**
+ * Open the reader flash sends from (it streams the file again for BEGIN's
+ * size and SHA-256) and refuse, before anything reaches a link, when that
+ * SHA-256 is not the one `local` verified: the file was replaced or written
+ * between the two reads, and what would go out is not what was verified
+ * (with --pub: not what the signature covers). From here on the board checks
+ * every byte it gets against that SHA-256, so the bytes sent are the bytes
+ * verified. `shown` names the image in the message (`-` for stdin).
+ */
+export async function openVerifiedImage(path: string, local: LocalImage, shown = path): Promise<ImageReader> {
+  const reader = await openFileImageReader(path);
+  const verified = local.kind === 'bundle' ? local.bundle.sha256 : local.image.sha256;
+  const read = toHex(reader.sha256);
+  if (read !== verified) {
+    await reader.close();
+    throw new UsageError(
+      'image_changed',
+      `${local.kind === 'bundle' ? 'bundle' : 'image'} "${shown}" changed while it was being flashed: it was verified with SHA-256 ${verified}, but the file now has ${reader.size} bytes with SHA-256 ${read}; nothing was sent. Do not replace or write the file during a flash, and run flash again`,
+    );
   }
-  return head.length === 4 && isBundleHead(head);
-}
-
-async function verifyBundleFile(path: string, trusted?: readonly PublicKey[]): Promise<BundleInfo> {
-  const { size } = await checkHostFile(path, 'bundle', MAX_IMAGE_SIZE);
-  const verifier = new BundleStreamVerifier({ totalSize: size, ...(trusted === undefined ? {} : { trusted }) });
-  try {
-    for await (const block of createReadStream(path, { highWaterMark: 64 * 1024 }) as AsyncIterable<Buffer>) verifier.push(block);
-  } catch (cause) {
-    if (isHilbridgeError(cause)) throw cause; // the verifier's BundleError: the bundle is bad (exit 1)
-    throw new UsageError('file_unreadable', `cannot read bundle "${path}": ${String(cause)}`, { cause });
-  }
-  return verifier.end();
+  return reader;
 }
 
 /**

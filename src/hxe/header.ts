@@ -36,10 +36,15 @@ export function checkMinimumSize(totalSize: number): void {
   }
 }
 
+/** True when `head` starts with the HXE magic "HSXE" (false when shorter than 4 bytes). */
+export function hasHxeMagic(head: Uint8Array): boolean {
+  return head.length >= 4 && u32(head, Off.magic) === HXE_MAGIC;
+}
+
 /** Step 2, after 4 bytes: magic "HSXE". */
 export function checkMagic(head: Uint8Array): void {
   const magic = u32(head, Off.magic);
-  if (magic !== HXE_MAGIC) {
+  if (!hasHxeMagic(head)) {
     const ascii = Array.from(head.subarray(0, 4), (c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.')).join('');
     throw new ImageError(
       'bad_magic',

@@ -8,6 +8,7 @@
  * sent.
  */
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -174,5 +175,39 @@ describe('hilbridge flash <bundle>', () => {
     const ok = await drive(runCli('flash', b.path, ...t.link, '--pub', pem, '--pub', toHex(signer.raw), '--json'));
     expect(ok.code).toBe(0);
     expect(jsonLines(ok.stdout).find((o) => o.event === 'verified_locally')).toMatchObject({ event: 'verified_locally', kind: 'bundle', bundle: { keyId: signer.keyId } });
+  });
+
+  it('--pub is read like image verify reads it: /dev/zero and a FIFO refused at once (not read), a missing file the same code in both, unknown_key naming the bundle file', async () => {
+    const dir = tempDir();
+    const signer = loadSigningKey('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'test seed');
+    const other = loadSigningKey('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb', 'other seed');
+    const b = bundleFile(dir, 300, signer);
+    const fifo = join(dir, 'k.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const flashError = async (pub: string): Promise<{ code: number | null; error: { code: string; message: string } }> => {
+      const r = await drive(runCli('flash', b.path, '--link', 'emulator', '--timeout', '20', '--pub', pub, '--json'));
+      return { code: r.code, error: jsonLines(r.stdout).at(-1)!.error as { code: string; message: string } };
+    };
+    for (const [pub, code, kind] of [['/dev/zero', 'file_not_regular', 'a device'], [fifo, 'file_not_regular', 'a FIFO']] as const) {
+      const r = await flashError(pub);
+      expect(r.code).toBe(2);
+      expect(r.error).toMatchObject({ code });
+      expect(r.error.message).toBe(`public key file "${pub}" is ${kind}; hilbridge reads a public key file from a regular file only: save it to a file first`);
+    }
+    const missing = join(dir, 'nope.pub');
+    const f = await flashError(missing);
+    const v = await drive(runCli('image', 'verify', b.path, '--pub', missing, '--json'));
+    const verifyError = jsonLines(v.stdout).at(-1)!.error as { code: string; message: string };
+    expect(f.code).toBe(v.code);
+    expect(f.error).toEqual(verifyError);
+    expect(f.error.code).toBe('file_unreadable');
+
+    const pem = join(dir, 'other.pub');
+    writeFileSync(pem, toHex(other.raw));
+    const u = await flashError(pem);
+    const uv = jsonLines((await drive(runCli('image', 'verify', b.path, '--pub', pem, '--json'))).stdout).at(-1)!.error as { code: string; message: string };
+    expect(u.error.code).toBe('unknown_key');
+    expect(u.error.message).toMatch(new RegExp(`^bundle "${b.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}": bundle is signed by key ${signer.keyId}`));
+    expect(u.error).toEqual(uv);
   });
 });

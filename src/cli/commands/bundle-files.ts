@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { BundleError, BundleStreamVerifier, loadPublicKey, loadSigningKey, type BundleInfo, type PublicKey, type SigningKey } from '../../bundle/index.js';
+import { BundleError, BundleStreamVerifier, isBundleHead, loadPublicKey, loadSigningKey, type BundleInfo, type PublicKey, type SigningKey } from '../../bundle/index.js';
 import { MAX_BUNDLE_SIZE, TRAILER_SIZE } from '../../bundle/constants.js';
-import { UsageError } from '../../errors.js';
+import { UsageError, isHilbridgeError } from '../../errors.js';
 import { checkHostFile, readHostFile } from '../../image/host-file.js';
 
 /** The environment variable `sign` takes a key from when --key is absent: PKCS#8 PEM text or a 64-hex seed. */
@@ -58,7 +58,10 @@ export async function signingKey(keyFile: string | undefined, option: string): P
   }
 }
 
-/** --pub: 64 hex characters, or a file holding an SPKI PEM (or the hex). */
+/**
+ * --pub: 64 hex characters, or a file holding an SPKI PEM (or the hex), read
+ * with a cap (a regular file of at most 64 KiB: not /dev/zero, not a FIFO).
+ */
 export async function publicKey(arg: string): Promise<PublicKey> {
   try {
     if (/^[0-9a-fA-F]{64}$/.test(arg)) return loadPublicKey(arg, "--pub (64 hex characters)");
@@ -67,6 +70,14 @@ export async function publicKey(arg: string): Promise<PublicKey> {
   } catch (e) {
     return asUsage(e);
   }
+}
+
+/** Every --pub (flash, image verify), in order; undefined when none was given (no signer required). */
+export async function publicKeys(args: readonly string[] | undefined): Promise<PublicKey[] | undefined> {
+  if (args === undefined || args.length === 0) return undefined;
+  const keys: PublicKey[] = [];
+  for (const arg of args) keys.push(await publicKey(arg));
+  return keys;
 }
 
 /** A bundle's largest possible size: 32-bit payload end plus the trailer. */
@@ -87,14 +98,19 @@ export async function verifyBundleFile(path: string, trusted: readonly PublicKey
     return v.end();
   } catch (e) {
     if (e instanceof BundleError) throw inFile(path, e);
+    if (isHilbridgeError(e)) throw e; // already says what went wrong
     throw new UsageError('file_unreadable', `cannot read bundle "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
 }
 
-/** The first four bytes of a file (to tell a bundle from an HXE image), or undefined when it cannot be read. */
-export async function fileHead(path: string): Promise<Uint8Array | undefined> {
+/**
+ * The first four bytes of a file (fewer when it is shorter), to tell a bundle
+ * from an HXE image: a regular file no longer than `maxBytes`, else the
+ * UsageError of src/image/host-file.ts naming it as `what`.
+ */
+export async function fileHead(path: string, what = 'file', maxBytes = Number.MAX_SAFE_INTEGER): Promise<Uint8Array> {
+  await checkHostFile(path, what, maxBytes);
   try {
-    await checkHostFile(path, 'file', Number.MAX_SAFE_INTEGER);
     const fh = await open(path, 'r');
     try {
       const buf = new Uint8Array(4);
@@ -103,9 +119,14 @@ export async function fileHead(path: string): Promise<Uint8Array | undefined> {
     } finally {
       await fh.close();
     }
-  } catch {
-    return undefined;
+  } catch (cause) {
+    throw new UsageError('file_unreadable', `cannot read ${what} "${path}": ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
+}
+
+/** True when the file starts with the bundle magic "HXBN" (fileHead's refusals otherwise). */
+export async function isBundleFile(path: string, what = 'file', maxBytes = Number.MAX_SAFE_INTEGER): Promise<boolean> {
+  return isBundleHead(await fileHead(path, what, maxBytes));
 }
 
 /** Write to a temp file in the target directory, fsync, rename over `path`; on failure remove the temp file. */

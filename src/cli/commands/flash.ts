@@ -19,14 +19,14 @@ import { InterruptedError, LinkError, asHilbridgeError } from '../../errors.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
 import { ConfirmFailedError, confirm, precheckBundle, precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions } from '../../protocol/engine/index.js';
-import { openFileImageReader } from '../../image/reader.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../util/hex.js';
 import { Subject, lastValueFrom, merge, tap } from 'rxjs';
 import { withPlannedBoard } from '../link-board.js';
-import { verifyLocalImage, withImageFile } from '../link-image.js';
+import { openVerifiedImage, verifyLocalImage, withImageFile } from '../link-image.js';
+import { publicKeys } from './bundle-files.js';
 import type { LocalImage } from '../link-image.js';
-import { heldPerSegment, heldText as segmentsHeldText, segmentAtOffset, segmentText, trustedKeys, verifiedLine, verifiedText } from '../flash-bundle.js';
+import { heldPerSegment, heldText as segmentsHeldText, segmentAtOffset, segmentText, verifiedLine, verifiedText } from '../flash-bundle.js';
 import type { SegmentRef } from '../flash-bundle.js';
 import { stderrTerminal } from '../output.js';
 import { addLinkOptions, planLink } from '../link.js';
@@ -99,12 +99,12 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
   let bar: TransferBar | undefined;
   try {
     const plan = planLink(opts);
-    const local: LocalImage = await verifyLocalImage(file, await trustedKeys(opts.pub));
+    const local: LocalImage = await verifyLocalImage(file, await publicKeys(opts.pub));
     const manifest = local.kind === 'bundle' ? local.bundle.manifest : undefined;
     if (json) line(verifiedLine(imagePath, local));
     else info(verifiedText(imagePath, local));
     const segmentBar = !json && manifest !== undefined && !stderrTerminal().bar;
-    const source = await openFileImageReader(file);
+    const source = await openVerifiedImage(file, local, imagePath); // the bytes sent are the bytes verified
     let capture: CaptureFile | undefined;
     let captureChecked = false;
     try {

@@ -7,6 +7,7 @@ import { SEGMENT_KINDS, type SegmentInput, type SegmentKind } from '../../bundle
 import { UsageError } from '../../errors.js';
 import { MAX_HXE_FILE_SIZE } from '../../hxe/constants.js';
 import { readHostFile } from '../../image/host-file.js';
+import { hasHxeMagic } from '../../hxe/header.js';
 import { MAX_SEGMENT_FILE_BYTES } from './bundle-files.js';
 
 export interface SegmentArg {
@@ -28,14 +29,12 @@ export function parseSegmentArg(arg: string): SegmentArg {
   return { kind: word as SegmentKind, name, path };
 }
 
-const HSXE = [0x48, 0x53, 0x58, 0x45];
-
 /** Read one segment's file and say what it is. */
 export async function readSegment(arg: string): Promise<SegmentInput> {
   const spec = parseSegmentArg(arg);
   const hxe = spec.kind === undefined || spec.kind === 'hxe';
   const bytes = await readHostFile(spec.path, hxe ? 'HXE image' : `${spec.kind} segment`, hxe ? MAX_HXE_FILE_SIZE : MAX_SEGMENT_FILE_BYTES);
-  if (spec.kind === undefined && !HSXE.every((b, i) => bytes[i] === b)) {
+  if (spec.kind === undefined && !hasHxeMagic(bytes)) {
     throw new UsageError('invalid_segment', `segment "${arg}" is not an HXE image (no "HSXE" magic): name its kind: boot=${spec.path}, values=${spec.path} or data=${spec.path}`);
   }
   return { kind: spec.kind ?? 'hxe', name: spec.name, bytes };

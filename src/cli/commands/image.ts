@@ -14,14 +14,14 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BundleError, buildBundle, manifestJson, manifestTextDifference, type PublicKey } from '../../bundle/index.js';
+import { BundleError, buildBundle, manifestJson, manifestTextDifference } from '../../bundle/index.js';
 import { UsageError } from '../../errors.js';
 import { readHostFile } from '../../image/host-file.js';
 import { bundleSummary, lineText } from '../json/index.js';
 import { optionalWholeNumber } from '../numbers.js';
 import { result } from '../output.js';
 import { ExitCode, action } from '../run.js';
-import { MAX_MANIFEST_FILE_BYTES, publicKey, signingKeyFromFile, verifyBundleFile, writeAtomically } from './bundle-files.js';
+import { MAX_MANIFEST_FILE_BYTES, publicKeys, signingKeyFromFile, verifyBundleFile, writeAtomically } from './bundle-files.js';
 import { readSegment } from './image-args.js';
 import { describe, signerText } from './bundle-text.js';
 
@@ -99,8 +99,7 @@ async function build(args: string[], opts: BuildOptions): Promise<ExitCode> {
 }
 
 async function verify(path: string, opts: VerifyOptions): Promise<ExitCode> {
-  const trusted: PublicKey[] = [];
-  for (const p of opts.pub) trusted.push(await publicKey(p));
+  const trusted = (await publicKeys(opts.pub)) ?? [];
   const expected = opts.manifest === undefined ? undefined : Buffer.from(await readHostFile(opts.manifest, 'manifest file', MAX_MANIFEST_FILE_BYTES)).toString('utf8');
   const info = await verifyBundleFile(path, trusted.length ? trusted : undefined);
   if (expected !== undefined && opts.manifest !== undefined) {

@@ -18,8 +18,7 @@ import { ExitCode, action, exitCodeFor } from '../run.js';
 import { crc32Hex, lineText } from '../json/index.js';
 import type { JsonLineOf } from '../json/index.js';
 import { crc32 } from '../../util/digest.js';
-import { isBundleHead } from '../../bundle/index.js';
-import { fileHead } from './bundle-files.js';
+import { isBundleFile } from './bundle-files.js';
 import { inspectBundle } from './inspect-bundle.js';
 
 interface InspectOptions {
@@ -41,8 +40,7 @@ async function run(images: string[], opts: InspectOptions): Promise<ExitCode> {
     // one file at a time, each with its own result: a bad file never hides the next one
     let result: InspectResult;
     let fileCrc32: string;
-    const head = await fileHead(path);
-    if (head && isBundleHead(head)) {
+    if (await isBundleFile(path).catch(() => false)) { // an unreadable file: the HXE path below reports it
       exit = Math.max(exit, await inspectBundle(path, opts.json === true)) as ExitCode;
       continue;
     }

@@ -66,6 +66,8 @@ export const SignedLine = z.strictObject({
   sha256: Sha256Hex,
   keyId: KeyId,
   publicKey: PublicKeyHex,
+  /** The key id of the signature this one replaced (a bundle that was signed; with a different key only under --replace); null when there was none. */
+  replacedKeyId: KeyId.nullable(),
 });
 
 /** inspect, for a bundle: one line per bundle file, before an `image` line per hxe segment. */

@@ -17,7 +17,8 @@ import { commonRates, switchBaud } from './host-baud.js';
 import type { BaudAttempt, BaudOptions } from './host-baud.js';
 import type { PeerInfo } from './host-connect.js';
 import type { TransferEvent, TransferOptions, TransferResult } from './host-options.js';
-import { newSessionId, transfer } from './host-transfer.js';
+import { newSessionId } from './host-begin.js';
+import { transfer } from './host-transfer.js';
 
 export interface FallbackOptions extends BaudOptions {
   /** The rate both ends run at when the transfer starts. */

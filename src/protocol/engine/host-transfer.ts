@@ -14,11 +14,12 @@ import type { ImageReader } from '../../image/reader.js';
 import { equalBytes, toHex } from '../../util/hex.js';
 import { FRAME_OVERHEAD } from '../constants.js';
 import { TargetError, WireCode } from '../messages-codes.js';
-import { HoldState, ImageKind } from '../messages-types.js';
+import { HoldState } from '../messages-types.js';
 import type { AckMsg, ByteRange, DoneMsg, Message, NackMsg, ResultMsg, SessionMsg } from '../messages-types.js';
 import type { ChannelCounters, FrameChannel } from '../types.js';
 import { mergeCounters, zeroCounters } from './counters.js';
 import { TransferAbortedError, peerProtocol, sessionTimeout } from './errors.js';
+import { beginMessage, newSessionId } from './host-begin.js';
 import { TRANSFER_DEFAULTS } from './host-options.js';
 import type { TransferEvent, TransferOptions } from './host-options.js';
 import { ReplyMatcher, decodeErrorOf, noAnswer } from './host-replies.js';
@@ -42,25 +43,11 @@ export enum HostState {
   Finished = 'finished',
 }
 
-let sessionCounter = 0;
-
 /** A DATA frame's bytes beyond its chunk: header, 4-byte offset, CRC. */
 const DATA_OVERHEAD = FRAME_OVERHEAD + 4;
 
 /** Tolerance for comparing scheduler times against computed deadlines, ms. */
 const TIME_EPSILON_MS = 1e-6;
-
-/**
- * A session id (1..65535) for a new transfer of the image with this SHA-256:
- * from the image, the clock and a per-process counter, so a later `flash` of
- * the same image (a new process) does not reuse the id of a session the board
- * may still have open, while virtual-time tests stay deterministic.
- */
-export function newSessionId(sha: Uint8Array, scheduler: SchedulerLike): number {
-  sessionCounter = (sessionCounter + 1) & 0xffff;
-  const image = ((sha[0] ?? 0) << 8) | (sha[1] ?? 0);
-  return ((image ^ (Math.floor(scheduler.now()) & 0xffff)) + sessionCounter) % 0xffff + 1;
-}
 
 class HostSender {
   state = HostState.Querying;
@@ -243,22 +230,9 @@ class HostSender {
   }
 
   private beginMsg(): Message {
-    const s = this.source;
-    return {
-      kind: 'begin',
-      size: s.size,
-      crc32: s.crc32,
-      sha256: s.sha256,
-      slot: this.opts.slot ?? TRANSFER_DEFAULTS.slot,
-      imageKind: this.opts.imageKind ?? ImageKind.raw,
-      chunk: this.win.chunk,
-      window: this.win.window,
-      ackEvery: Math.min(255, this.opts.ackEvery ?? Math.max(1, Math.floor(this.win.window / 4))),
-      ackDelayMs: this.opts.ackDelayMs ?? TRANSFER_DEFAULTS.ackDelayMs,
-      // fresh discards what the target held before this transfer: only the first BEGIN says so. A re-BEGIN after
-      // ESRCH (target restarted, or suspended the session) resumes what it kept, which came from this transfer.
-      fresh: this.opts.fresh === true && this.rebegins === 0,
-    };
+    // fresh discards what the target held before this transfer: only the first BEGIN says so. A re-BEGIN after
+    // ESRCH (target restarted, or suspended the session) resumes what it kept, which came from this transfer.
+    return beginMessage(this.source, this.opts, this.win, this.opts.fresh === true && this.rebegins === 0);
   }
 
   /** Arm the retransmission timer for the earliest of: a chunk's RTO, an unanswered BEGIN, an unanswered END. */

@@ -8,11 +8,29 @@ describe('signBundle', () => {
   const signed = fixedBundle(true);
 
   it('signing an unsigned bundle gives exactly what buildBundle signs', () => {
-    expect(Buffer.from(signBundle(unsigned, testKey)).equals(Buffer.from(signed))).toBe(true);
+    const r = signBundle(unsigned, testKey);
+    expect(Buffer.from(r.bytes).equals(Buffer.from(signed))).toBe(true);
+    expect(r.replacedKeyId).toBeNull();
+    expect(r.info.signature?.keyId).toBe(testKey.keyId);
+  });
+
+  it('re-signing with the same key needs no replace, and says which signature it replaced', () => {
+    const r = signBundle(signed, testKey);
+    expect(Buffer.from(r.bytes).equals(Buffer.from(signed))).toBe(true);
+    expect(r.replacedKeyId).toBe(testKey.keyId);
+  });
+
+  it('never silently replaces a valid signature by another key: signed_by_other_key naming both keys, unless replace', () => {
+    expect(verdict(() => signBundle(signed, otherKey).info)).toMatchObject({
+      ok: false,
+      code: 'signed_by_other_key',
+      message: `the bundle is already signed by key ${testKey.keyId}, and signing with key ${otherKey.keyId} would replace that signature: replace it on purpose (hilbridge sign --replace), or sign with key ${testKey.keyId}`,
+    });
+    expect(signBundle(signed, otherKey, { replace: true }).replacedKeyId).toBe(testKey.keyId);
   });
 
   it('replaces a trailer, keeping the payload', () => {
-    const re = signBundle(signed, otherKey);
+    const re = signBundle(signed, otherKey, { replace: true }).bytes;
     expect(re.length).toBe(signed.length);
     expect(Buffer.from(re.subarray(0, re.length - TRAILER_SIZE)).equals(Buffer.from(unsigned))).toBe(true);
     expect(parseBundle(re).signature?.keyId).toBe(otherKey.keyId);
@@ -22,7 +40,7 @@ describe('signBundle', () => {
   it('refuses to re-sign a bundle whose signature no longer verifies', () => {
     const c = signed.slice();
     c[64 + 8]! ^= 2; // a letter of the bundle name: still a valid name
-    expect(verdict(() => parseBundle(signBundle(c, otherKey)))).toMatchObject({ ok: false, code: 'bad_signature' });
+    expect(verdict(() => signBundle(c, otherKey, { replace: true }).info)).toMatchObject({ ok: false, code: 'bad_signature' });
   });
 });
 

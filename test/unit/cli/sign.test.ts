@@ -42,10 +42,18 @@ describe('hilbridge sign', () => {
     expect(now.length).toBe(unsigned.length + TRAILER_SIZE);
     expect(Buffer.from(now.subarray(0, unsigned.length)).equals(Buffer.from(unsigned))).toBe(true);
     expect(parseBundle(now).signature?.keyId).toBe(otherKey.keyId);
-    // replaced again, with --key taking precedence over the environment, to --out
+    // signed again, with --key taking precedence over the environment, to --out: another key's signature goes only with --replace
     writeFileSync(join(dir, 'k.key'), TEST_SEED);
-    expect((await cli('sign', join(dir, 'b.hxb'), '-k', join(dir, 'k.key'), '-o', join(dir, 'c.hxb'))).code).toBe(0);
+    const refused = await cli('sign', join(dir, 'b.hxb'), '-k', join(dir, 'k.key'), '-o', join(dir, 'c.hxb'), '--json');
+    expect(refused.code).toBe(2);
+    expect(jsonLine(refused)).toMatchObject({ event: 'error', error: { code: 'signed_by_other_key', message: `bundle "${join(dir, 'b.hxb')}": the bundle is already signed by key ${otherKey.keyId}, and signing with key ${testKey.keyId} would replace that signature: replace it on purpose (hilbridge sign --replace), or sign with key ${otherKey.keyId}` } });
+    expect(readdirSync(dir).sort()).toEqual(['b.hxb', 'k.key']);
+    const replaced = await cli('sign', join(dir, 'b.hxb'), '-k', join(dir, 'k.key'), '-o', join(dir, 'c.hxb'), '--replace', '--json');
+    expect(replaced.code).toBe(0);
+    expect(jsonLine(replaced)).toMatchObject({ event: 'signed', keyId: testKey.keyId, replacedKeyId: otherKey.keyId });
     expect(parseBundle(readFileSync(join(dir, 'c.hxb'))).signature?.keyId).toBe(testKey.keyId);
+    const text = await cli('sign', join(dir, 'b.hxb'), '-k', join(dir, 'k.key'), '-o', join(dir, 'c.hxb'), '--replace');
+    expect(text.stdout).toContain(`with ed25519 key ${testKey.keyId} (replaced the signature by key ${otherKey.keyId}): `);
     expect(readdirSync(dir).sort()).toEqual(['b.hxb', 'c.hxb', 'k.key']);
   });
 
