@@ -5,6 +5,7 @@
  * name the segment they are about.
  */
 import type { BundleManifest, BundleSegment } from '../bundle/index.js';
+import { segmentLabel } from '../bundle/label.js';
 import { isHilbridgeError } from '../errors.js';
 import { HEADER_V2_SIZE } from '../hxe/constants.js';
 import { readHeaderFields } from '../hxe/header.js';
@@ -15,7 +16,7 @@ import type { SessionPolicy, SlotReader } from './session.js';
 
 /** `segment 2 'app2' (hxe)`: 1-based, in bundle order. */
 export function segmentName(manifest: BundleManifest, seg: BundleSegment): string {
-  return `segment ${manifest.segments.indexOf(seg) + 1} '${seg.name}' (${seg.kind})`;
+  return segmentLabel(manifest.segments.indexOf(seg) + 1, seg.name, seg.kind);
 }
 
 /** A bundle with no hxe segment: refused as soon as its manifest is known (a slot that runs nothing is no update). */
