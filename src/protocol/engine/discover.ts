@@ -72,7 +72,7 @@ export class GroupListener {
   private readonly receiver = new GroupReceiver();
   private readonly sub: Subscription;
   private handler: ((u: GroupUnit, at: number) => void) | undefined;
-  private failure: unknown;
+  private failure: Error | undefined;
   private onFailure: ((e: unknown) => void) | undefined;
 
   constructor(
@@ -90,7 +90,8 @@ export class GroupListener {
   }
 
   private fail(e: unknown): void {
-    this.failure ??= e;
+    const name = this.transport.name;
+    this.failure ??= e instanceof Error ? e : new LinkError('link_disconnected', name, `${name}: the link failed during discovery (${String(e)})`);
     this.onFailure?.(e);
   }
 

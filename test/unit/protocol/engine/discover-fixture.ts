@@ -89,7 +89,7 @@ export async function runUntil<T>(clock: VirtualClock, p: Promise<T>, limitMs = 
   });
   watched.catch(() => undefined);
   for (;;) {
-    for (let i = 0; i < 32 && !done; i++) await null;
+    for (let i = 0; i < 32 && !done; i++) await Promise.resolve();
     if (done) return watched;
     let next = s.actions[0];
     if (next === undefined) {
