@@ -49,7 +49,7 @@ describe('hilbridge discover', () => {
     for (const l of lines) parseJsonLine(l); // every line fits its schema
     const nodes = lines.filter((l) => l.event === 'node');
     expect(nodes.map((n) => n.nodeId)).toEqual([1, 2, 4, null, null]);
-    expect(nodes[0]).toMatchObject({ protocolVersion: 1, state: expect.any(String), imageKind: 'none', imageSha256: null });
+    expect(nodes[0]).toMatchObject({ protocolVersion: 1, state: 'IDLE', imageKind: 'none', imageSha256: null });
     expect(lines.at(-1)).toMatchObject({ event: 'discovery', ok: true, nodes: 5, stable: true, conflicts: [] });
 
     const a = await drive(runCli('discover', '--link', 'canbus:d1', '--assign', '--json'));
