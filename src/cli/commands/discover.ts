@@ -1,7 +1,7 @@
 /**
  * `hilbridge discover (--can <iface> | --link <spec>) [--fd] [--ext] [--assign]
  * [--spread <ms>] [--max-rounds <n>] [--json]`: find every node on a CAN bus
- * (docs/protocol.md 4.20-4.23): node id, hardware id, protocol version,
+ * (docs/protocol.md 4.7): node id, hardware id, protocol version,
  * capabilities, state, active image. With --assign, nodes without a node id
  * get the lowest free ones (1..31, or 1..254 with --ext), by hardware id.
  * Exit 0 when the answers were stable, no node id is held twice and every

@@ -141,7 +141,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
       ...(baud === undefined ? {} : { baud }),
     });
     handle = served;
-    // On CAN the board also answers discovery (docs/protocol.md 4.20): it announces the node id it serves on;
+    // On CAN the board also answers discovery (docs/protocol.md 4.7): it announces the node id it serves on;
     // an ASSIGN is kept in its FRAM settings, and this process goes on serving the --node it was started with.
     if (link.transport.framing === 'can') {
       discovery = serveDiscovery(link.transport, boardDiscovery(board, { nodeId }), { scheduler: link.scheduler, maxNodeId: plan.idFormat === 'ext' ? 254 : 31 });

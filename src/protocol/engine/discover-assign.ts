@@ -1,5 +1,5 @@
 /**
- * The host's ASSIGN (docs/protocol.md section 4.22-4.23): give node ids to
+ * The host's ASSIGN (docs/protocol.md sections 4.7.3-4.7.5): give node ids to
  * discovered nodes that have none, by hardware id. An id is never one in
  * use: not one any discovered node announced, not one a node refused as held
  * by another (in_use), not one given before, and not one whose ASSIGN went
