@@ -5,6 +5,15 @@
  * collision of two keys, change from round to round), gathers the ANNOUNCEs,
  * and stops once `stableRounds` rounds in a row found no new node and left
  * no reply it could not read from a node it does not know yet.
+ *
+ * How long a round waits adapts to the nodes: each reply's latency (its
+ * arrival after DISCOVER, less the delay its key gave the node) is measured,
+ * and a round lasts at least spread + quiet + twice the largest latency seen,
+ * and `quietMs` (or the largest latency, if longer) past the last reply
+ * segment. Before any reply, a round waits `firstWaitMs`: a board on a busy
+ * machine (a process under User-Mode Linux) answers 100 ms or more after
+ * DISCOVER, long after a 30 ms window would have closed on no one. A reply
+ * that arrives in a later round still counts. `roundMaxMs` bounds every round.
  */
 import { randomInt } from 'node:crypto';
 import { asyncScheduler } from 'rxjs';
@@ -23,6 +32,8 @@ export interface DiscoverOptions {
   readonly spreadMs?: number;
   /** A round ends this long after the last reply segment, and no sooner than spreadMs + quietMs after DISCOVER (default 10). */
   readonly quietMs?: number;
+  /** A round's wait before any node has answered (no latency measured yet), ms (default 500). */
+  readonly firstWaitMs?: number;
   /** Longest round, ms (default 1000). */
   readonly roundMaxMs?: number;
   /** Rounds in a row without a new node that end the search (default 2). */
@@ -35,7 +46,7 @@ export interface DiscoverOptions {
   readonly onRound?: (round: DiscoveryRound) => void;
 }
 
-export const DISCOVER_DEFAULTS = { spreadMs: 20, quietMs: 10, roundMaxMs: 1000, stableRounds: 2, maxRounds: 16 } as const;
+export const DISCOVER_DEFAULTS = { spreadMs: 20, quietMs: 10, firstWaitMs: 500, roundMaxMs: 1000, stableRounds: 2, maxRounds: 16 } as const;
 
 /** A node as its latest ANNOUNCE describes it. */
 export type DiscoveredNode = Omit<AnnounceMsg, 'nonce'>;
@@ -150,6 +161,8 @@ export async function discoverWith(listener: GroupListener, options: DiscoverOpt
   const rounds: DiscoveryRound[] = [];
   const started = scheduler.now();
   let quiet = 0;
+  /** Largest reply latency seen: arrival after DISCOVER less the node's own key delay, ms. */
+  let latency: number | undefined;
   while (rounds.length < o.maxRounds && quiet < o.stableRounds) {
     const round = rounds.length + 1;
     const nonce = nonceOf(round) >>> 0;
@@ -161,13 +174,19 @@ export async function discoverWith(listener: GroupListener, options: DiscoverOpt
     const timer = new Timer(scheduler);
     let finish: () => void = () => undefined;
     const endRound = (): void => finish();
+    /** When the round ends by what it has seen: never before the adaptive window, nor within the quiet gap after `last`. */
+    const roundEnd = (last: number | undefined): number => {
+      const lat = latency ?? 0;
+      const window = latency === undefined ? o.firstWaitMs : o.spreadMs + o.quietMs + 2 * lat;
+      const end = Math.max(roundStart + Math.max(window, o.spreadMs + o.quietMs), last === undefined ? 0 : last + Math.max(o.quietMs, lat));
+      return Math.min(roundStart + o.roundMaxMs, end);
+    };
     await listener.exchange(
       (u, at) => {
         if (u.kind === 'discover' || u.from !== 'node') return;
-        if (timer.armed && at + o.quietMs > timer.due) {
-          const end = Math.min(roundStart + o.roundMaxMs, at + o.quietMs);
-          if (end > timer.due) timer.set(end - scheduler.now(), endRound);
-        }
+        const sample = at - roundStart - (o.spreadMs * u.key) / 0x10000;
+        latency = Math.max(latency ?? 0, sample);
+        if (timer.armed) timer.set(Math.max(0, roundEnd(at) - scheduler.now()), endRound);
         if (u.kind === 'segment') {
           partial.add(u.key);
           return;
@@ -188,7 +207,7 @@ export async function discoverWith(listener: GroupListener, options: DiscoverOpt
         await transport.send(frame);
         await new Promise<void>((resolve) => {
           finish = resolve;
-          timer.set(o.spreadMs + o.quietMs, endRound);
+          timer.set(roundEnd(undefined) - roundStart, endRound);
         });
       },
     );

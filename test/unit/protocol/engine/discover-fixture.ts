@@ -38,12 +38,14 @@ export interface BenchOptions {
   readonly loss?: number;
   /** Node ids the boards start with (index -> id); default none (0). */
   readonly nodeIds?: (i: number) => number;
+  /** The bus's one-way latency, ms (default 0): slow boards, e.g. processes under User-Mode Linux. */
+  readonly latencyMs?: number;
 }
 
 export function discoveryBench(o: BenchOptions): DiscoveryBench {
   const seed = o.seed ?? 1;
   const clock = new VirtualClock();
-  const bus = createEmulatorBus({ scheduler: clock.scheduler, seed });
+  const bus = createEmulatorBus({ scheduler: clock.scheduler, seed, latencyMs: o.latencyMs ?? 0 });
   const host = bus.attach({ name: 'host', loss: o.loss ?? 0 });
   const rng = createRng(mixSeed(seed, 0xd15c));
   const boards: BusBoard[] = [];
