@@ -52,6 +52,9 @@ export interface BcastListenerCounters {
   replies: number;
 }
 
+/** Bytes read back per write when the staging journal catches up. */
+const JOURNAL_PIECE = 1024;
+
 /** Frames waiting to be handled beyond this are dropped (the master repairs what they carried). */
 const QUEUE_LIMIT = 512;
 
@@ -218,9 +221,36 @@ export class BcastListener {
     return this.held.total >= s.size;
   }
 
-  private verify(s: Announce): void {
+  /**
+   * Make the staging journal cover every byte held. The journal records at
+   * most MAX_STAGING_RANGES disjoint ranges (a block that would need more is
+   * written but not recorded), and random loss leaves more holes than that;
+   * once every byte is in, each unrecorded range is a gap next to a recorded
+   * one, so writing its bytes again (read back from the slot) records it.
+   */
+  private async catchUpJournal(): Promise<void> {
+    const st = this.board.fram.staging();
+    if (st === null) return;
+    const slot = this.board.fram.layout.slots[st.slot === 'A' ? 0 : 1];
+    let pos = 0;
+    const gaps: { start: number; end: number }[] = [];
+    for (const r of st.held) {
+      if (r.start > pos) gaps.push({ start: pos, end: r.start });
+      pos = Math.max(pos, r.end);
+    }
+    if (pos < st.size) gaps.push({ start: pos, end: st.size });
+    for (const g of gaps) {
+      for (let o = g.start; o < g.end; o += JOURNAL_PIECE) {
+        const n = Math.min(JOURNAL_PIECE, g.end - o);
+        await this.board.write(o, this.board.fram.device.read(slot.dataOffset + o, n), this.held.prefix);
+      }
+    }
+  }
+
+  private async verify(s: Announce): Promise<void> {
     if (this.st !== ListenerState.Receiving || !this.complete(s)) return this.poll(s, 0xffffffff);
     try {
+      await this.catchUpJournal();
       const session = this.board.loaderSession();
       if (session === null) throw new Error('no load session to verify');
       session.finish();
@@ -236,6 +266,7 @@ export class BcastListener {
     const ready = this.st === ListenerState.Verified || (this.st === ListenerState.Receiving && this.complete(s) && !s.allOrNone);
     if (!ready) return this.poll(s, 0xffffffff);
     try {
+      if (this.st === ListenerState.Receiving) await this.catchUpJournal();
       const c = await this.board.end();
       this.committed = { slot: c.slot, crc: c.crc32 };
       this.st = ListenerState.Committed;

@@ -150,7 +150,7 @@ class BcastSession {
     for (const r of this.active) {
       const v = r.verdict;
       if (v === undefined || !r.detailComplete()) continue;
-      const early = v.reply === 'refuse' || r.phase === NodePhase.Receiving || r.phase === NodePhase.Joining || r.phase === NodePhase.Complete;
+      const early = v.reply === 'refuse' || r.phase === NodePhase.Receiving || r.phase === NodePhase.Joining;
       r.phase = early ? NodePhase.Refused : NodePhase.Failed;
       r.endMs = this.elapsed();
       r.error = { code: wireCodeName(v.code), message: `node ${r.node}: ${r.detailText()}` };
