@@ -18,7 +18,7 @@ import type { CanFrame, CanTransport } from '../transports/types.js';
 import { fromHex } from '../util/hex.js';
 import { RangeSet } from '../util/ranges.js';
 import {
-  AnnounceParts, BcastKind, CtrlOp, MAP_RANGES, MAX_DETAIL, ReplyCode, committedBody, decodeCtrl, detailBodies, mapBody, mapEndBody, readyBody, replyFrame,
+  AnnounceParts, BcastKind, CtrlOp, MAP_RANGES, MAX_DETAIL, ReplyCode, committedBody, decodeCtrl, detailBodies, mapEndBody, mapFrame, mapRuns, readyBody, replyFrame,
   verdictBody, verifiedBody,
 } from '../protocol/engine/bcast-wire.js';
 import type { Announce, Ctrl } from '../protocol/engine/bcast-wire.js';
@@ -209,12 +209,10 @@ export class BcastListener {
     }
     const upTo = Math.min(s.size, limit * s.blockSize);
     const holes = missing(this.held.ranges, upTo);
-    const listed = holes.slice(0, MAP_RANGES);
-    for (const h of listed) {
-      const first = Math.floor(h.start / s.blockSize);
-      this.reply(ReplyCode.Map, s.session, mapBody(first, Math.ceil(h.end / s.blockSize) - first));
-    }
-    this.reply(ReplyCode.MapEnd, s.session, mapEndBody(listed.length, holes.length > listed.length));
+    const listed = holes.slice(0, MAP_RANGES).map((h) => ({ start: Math.floor(h.start / s.blockSize), end: Math.ceil(h.end / s.blockSize) }));
+    const frames = mapRuns(listed);
+    for (const runs of frames) this.send(mapFrame(this.opts.node, runs));
+    this.reply(ReplyCode.MapEnd, s.session, mapEndBody(frames.length, holes.length > listed.length));
   }
 
   private complete(s: Announce): boolean {
@@ -304,8 +302,12 @@ export class BcastListener {
   }
 
   private reply(code: ReplyCode, session: number, body?: Uint8Array): void {
+    this.send(replyFrame(this.opts.node, code, session, body));
+  }
+
+  private send(f: CanFrame): void {
     this.counters.replies++;
-    void this.transport.send(replyFrame(this.opts.node, code, session, body)).catch(() => undefined);
+    void this.transport.send(f).catch(() => undefined);
   }
 }
 

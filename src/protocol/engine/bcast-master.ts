@@ -22,7 +22,7 @@ import { Rounds } from './bcast-rounds.js';
 import type { Answers } from './bcast-rounds.js';
 import { BCAST_DEFAULTS, BcastPhase, NodePhase, NodeRecord } from './bcast-types.js';
 import type { BcastCounters, BcastNodeResult, BcastOptions, BcastResult } from './bcast-types.js';
-import { CtrlOp, MAX_BLOCKS, ReplyCode, announceFrames, dataFrame } from './bcast-wire.js';
+import { CtrlOp, MAP_RANGES, MAX_BLOCKS, ReplyCode, announceFrames, dataFrame } from './bcast-wire.js';
 import type { Announce } from './bcast-wire.js';
 
 export interface BcastImage {
@@ -78,10 +78,16 @@ class BcastSession {
     const frameMs = opts.frameMs ?? BCAST_DEFAULTS.frameMs;
     this.rounds = new Rounds({
       transport, scheduler: this.scheduler, session, counters: this.counters, retries: opts.retries ?? BCAST_DEFAULTS.retries, now: () => this.elapsed(),
-      // each node answers with up to 10 frames (MAP x8, MAP_END, or a verdict and its detail) that queue behind each other;
-      // a rate-limited node reads its queue (at most 64 frames) late
-      waitMs: (asked) => (opts.replyTimeoutMs ?? BCAST_DEFAULTS.replyTimeoutMs) + asked * 42 * frameMs + (Number.isFinite(this.rate()) ? (64 * 1000) / this.rate() : 0),
+      // each node answers with up to MAP_RANGES + 1 frames (or a verdict and its detail, repeated when cut) that queue
+      // behind each other; a rate-limited node reads its queue (at most 64 frames) late
+      waitMs: (asked) => this.quietMs() + asked * (MAP_RANGES / 2 + 4) * frameMs,
+      quietMs: () => this.quietMs(),
     }, this.recs);
+  }
+
+  /** A round ends this long after the last reply: the reply time, plus a rate-limited node's queue read late. */
+  private quietMs(): number {
+    return (this.opts.replyTimeoutMs ?? BCAST_DEFAULTS.replyTimeoutMs) + (Number.isFinite(this.rate()) ? (64 * 1000) / this.rate() : 0);
   }
 
   private elapsed(): number {

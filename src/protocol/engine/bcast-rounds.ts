@@ -22,6 +22,8 @@ export interface RoundsDeps {
   readonly retries: number;
   /** Round wait for `asked` nodes, ms. */
   readonly waitMs: (asked: number) => number;
+  /** How long a round waits after the last reply, ms. */
+  readonly quietMs: () => number;
   readonly now: () => number;
 }
 
@@ -33,7 +35,7 @@ const OP_NAMES: Record<CtrlOp, string> = { [CtrlOp.Join]: 'JOIN', [CtrlOp.Poll]:
 export class Rounds {
   private readonly sub: Subscription;
   private answers: Answers | undefined;
-  private waiting: { pending: Set<NodeRecord>; wake: () => void } | undefined;
+  private waiting: { pending: Set<NodeRecord>; wake: () => void; timer?: { unsubscribe(): void } } | undefined;
 
   constructor(
     private readonly deps: RoundsDeps,
@@ -44,8 +46,9 @@ export class Rounds {
       if (k?.kind !== BcastKind.Reply) return;
       const r = decodeReply(k.low, f.data);
       const rec = r === undefined ? undefined : this.nodes.get(r.node);
-      if (r === undefined || rec === undefined || r.session !== deps.session) return;
+      if (r === undefined || rec === undefined || (r.session !== deps.session && !(r.code === ReplyCode.Map && !rec.mapDone))) return;
       deps.counters.replies++;
+      this.quiet();
       take(rec, r);
       if (this.answers?.(rec, r) === true) this.answered(rec);
     }, error: () => undefined });
@@ -77,9 +80,10 @@ export class Rounds {
         const set = new Set(pending);
         const done = new Promise<void>((wake) => (this.waiting = { pending: set, wake }));
         for (const r of pending) await this.send(r.node, op, arg);
-        const timer = this.deps.scheduler.schedule(() => this.waiting?.wake(), this.deps.waitMs(pending.length));
+        const w = this.waiting!;
+        w.timer = this.deps.scheduler.schedule(() => w.wake(), this.deps.waitMs(pending.length));
         if (set.size > 0) await done;
-        timer.unsubscribe();
+        w.timer.unsubscribe();
         this.waiting = undefined;
         pending = pending.filter((r) => !r.answered && r.active);
         for (const r of pending) this.silence(r, op);
@@ -88,6 +92,14 @@ export class Rounds {
     } finally {
       this.answers = undefined;
     }
+  }
+
+  /** A reply arrived: the round ends once replies stop for the quiet time (or every node answered). */
+  private quiet(): void {
+    const w = this.waiting;
+    if (w?.timer === undefined) return;
+    w.timer.unsubscribe();
+    w.timer = this.deps.scheduler.schedule(() => w.wake(), this.deps.quietMs());
   }
 
   private answered(rec: NodeRecord): void {
@@ -136,9 +148,9 @@ function take(rec: NodeRecord, r: Reply): void {
       if (b.byteLength >= 1) rec.detail.set(b.getUint8(0), new Uint8Array(b.buffer, b.byteOffset + 1, b.byteLength - 1).slice());
       return;
     case ReplyCode.Map:
-      if (b.byteLength >= 6 && !rec.mapDone) {
-        const start = u24(b, 0);
-        rec.map.add(start, start + u24(b, 3));
+      for (let at = 0; at + 4 <= b.byteLength; at += 4) {
+        const start = u24(b, at);
+        rec.map.add(start, start + b.getUint8(at + 3));
       }
       return;
     case ReplyCode.MapEnd:

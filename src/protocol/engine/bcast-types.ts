@@ -15,7 +15,7 @@ export interface BcastOptions {
   readonly fd?: boolean;
   /** Blocks per section, a power of two (default 1024). */
   readonly sectionBlocks?: number;
-  /** How long a request waits for its first answers, ms (default 20; grows with the nodes asked and their read rate). */
+  /** How long a request waits for its first answers, ms (default 8; grows with the nodes asked and their read rate). */
   readonly replyTimeoutMs?: number;
   /** Wire time of one CAN frame, ms (default 0.16: an 8-byte 29-bit frame at 1 Mbit/s with stuffing). */
   readonly frameMs?: number;
@@ -27,7 +27,7 @@ export interface BcastOptions {
   readonly onProgress?: (p: BcastProgress) => void;
 }
 
-export const BCAST_DEFAULTS = { sectionBlocks: 1024, replyTimeoutMs: 20, frameMs: 0.16, retries: 8, stallPasses: 30 } as const;
+export const BCAST_DEFAULTS = { sectionBlocks: 1024, replyTimeoutMs: 8, frameMs: 0.16, retries: 8, stallPasses: 30 } as const;
 
 export interface BcastProgress {
   readonly phase: BcastPhase;

@@ -56,8 +56,8 @@ export const ANNOUNCE_PARTS = 8;
 export const MAX_BLOCKS = 1 << 20;
 /** Detail text of a refusal: at most this many bytes, 5 per DETAIL frame. */
 export const MAX_DETAIL = 200;
-/** Missing ranges a listener lists per POLL. */
-export const MAP_RANGES = 8;
+/** Missing ranges a listener lists per POLL (two per MAP frame). */
+export const MAP_RANGES = 16;
 
 export interface Announce {
   readonly session: number;
@@ -197,12 +197,38 @@ export interface Reply {
   readonly body: DataView;
 }
 
+/** MAP carries no session (it answers the POLL in flight): session is reported as -1 and the body is the whole data. */
 export function decodeReply(low: number, data: Uint8Array): Reply | undefined {
-  if (data.length < 2) return undefined;
   const code = low & 0xff;
   if (code < (ReplyCode.Ready as number) || code > (ReplyCode.Unknown as number)) return undefined;
+  const node = (low >> 8) & 0xff;
+  if (code === (ReplyCode.Map as number)) {
+    if (data.length !== 4 && data.length !== 8) return undefined;
+    return { node, code: ReplyCode.Map, session: -1, body: new DataView(data.buffer, data.byteOffset, data.length) };
+  }
+  if (data.length < 2) return undefined;
   const body = new DataView(data.buffer, data.byteOffset + 2, data.length - 2);
-  return { node: (low >> 8) & 0xff, code: code as ReplyCode, session: (data[0]! << 8) | data[1]!, body };
+  return { node, code: code as ReplyCode, session: (data[0]! << 8) | data[1]!, body };
+}
+
+/** A MAP frame: one or two missing runs, each (first block u24, blocks u8 1..255). */
+export function mapFrame(node: number, runs: readonly { start: number; count: number }[]): CanFrame {
+  const d = new Uint8Array(4 * runs.length);
+  const v = new DataView(d.buffer);
+  runs.forEach((r, i) => {
+    putU24(v, 4 * i, r.start);
+    v.setUint8(4 * i + 3, r.count);
+  });
+  return frame(BcastKind.Reply, (node << 8) | ReplyCode.Map, d);
+}
+
+/** Missing block ranges as MAP runs (each at most 255 blocks), two per frame. */
+export function mapRuns(ranges: readonly { start: number; end: number }[]): { start: number; count: number }[][] {
+  const runs: { start: number; count: number }[] = [];
+  for (const r of ranges) for (let s = r.start; s < r.end; s += 255) runs.push({ start: s, count: Math.min(255, r.end - s) });
+  const frames: { start: number; count: number }[][] = [];
+  for (let i = 0; i < runs.length; i += 2) frames.push(runs.slice(i, i + 2));
+  return frames;
 }
 
 export const u24 = (v: DataView, at: number): number => (v.getUint8(at) << 16) | v.getUint16(at + 1);
@@ -226,9 +252,7 @@ export function detailBodies(text: Uint8Array): Uint8Array[] {
   }
   return out;
 }
-/** MAP: first missing block u24, missing blocks u24. */
-export const mapBody = (start: number, count: number): Uint8Array => bytes(6, (v) => (putU24(v, 0, start), putU24(v, 3, count)));
-/** MAP_END: ranges listed u8, more u8 (1 = more missing ranges than listed). */
+/** MAP_END: MAP frames sent u8, more u8 (1 = more missing ranges than listed). */
 export const mapEndBody = (ranges: number, more: boolean): Uint8Array => bytes(2, (v) => (v.setUint8(0, ranges), v.setUint8(1, more ? 1 : 0)));
 /** VERIFIED: CRC-32 computed u32. COMMITTED: slot u8, CRC-32 u32. */
 export const verifiedBody = (crc: number): Uint8Array => bytes(4, (v) => v.setUint32(0, crc >>> 0));
