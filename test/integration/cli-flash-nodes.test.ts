@@ -17,7 +17,8 @@ import { Capability } from '../../src/hxe/constants.js';
 import { writeHxe } from '../../src/hxe/writer.js';
 import { parseLinkSpec, transports } from '../../src/transports/registry.js';
 import type { CanTransport } from '../../src/transports/types.js';
-import { drive, jsonLines, runCli, useVirtualTime } from './cli-harness.js';
+import { stopTargets } from '../../src/cli/commands/target.js';
+import { drive, jsonLines, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 import { sha } from '../unit/board/helpers.js';
 
 let pairs = 0;
@@ -25,6 +26,7 @@ const open: { listeners: BcastListener[]; boards: VirtualBoard[]; t: CanTranspor
 
 useVirtualTime();
 afterEach(async () => {
+  stopTargets.next('test over');
   for (const o of open.splice(0)) {
     for (const l of o.listeners) l.close();
     for (const b of o.boards) b.close();
@@ -91,6 +93,19 @@ describe('hilbridge flash --nodes', () => {
     const nodes = jsonLines(r.stdout).filter((l) => l.event === 'bcast_node');
     expect(nodes.map((n) => n.result)).toEqual(['aborted', 'aborted', 'refused']);
     for (const b of boards) expect(active(b)).toBeNull();
+  });
+
+  it('`hilbridge target` on a CAN link listens for broadcast sessions too; status afterwards shows the image', async () => {
+    const img = imageFile(0);
+    const dir = mkdtempSync(join(tmpdir(), 'hilbridge-bcast-t-'));
+    const link = ['--link', `emulator:can,pair=bt${++pairs}`];
+    const t = await startTargetCli(link, join(dir, 'n7.fram'), ['--node', '7']);
+    const r = await drive(runCli('flash', img.path, ...link, '--nodes', '7', '--json'));
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'bcast_result', ok: true, okNodes: 1 });
+    const st = await drive(runCli('status', ...link, '--node', '7', '--json'));
+    expect(st.stdout).toContain(sha(img.bytes));
+    stopTargets.next('test over');
+    expect((await drive(t.done)).code).toBe(0);
   });
 
   it('usage: --nodes with --node, a bad list, or with --resume exits 2 before the link', async () => {

@@ -15,6 +15,7 @@ import type { HilbridgeError } from '../../errors.js';
 import { checkFileToCreate } from '../../image/host-file.js';
 import type { ResourceLimits } from '../../hxe/policy.js';
 import { serveTarget } from '../../protocol/engine/index.js';
+import { listenBroadcast, type BcastListener } from '../../board/bcast-listener.js';
 import type { TargetHandle } from '../../protocol/engine/index.js';
 import type { BoardEvent } from '../../board/events.js';
 import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
@@ -127,6 +128,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   const keepAlive = new MessageChannel();
   keepAlive.port1.on('message', () => undefined);
   let handle: TargetHandle | undefined;
+  let bcast: BcastListener | undefined;
   let why: string | HilbridgeError;
   try {
     // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
@@ -137,6 +139,9 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
       ...(baud === undefined ? {} : { baud }),
     });
     handle = served;
+    // On CAN the board also listens for broadcast sessions (flash --nodes; docs/protocol.md section 8).
+    const t = link.transport;
+    bcast = t.framing === 'can' ? listenBroadcast(board, t, { node: nodeId }) : undefined;
     // Listen for the stop before saying `serving`: a Ctrl-C right after that line is a clean stop, not a kill.
     const stop = firstValueFrom(merge(
       stopSignals(),
@@ -155,6 +160,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   } finally {
     // whatever happened above, nothing outlives it: the serving, the board's FRAM file, the port
     keepAlive.port1.close();
+    bcast?.close();
     await handle?.close();
     events.unsubscribe();
     board.close();
