@@ -105,3 +105,51 @@ export function canReceiveFilter(format: CanIdFormat, node: number, direction: C
     },
   };
 }
+
+/**
+ * Group identifiers (docs/protocol.md section 3.6): 29-bit, tag 0x19, for
+ * traffic addressed to every node or answered by many at once.
+ *
+ *   bits 28..24 tag 0x19 | bits 23..22 kind | bits 21..0 by kind
+ *   kind 0 request (host -> every node):  bits 21..6 zero | bits 5..0 segment index mod 64
+ *   kind 1 reply (node -> host):          bits 21..6 key (16 bits, docs 3.6) | bits 5..0 segment index mod 64
+ *   kind 2 group data: bits 21..0 defined by the broadcast session (docs section 3.6)
+ *   kind 3 reserved (a receiver ignores it)
+ *
+ * Requests have the lowest identifiers (the host's frame wins arbitration);
+ * each reply carries its node's key, so replies of many nodes sent at once
+ * are serialised by the bus instead of colliding.
+ */
+export const CAN_GROUP_TAG = 0x19;
+export const GroupKind = { request: 0, reply: 1, groupData: 2, reserved: 3 } as const;
+export type GroupKind = (typeof GroupKind)[keyof typeof GroupKind];
+/** Segment index modulus of group requests and replies (6 bits). */
+export const CAN_GROUP_INDEX_MOD = 64;
+
+/** A decoded group identifier: kind, the 22 bits below it, and for requests and replies the key and index. */
+export interface GroupAddress {
+  readonly kind: GroupKind;
+  /** Bits 21..0 as they are. */
+  readonly low: number;
+  /** Bits 21..6 (requests and replies). */
+  readonly key: number;
+  /** Bits 5..0 (requests and replies). */
+  readonly index: number;
+}
+
+/** Identifier of a group request or reply segment. `key` is 0 for requests; the index is reduced mod 64. */
+export function encodeGroupCanId(kind: typeof GroupKind.request | typeof GroupKind.reply, key: number, index: number): number {
+  return ((CAN_GROUP_TAG << 24) | (kind << 22) | ((key & 0xffff) << 6) | (index % CAN_GROUP_INDEX_MOD)) >>> 0;
+}
+
+/** Identifier with tag 0x19, `kind`, and `low` in bits 21..0 (group data is laid out by its own section). */
+export function groupCanId(kind: GroupKind, low: number): number {
+  return ((CAN_GROUP_TAG << 24) | (kind << 22) | (low & 0x3fffff)) >>> 0;
+}
+
+/** Read a group identifier of a frame; undefined unless it is a 29-bit frame with tag 0x19. */
+export function decodeGroupCanId(id: number, extended: boolean): GroupAddress | undefined {
+  if (!extended || id < 0 || id > 0x1fffffff || id >>> 24 !== CAN_GROUP_TAG) return undefined;
+  const low = id & 0x3fffff;
+  return { kind: ((id >>> 22) & 3) as GroupKind, low, key: low >>> 6, index: low & 0x3f };
+}
