@@ -8,8 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { asyncScheduler } from 'rxjs';
-import { UsageError } from '../errors.js';
+import { LinkError, UsageError } from '../errors.js';
 import { broadcastFlash } from '../protocol/engine/index.js';
+import { discover } from '../protocol/engine/discover.js';
 import type { BcastProgress, BcastResult } from '../protocol/engine/index.js';
 import { ImageKind } from '../protocol/messages-types.js';
 import { transports } from '../transports/registry.js';
@@ -30,10 +31,10 @@ export interface NodesCliOptions extends LinkCliOptions {
   pub?: string[];
 }
 
-/** Parse --nodes: `3`, `1,2,5`, `1-16`, `1-4,9`, or `all` (every node id 1..254; nodes that never answer are reported lost). */
-export function parseNodes(text: string): number[] {
+/** Parse --nodes: `3`, `1,2,5`, `1-16`, `1-4,9`, or `all` (every node discovery finds: docs/protocol.md 3.6). */
+export function parseNodes(text: string): number[] | 'all' {
   const t = text.trim();
-  if (t === 'all') return Array.from({ length: 254 }, (_, i) => i + 1);
+  if (t === 'all') return 'all';
   const out = new Set<number>();
   for (const part of t.split(',')) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
@@ -67,7 +68,7 @@ async function openBus(opts: NodesCliOptions): Promise<CanTransport> {
 export async function flashNodes(file: string, opts: NodesCliOptions, imagePath: string): Promise<ExitCode> {
   const json = opts.json === true;
   const line = (obj: JsonLine): void => void process.stdout.write(lineText(obj));
-  const nodes = parseNodes(opts.nodes ?? '');
+  const wanted = parseNodes(opts.nodes ?? '');
   const local = await verifyLocalImage(file, await trustedKeys(opts.pub));
   if (json) line(verifiedLine(imagePath, local));
   else info(verifiedText(imagePath, local));
@@ -76,6 +77,7 @@ export async function flashNodes(file: string, opts: NodesCliOptions, imagePath:
   let r: BcastResult;
   const progress = progressLine(json);
   try {
+    const nodes = wanted === 'all' ? await discoveredNodes(transport, json) : wanted;
     if (!json) info(`${transport.name}: broadcast to ${nodes.length} node${nodes.length === 1 ? '' : 's'} (${nodes.join(', ')})${opts.allOrNone === true ? ', all or none' : ''}`);
     r = await broadcastFlash(transport, nodes, { bytes, kind: local.kind === 'bundle' ? ImageKind.bundle : ImageKind.hxe }, {
       allOrNone: opts.allOrNone === true, fd: transport.fd, onProgress: progress.update,
@@ -90,6 +92,18 @@ export async function flashNodes(file: string, opts: NodesCliOptions, imagePath:
     line(bcastResultLine(r, image, opts.allOrNone === true));
   } else say(nodesTable(r));
   return r.ok ? ExitCode.Ok : ExitCode.Failed;
+}
+
+/** `--nodes all`: the node ids discovery finds on the bus (nodes without an id cannot join: `hilbridge discover --assign`). */
+async function discoveredNodes(transport: CanTransport, json: boolean): Promise<number[]> {
+  const d = await discover(transport);
+  const ids = [...new Set(d.nodes.map((n) => n.nodeId).filter((n) => n !== 0))];
+  const without = d.nodes.length - d.nodes.filter((n) => n.nodeId !== 0).length;
+  if (!json && without > 0) info(`${without} node${without === 1 ? '' : 's'} without a node id left out: assign ids with \`hilbridge discover --assign\``);
+  if (ids.length === 0) {
+    throw new LinkError('peer_timeout', transport.name, `--nodes all: no node with a node id answered discovery on ${transport.name} in ${d.rounds.length} rounds: are the boards powered, in their loader, on this bus?`);
+  }
+  return ids;
 }
 
 /** The per-node table: node, result, bytes repaired, retries, time, error. */

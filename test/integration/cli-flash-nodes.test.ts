@@ -12,6 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualBoard } from '../../src/board/board.js';
 import { listenBroadcast, type BcastListener } from '../../src/board/bcast-listener.js';
 import { cliPairs } from '../../src/cli/link.js';
+import { boardDiscovery } from '../../src/board/board-discovery.js';
+import { serveDiscovery } from '../../src/protocol/engine/discover-target.js';
 import { parseJsonLine } from '../../src/cli/json/index.js';
 import { Capability } from '../../src/hxe/constants.js';
 import { writeHxe } from '../../src/hxe/writer.js';
@@ -35,14 +37,14 @@ afterEach(async () => {
 });
 
 /** Boards 1..3 listening on the far end of a new emulator CAN pair; board 3 lacks the CAN capability. Returns the --link. */
-async function bus(): Promise<{ link: string[]; boards: VirtualBoard[] }> {
+async function bus(): Promise<{ link: string[]; boards: VirtualBoard[]; t: CanTransport }> {
   const name = `bc${++pairs}`;
   const spec = parseLinkSpec(`emulator:can,pair=${name}`);
   const t = (await cliPairs.end(transports, spec, name, 'target')) as CanTransport;
   const boards = [1, 2, 3].map((node) => VirtualBoard.open({ fram: { memory: new Uint8Array(64 * 1024) }, nodeId: node, source: 'can_master', ...(node === 3 ? { capabilities: Capability.mailbox } : {}) }));
   const listeners = boards.map((b, i) => listenBroadcast(b, t, { node: i + 1 }));
   open.push({ listeners, boards, t });
-  return { link: ['--link', spec.text], boards };
+  return { link: ['--link', spec.text], boards, t };
 }
 
 function imageFile(reqCaps: number): { path: string; bytes: Uint8Array } {
@@ -106,6 +108,17 @@ describe('hilbridge flash --nodes', () => {
     expect(st.stdout).toContain(sha(img.bytes));
     stopTargets.next('test over');
     expect((await drive(t.done)).code).toBe(0);
+  });
+
+  it('--nodes all: the nodes discovery finds (node ids 1..3) get the image', async () => {
+    const { link, boards, t } = await bus();
+    const responders = boards.map((b, i) => serveDiscovery(t, boardDiscovery(b, { nodeId: i + 1 })));
+    const img = imageFile(0);
+    const r = await drive(runCli('flash', img.path, ...link, '--nodes', 'all', '--json'));
+    for (const x of responders) x.close();
+    const nodes = jsonLines(r.stdout).filter((l) => l.event === 'bcast_node');
+    expect(nodes.map((n) => [n.node, n.result])).toEqual([[1, 'ok'], [2, 'ok'], [3, 'ok']]);
+    expect(r.code).toBe(0);
   });
 
   it('usage: --nodes with --node, a bad list, or with --resume exits 2 before the link', async () => {

@@ -2,31 +2,34 @@
  * Broadcast provisioning on CAN (docs/protocol.md section 8): identifiers and
  * the single-CAN-frame messages of one master and many listeners.
  *
- * Every broadcast message is exactly one CAN frame with a 29-bit identifier
- * under tag 0x19, so a lost CAN frame costs that message only (a hilbridge
- * frame of n segments is lost with probability 1 - (1 - p)^n; at 20 % loss a
- * 12-segment frame would almost never arrive):
+ * Every broadcast message is exactly one CAN frame with a 29-bit group
+ * identifier (tag 0x19, kind 2 "group data": src/protocol/can-id.ts), so a
+ * lost CAN frame costs that message only (a hilbridge frame of n segments is
+ * lost with probability 1 - (1 - p)^n; at 20 % loss a 12-segment frame would
+ * almost never arrive):
  *
- *   bits 28..24 tag 0x19 | bits 23..20 kind | bits 19..0 by kind
- *     kind 0xC REPLY    (listener -> master): bits 15..8 node, bits 7..0 reply code
- *     kind 0xD CTRL     (master -> listeners): bits 15..8 node (0 = every node of the session), bits 7..0 op
- *     kind 0xE ANNOUNCE (master -> group): bits 7..0 part number
- *     kind 0xF DATA     (master -> group, "group data"): bits 19..0 block index
+ *   bits 28..24 tag 0x19 | bits 23..22 kind 2 | bits 21..20 sub | bits 19..0 by sub
+ *     sub 0 REPLY    (listener -> master): bits 15..8 node, bits 7..0 reply code
+ *     sub 1 CTRL     (master -> listeners): bits 15..8 node (0 = every node of the session), bits 7..0 op
+ *     sub 2 ANNOUNCE (master -> group): bits 7..0 part number
+ *     sub 3 DATA     (master -> group): bits 19..0 block index
  *
- * The kinds mirror message types 0x1C..0x1F; kinds 0x8..0xB are discovery's
- * (types 0x18..0x1B), 0x0..0x7 stay free. Replies have the lowest identifiers,
- * so the master's data never starves them in arbitration.
+ * The subs stand for message types 0x1C..0x1F (docs/protocol.md section 8).
+ * Discovery's requests and replies (kinds 0 and 1) win arbitration over all
+ * of it; within it replies win over the master's control and data.
  */
 import type { CanFrame } from '../../transports/types.js';
+import { CAN_GROUP_TAG, GroupKind, decodeGroupCanId, groupCanId } from '../can-id.js';
 import { fromHex, toHex } from '../../util/hex.js';
 
-export const BCAST_TAG = 0x19;
+export const BCAST_TAG = CAN_GROUP_TAG;
 
+/** Bits 21..20 of a group-data identifier. */
 export enum BcastKind {
-  Reply = 0xc,
-  Ctrl = 0xd,
-  Announce = 0xe,
-  Data = 0xf,
+  Reply = 0,
+  Ctrl = 1,
+  Announce = 2,
+  Data = 3,
 }
 
 export enum CtrlOp {
@@ -73,7 +76,7 @@ export interface Announce {
   readonly sha256: string;
 }
 
-const id = (kind: BcastKind, low: number): number => ((BCAST_TAG << 24) | (kind << 20) | low) >>> 0;
+const id = (kind: BcastKind, low: number): number => groupCanId(GroupKind.groupData, (kind << 20) | (low & 0xfffff));
 
 function frame(kind: BcastKind, low: number, data: Uint8Array, fd = false): CanFrame {
   return { id: id(kind, low), extended: true, fd, data };
@@ -87,10 +90,9 @@ function bytes(n: number, fill: (v: DataView) => void): Uint8Array {
 
 /** Which broadcast kind a CAN frame is, or undefined if it is not broadcast traffic. */
 export function bcastKind(f: CanFrame): { kind: BcastKind; low: number } | undefined {
-  if (!f.extended || f.id >>> 24 !== BCAST_TAG) return undefined;
-  const kind = (f.id >>> 20) & 0xf;
-  if (kind < (BcastKind.Reply as number)) return undefined;
-  return { kind: kind as BcastKind, low: f.id & 0xfffff };
+  const g = decodeGroupCanId(f.id, f.extended);
+  if (g?.kind !== GroupKind.groupData) return undefined;
+  return { kind: ((g.low >>> 20) & 3) as BcastKind, low: g.low & 0xfffff };
 }
 
 export function announceFrames(a: Announce): CanFrame[] {
