@@ -24,6 +24,8 @@ import {
 import type { Announce, Ctrl } from '../protocol/engine/bcast-wire.js';
 import { bcastKind } from '../protocol/engine/bcast-wire.js';
 import type { VirtualBoard } from './board.js';
+import { BoardError } from './errors.js';
+import type { LoadSession } from './session.js';
 
 export enum ListenerState {
   /** No session joined. */
@@ -130,6 +132,10 @@ export class BcastListener {
     const end = Math.min(offset + s.blockSize, s.size);
     if (bytes.length < end - offset) return void this.counters.malformed++;
     this.counters.dataFrames++;
+    if (this.board.loaderSession() !== this.loading) {
+      // a point-to-point BEGIN replaced the loader's session: never write group data into its image
+      return this.fail(new BoardError('EBUSY', `the loader was taken over by a point-to-point transfer during broadcast session ${s.session}`));
+    }
     if (this.held.has(offset, end)) return void this.counters.duplicates++;
     const after = new RangeSet(this.held.ranges);
     after.add(offset, end);
@@ -164,6 +170,16 @@ export class BcastListener {
     const a = this.announced;
     if (a === undefined || a.session !== session) return this.reply(ReplyCode.Unknown, session);
     if (this.joined?.session === session && this.st !== ListenerState.Idle) return this.repeatState(a);
+    const other = this.board.loaderSession();
+    if (other !== null && (other.req.sha256 !== a.sha256 || other.req.size !== a.size)) {
+      // a point-to-point transfer (open or suspended) stages another image: a JOIN must not replace it (a refusal changes nothing)
+      this.verdict = {
+        code: wireCodeOf('EBUSY'),
+        detail: `JOIN: another image (${other.req.size} bytes, sha256 ${other.req.sha256.slice(0, 16)}…) is being staged by a point-to-point transfer: finish it or run hilbridge abort first`,
+      };
+      this.verdictCode = ReplyCode.Refuse;
+      return this.sendVerdict(session);
+    }
     this.joined = a;
     this.verdict = undefined;
     this.committed = undefined;
@@ -172,6 +188,7 @@ export class BcastListener {
       const kind = a.kind === ImageKind.bundle ? ImageKind.bundle : a.kind === ImageKind.hxe ? ImageKind.hxe : ImageKind.raw;
       const r = await this.board.begin({ size: a.size, crc32: a.crc32, sha256: fromHex(a.sha256), slot: ANY_SLOT, imageKind: kind, fresh: false });
       for (const x of r.ranges) this.held.add(x.start, x.end);
+      this.loading = this.board.loaderSession();
       this.st = ListenerState.Receiving;
       this.reply(ReplyCode.Ready, session, readyBody(this.opts.rxFramesPerSecond ?? 0));
     } catch (e) {
@@ -292,6 +309,8 @@ export class BcastListener {
   }
 
   private verdictCode: ReplyCode.Refuse | ReplyCode.Failed = ReplyCode.Failed;
+  /** The loader session this listener's JOIN opened (anything else in the loader is not ours to write). */
+  private loading: LoadSession | null = null;
 
   private sendVerdict(session: number): void {
     const v = this.verdict;

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Capability } from '../../src/hxe/constants.js';
 import { BcastKind, bcastKind } from '../../src/protocol/engine/bcast-wire.js';
 import type { CanFrame } from '../../src/transports/types.js';
-import { image, sha } from '../unit/board/helpers.js';
+import { beginFor, image, sha } from '../unit/board/helpers.js';
 import { BcastRig, type NodeSpec } from './bcast-rig.js';
 
 let rig: BcastRig | undefined;
@@ -116,6 +116,17 @@ describe('broadcast flash over the emulator CAN bus', () => {
     expect(r.nodes.map((n) => n.result)).toEqual(['ok', 'lost', 'ok']);
     expect(r.nodes[1]!.error).toMatchObject({ code: 'peer_timeout', message: expect.stringMatching(/node 2 on .* stopped answering/) as unknown });
     expect(r.nodes[1]!.retries).toBeGreaterThanOrEqual(8);
+  });
+
+  it('a board staging another image point to point refuses JOIN (EBUSY) and keeps it; the others complete', async () => {
+    rig = new BcastRig([{ node: 1 }, { node: 2 }]);
+    const board2 = rig.nodes.get(2)!.board;
+    await board2.begin(beginFor(OLD));
+    const r = await rig.flash(NEW);
+    expect(r.nodes.map((n) => [n.result, n.error?.code])).toEqual([['ok', undefined], ['refused', 'EBUSY']]);
+    expect(r.nodes[1]!.error!.message).toMatch(/point-to-point transfer/);
+    expect(board2.loaderSession()?.req.sha256).toBe(sha(OLD));
+    expect(rig.activeSha(1)).toBe(sha(NEW));
   });
 
   it('paces the group data to the slowest listener: a node reading 2000 frames/s loses nothing to overruns', async () => {
