@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Capability } from '../../src/hxe/constants.js';
-import { BcastKind, bcastKind } from '../../src/protocol/engine/bcast-wire.js';
+import { BcastKind, CtrlOp, ReplyCode, bcastKind, decodeCtrl, mapEndBody, mapFrame, readyBody, replyFrame } from '../../src/protocol/engine/bcast-wire.js';
 import type { CanFrame } from '../../src/transports/types.js';
 import { beginFor, image, sha } from '../unit/board/helpers.js';
 import { BcastRig, type NodeSpec } from './bcast-rig.js';
@@ -126,6 +126,32 @@ describe('broadcast flash over the emulator CAN bus', () => {
     expect(r.nodes.map((n) => [n.result, n.error?.code])).toEqual([['ok', undefined], ['refused', 'EBUSY']]);
     expect(r.nodes[1]!.error!.message).toMatch(/point-to-point transfer/);
     expect(board2.loaderSession()?.req.sha256).toBe(sha(OLD));
+    expect(rig.activeSha(1)).toBe(sha(NEW));
+  });
+
+  it('a broken node flooding MAP runs beyond the image: never a DATA block past the image, given up, the other node completes', async () => {
+    rig = new BcastRig([{ node: 1, loss: 0.05 }]);
+    const broken = rig.bus.attach({ name: 'broken' }).transport;
+    const sniffer = rig.bus.attach({ name: 'sniffer' }).transport;
+    const blocks = Math.ceil(NEW.length / 8);
+    let beyond = 0;
+    sniffer.rx$.subscribe((f) => {
+      const k = bcastKind(f);
+      if (k?.kind === BcastKind.Data && (k.low >= blocks || f.data.length === 0)) beyond++;
+    });
+    broken.rx$.subscribe((f) => {
+      const k = bcastKind(f);
+      const c = k?.kind === BcastKind.Ctrl ? decodeCtrl(k.low, f.data) : undefined;
+      if (c === undefined || c.node !== 9) return;
+      if (c.op === CtrlOp.Join) void broken.send(replyFrame(9, ReplyCode.Ready, c.session, readyBody(0)));
+      if (c.op === CtrlOp.Poll) {
+        for (let i = 0; i < 40; i++) void broken.send(mapFrame(9, [{ start: blocks - 1 + i * 300, count: 255 }, { start: 0xfffff0, count: 200 }]));
+        void broken.send(replyFrame(9, ReplyCode.MapEnd, c.session, mapEndBody(40, true)));
+      }
+    });
+    const r = await rig.flash(NEW, {}, [1, 9]);
+    expect(r.nodes.map((n) => [n.node, n.result, n.error?.code])).toEqual([[1, 'ok', undefined], [9, 'lost', 'no_progress']]);
+    expect(beyond).toBe(0);
     expect(rig.activeSha(1)).toBe(sha(NEW));
   });
 

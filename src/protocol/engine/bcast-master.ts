@@ -180,6 +180,7 @@ class BcastSession {
     const fresh = (r: NodeRecord): void => {
       r.map.clear();
       r.mapDone = false;
+      r.mapFrames = 0;
     };
     const answers: Answers = (rec, rep) =>
       (rep.code === ReplyCode.MapEnd && rec.mapDone) || rep.code === ReplyCode.Unknown || rep.code === ReplyCode.Verified || rep.code === ReplyCode.Committed || this.verdictIn(rec);
@@ -195,8 +196,12 @@ class BcastSession {
       }
       if (r.phase === NodePhase.Complete && missing > 0) r.phase = NodePhase.Receiving;
       for (const m of r.map.ranges) {
-        union.add(m.start, m.end);
-        r.bytesRepaired += this.bytesOf(m.start, m.end);
+        // only blocks of the image below the limit polled (a broken node's runs are clipped)
+        const start = Math.min(m.start, limit);
+        const end = Math.min(m.end, limit);
+        if (end <= start) continue;
+        union.add(start, end);
+        r.bytesRepaired += this.bytesOf(start, end);
       }
       if (limit >= this.blocks) this.checkStall(r, missing);
     }
@@ -254,6 +259,7 @@ class BcastSession {
     const reset = (r: NodeRecord): void => {
       r.map.clear();
       r.mapDone = false;
+      r.mapFrames = 0;
     };
     if (!(this.opts.allOrNone ?? false)) {
       await this.rounds.ask(this.active.filter((r) => r.phase !== NodePhase.Committed), CtrlOp.Commit, 0, answers, reset);

@@ -8,7 +8,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { CanTransport } from '../../transports/types.js';
 import { wireCodeName } from '../messages-codes.js';
-import { BcastKind, CtrlOp, ReplyCode, bcastKind, ctrlFrame, decodeReply, u24 } from './bcast-wire.js';
+import { BcastKind, CtrlOp, MAP_RANGES, ReplyCode, bcastKind, ctrlFrame, decodeReply, u24 } from './bcast-wire.js';
 import type { Reply } from './bcast-wire.js';
 import { NodePhase } from './bcast-types.js';
 import type { NodeRecord } from './bcast-types.js';
@@ -148,6 +148,8 @@ function take(rec: NodeRecord, r: Reply): void {
       if (b.byteLength >= 1) rec.detail.set(b.getUint8(0), new Uint8Array(b.buffer, b.byteOffset + 1, b.byteLength - 1).slice());
       return;
     case ReplyCode.Map:
+      // a node lists at most MAP_RANGES runs per POLL: more is noise or a broken node, bounded here
+      if (++rec.mapFrames > MAP_RANGES / 2) return;
       for (let at = 0; at + 4 <= b.byteLength; at += 4) {
         const start = u24(b, at);
         rec.map.add(start, start + b.getUint8(at + 3));

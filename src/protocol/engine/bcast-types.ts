@@ -118,6 +118,8 @@ export class NodeRecord {
   /** Missing blocks reported by the poll in flight. */
   readonly map = new RangeSet();
   mapDone = false;
+  /** MAP frames taken in the poll in flight. */
+  mapFrames = 0;
   mapRanges = 0;
   mapMore = false;
   /** Missing blocks at the last poll, and repair passes since that number last fell. */
