@@ -5,7 +5,8 @@
  * (bench/bcast.ts, `--only=bcast` alone), each as its own process with the
  * same arguments. `--only=startup` runs only the start-up figures; another
  * `--only=` filters the transfer scenarios and skips them; `--memory` is
- * transfer's memory run only.
+ * transfer's memory run only; `--only=discovery` only the discovery figures
+ * (bench/discovery.ts: 32 nodes on the emulated 1 Mbit/s bus).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
 const startup = !args.includes('--memory') && (only === undefined || only === 'startup');
-const transfer = only !== 'startup' && only !== 'bcast';
+const transfer = only !== 'startup' && only !== 'discovery' && only !== 'bcast';
+const discovery = !args.includes('--memory') && (only === undefined || only === 'discovery');
 const bcast = !args.includes('--memory') && (only === undefined || only === 'bcast');
 
 function run(cmd: string, cmdArgs: string[]): void {
@@ -31,6 +33,7 @@ try {
     run(process.execPath, ['--import', 'tsx', 'bench/cli-startup.ts', ...args.filter((a) => !a.startsWith('--only='))]);
   }
   if (transfer) run(process.execPath, ['--import', 'tsx', 'bench/transfer.ts', ...args]);
+  if (discovery) run(process.execPath, ['--import', 'tsx', 'bench/discovery.ts', ...args.filter((a) => !a.startsWith('--only='))]);
   if (bcast) run(process.execPath, ['--import', 'tsx', 'bench/bcast.ts', ...args.filter((a) => !a.startsWith('--only='))]);
 } catch (e) {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,5 +1,5 @@
 /**
- * The virtual board in discovery (docs/protocol.md section 4.20-4.23): its
+ * The virtual board in discovery (docs/protocol.md section 4.7): its
  * hardware id is the board id of the FRAM trust area (16 bytes, random at
  * format; a board whose trust area is unreadable or blank gets a fresh random
  * one written there, key slot kept), its node id the CAN node id of the FRAM

@@ -31,7 +31,7 @@ export interface NodesCliOptions extends LinkCliOptions {
   pub?: string[];
 }
 
-/** Parse --nodes: `3`, `1,2,5`, `1-16`, `1-4,9`, or `all` (every node discovery finds: docs/protocol.md 3.6). */
+/** Parse --nodes: `3`, `1,2,5`, `1-16`, `1-4,9`, or `all` (every node discovery finds: docs/protocol.md 4.7). */
 export function parseNodes(text: string): number[] | 'all' {
   const t = text.trim();
   if (t === 'all') return 'all';

@@ -107,13 +107,13 @@ export function canReceiveFilter(format: CanIdFormat, node: number, direction: C
 }
 
 /**
- * Group identifiers (docs/protocol.md section 3.6): 29-bit, tag 0x19, for
+ * Group identifiers (docs/protocol.md section 3.5): 29-bit, tag 0x19, for
  * traffic addressed to every node or answered by many at once.
  *
  *   bits 28..24 tag 0x19 | bits 23..22 kind | bits 21..0 by kind
  *   kind 0 request (host -> every node):  bits 21..6 zero | bits 5..0 segment index mod 64
- *   kind 1 reply (node -> host):          bits 21..6 key (16 bits, docs 3.6) | bits 5..0 segment index mod 64
- *   kind 2 group data: bits 21..0 defined by the broadcast session (docs section 3.6)
+ *   kind 1 reply (node -> host):          bits 21..6 key (16 bits, docs 3.5) | bits 5..0 segment index mod 64
+ *   kind 2 group data: bits 21..0 defined by the broadcast session (docs section 3.5)
  *   kind 3 reserved (a receiver ignores it)
  *
  * Requests have the lowest identifiers (the host's frame wins arbitration);

@@ -1,5 +1,5 @@
 /**
- * Discovery messages on the wire (docs/protocol.md section 3.6): ANNOUNCE,
+ * Discovery messages on the wire (docs/protocol.md section 3.5): ANNOUNCE,
  * ASSIGN and ASSIGNED are frames (section 1) cut into 8-byte (classic) or
  * 64-byte (FD) segments on group identifiers: requests on kind 0 with key 0,
  * replies on kind 1 with the sender's key; the segment index is bits 5..0.

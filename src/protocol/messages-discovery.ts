@@ -1,5 +1,5 @@
 /**
- * Discovery messages (docs/protocol.md sections 3.6 and 4.20-4.23): DISCOVER
+ * Discovery messages (docs/protocol.md sections 3.5 and 4.7): DISCOVER
  * (host -> every node, one CAN frame), ANNOUNCE (node -> host), ASSIGN (host ->
  * the node with a given hardware id) and ASSIGNED (its answer). ANNOUNCE,
  * ASSIGN and ASSIGNED are ordinary frames (section 1: header, payload,

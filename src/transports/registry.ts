@@ -48,6 +48,10 @@ export const adapterEntries: Partial<Record<LinkKind, AdapterEntry>> = {
     load: async () => (await import('./socketcan-adapter.js')).socketCanAdapter,
     install: 'the optional native module socketcan@4.3.1: `node hil/build-socketcan.mjs` (needs g++, make, python3, Node headers)',
   },
+  canbus: {
+    load: async () => (await import('./emulator-bus-adapter.js')).emulatorBusAdapter,
+    install: 'nothing (built in); reinstall hilbridge if this fails',
+  },
   uart: {
     load: async () => (await import('./uart-adapter.js')).uartAdapter,
     install: 'serialport@13.0.0: `npm install`',

@@ -20,7 +20,7 @@
  */
 import type { Observable } from 'rxjs';
 
-export type LinkKind = 'uart' | 'can' | 'emulator';
+export type LinkKind = 'uart' | 'can' | 'emulator' | 'canbus';
 
 /** 11-bit (standard) or 29-bit (extended) CAN identifiers: one vocabulary for the protocol, the emulator's bit costs and the CLI. */
 export type CanIdFormat = 'std' | 'ext';

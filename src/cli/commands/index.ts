@@ -40,6 +40,7 @@ export const commandTable: readonly CommandEntry[] = [
   { name: 'fmap', args: '', summary: 'decode a FRAM image file, or ask a board for its FRAM map over a link', load: () => import('./fmap.js') },
   { name: 'decode', args: '<capture>', summary: 'decode a capture (candump, or flash --capture) into protocol messages', load: () => import('./decode.js') },
   { name: 'target', args: '', summary: 'run a virtual board on a link until stopped; its state lives in the FRAM file', load: () => import('./target.js') },
+  { name: 'discover', args: '', summary: 'find every node on a CAN bus; --assign gives node ids to nodes without one', load: () => import('./discover.js') },
   { name: 'flash', args: '<image>', summary: 'verify an HXE image, provision it on the board, have the board verify and commit it', load: () => import('./flash.js') },
   { name: 'status', args: '', summary: "show the board's state, active image, slots, boot count and last error", load: () => import('./status.js') },
   { name: 'abort', args: '', summary: 'abort the transfer session the board holds and free it', load: () => import('./abort.js') },

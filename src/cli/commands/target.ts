@@ -19,6 +19,9 @@ import { listenBroadcast, type BcastListener } from '../../board/bcast-listener.
 import type { TargetHandle } from '../../protocol/engine/index.js';
 import type { BoardEvent } from '../../board/events.js';
 import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
+import { boardDiscovery } from '../../board/board-discovery.js';
+import { serveDiscovery } from '../../protocol/engine/discover-target.js';
+import type { DiscoveryResponder } from '../../protocol/engine/discover-target.js';
 import { addLinkOptions, linkFromEnv, openPlannedLink, planLink } from '../link.js';
 import type { LinkCliOptions, LinkPlan } from '../link.js';
 import { ExitCode, action } from '../run.js';
@@ -129,6 +132,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   keepAlive.port1.on('message', () => undefined);
   let handle: TargetHandle | undefined;
   let bcast: BcastListener | undefined;
+  let discovery: DiscoveryResponder | undefined;
   let why: string | HilbridgeError;
   try {
     // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
@@ -142,6 +146,14 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     // On CAN the board also listens for broadcast sessions (flash --nodes; docs/protocol.md section 8).
     const t = link.transport;
     bcast = t.framing === 'can' ? listenBroadcast(board, t, { node: nodeId }) : undefined;
+    // On CAN the board also answers discovery (docs/protocol.md 4.7): it announces the node id it serves on;
+    // an ASSIGN is kept in its FRAM settings, and this process goes on serving the --node it was started with.
+    if (link.transport.framing === 'can') {
+      discovery = serveDiscovery(link.transport, boardDiscovery(board, { nodeId }), { scheduler: link.scheduler, maxNodeId: plan.idFormat === 'ext' ? 254 : 31 });
+      discovery.events$.subscribe((e) => {
+        if (e.type === 'assign') process.stderr.write(`ASSIGN node ${e.nodeId}: ${e.result}${e.result === 'ok' ? ` (kept in the FRAM settings; this target serves node ${nodeId} until restarted with --node ${e.nodeId})` : e.holder === null ? '' : ` (held by ${e.holder})`}\n`);
+      });
+    }
     // Listen for the stop before saying `serving`: a Ctrl-C right after that line is a clean stop, not a kill.
     const stop = firstValueFrom(merge(
       stopSignals(),
@@ -161,6 +173,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     // whatever happened above, nothing outlives it: the serving, the board's FRAM file, the port
     keepAlive.port1.close();
     bcast?.close();
+    discovery?.close();
     await handle?.close();
     events.unsubscribe();
     board.close();

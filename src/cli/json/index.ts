@@ -11,6 +11,7 @@ import { BundleBuiltLine, BundleLine, BundleVerifiedLine, KeygenLine, SignedLine
 import { MessageLine, NoteLine, SummaryLine, UnreadableLine } from './capture.js';
 import { PortLine, PortsSummaryLine } from './ports.js';
 import { ErrorLine } from './common.js';
+import { AssignedLine, DiscoveryLine, NodeLine } from './discover.js';
 import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransferLine } from './demo.js';
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
 import { BcastNodeLine, BcastResultLine } from './bcast.js';
@@ -71,6 +72,9 @@ export const JSON_LINES = {
   signed: SignedLine, // sign
   port: PortLine, // ports
   ports_summary: PortsSummaryLine,
+  node: NodeLine, // discover
+  assigned: AssignedLine,
+  discovery: DiscoveryLine,
 } as const;
 
 export type JsonEvent = keyof typeof JSON_LINES;

@@ -1,5 +1,5 @@
 /**
- * The node's side of discovery (docs/protocol.md section 4.20-4.23), on an
+ * The node's side of discovery (docs/protocol.md section 4.7), on an
  * open CAN transport it is given: answers DISCOVER with ANNOUNCE after its
  * key-derived delay, answers ASSIGN for its own hardware id with ASSIGNED.
  * It listens to the other nodes' ANNOUNCE and ASSIGNED too, so it refuses an

@@ -1,5 +1,5 @@
 /**
- * The host's side of discovery (docs/protocol.md sections 3.6, 4.20-4.23),
+ * The host's side of discovery (docs/protocol.md sections 3.5 and 4.7),
  * on an open CAN transport it is given. `discover` sends DISCOVER to every
  * node in rounds, each with a fresh nonce (so the replies' keys, and any
  * collision of two keys, change from round to round), gathers the ANNOUNCEs,
