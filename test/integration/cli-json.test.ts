@@ -23,6 +23,11 @@ import { encodeFrame } from '../../src/protocol/frame.js';
 import { encodeMessage } from '../../src/protocol/messages.js';
 import { ANY_SLOT, ImageKind } from '../../src/protocol/messages-types.js';
 import type { Message } from '../../src/protocol/messages-types.js';
+import { VirtualBoard } from '../../src/board/board.js';
+import { boardDiscovery } from '../../src/board/board-discovery.js';
+import { serveDiscovery } from '../../src/protocol/engine/discover-target.js';
+import { transports } from '../../src/transports/registry.js';
+import type { CanTransport } from '../../src/transports/types.js';
 import { drive, mark, outputMatches, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -271,6 +276,23 @@ describe('every --json line fits its schema', () => {
     expect(of(lines, 'bcast_result')[0]).toMatchObject({ ok: true, nodes: 1, okNodes: 1, size: img.size });
     stopTargets.next('test over');
     checked((await drive(t.done)).stdout);
+  });
+
+  it('discover: node, assigned and discovery lines (targets and a board without a node id on one emulator bus)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hilbridge-json-discover-'));
+    await startTargetCli(['--link', 'canbus:json-discover', '--node', '2'], join(dir, 'a.fram'));
+    const board = VirtualBoard.open({ fram: { size: 64 * 1024 } });
+    const { transport } = await transports.open('canbus:json-discover');
+    const responder = serveDiscovery(transport as CanTransport, boardDiscovery(board));
+    try {
+      const r = await drive(runCli('discover', '--link', 'canbus:json-discover', '--assign', '--json'));
+      expect(r.code).toBe(0);
+      expect(checked(r.stdout).map((l) => l.event)).toEqual(['node', 'node', 'assigned', 'discovery']);
+    } finally {
+      responder.close();
+      board.close();
+      await transport.close();
+    }
   });
 
   it('every line type of the registry was printed by some command above', () => {
