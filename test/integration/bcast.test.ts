@@ -155,6 +155,14 @@ describe('broadcast flash over the emulator CAN bus', () => {
     expect(rig.activeSha(1)).toBe(sha(NEW));
   });
 
+  it('CAN FD: 64-byte group data blocks, 4 lossy listeners end with the exact image', async () => {
+    rig = new BcastRig([1, 2, 3, 4].map((node) => ({ node, loss: 0.05 * node })), { fd: true });
+    const r = await rig.flash(NEW, { fd: true });
+    expect(r.nodes.map((n) => n.result)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(r.counters.dataFrames - r.counters.repairFrames).toBe(Math.ceil(NEW.length / 64));
+    for (const n of [1, 2, 3, 4]) expect(rig.activeSha(n)).toBe(sha(NEW));
+  });
+
   it('paces the group data to the slowest listener: a node reading 2000 frames/s loses nothing to overruns', async () => {
     rig = new BcastRig([{ node: 1 }, { node: 2, rxFramesPerSecond: 2000 }]);
     const r = await rig.flash(NEW);
