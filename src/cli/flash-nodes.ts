@@ -23,6 +23,7 @@ import type { LinkCliOptions } from './link.js';
 import { verifyLocalImage } from './link-image.js';
 import { verifiedLine, verifiedText, trustedKeys } from './flash-bundle.js';
 import { info, isQuiet, result as say, stderrTerminal } from './output.js';
+import type { Terminal } from './output.js';
 import { ExitCode } from './run.js';
 
 export interface NodesCliOptions extends LinkCliOptions {
@@ -117,20 +118,27 @@ export function nodesTable(r: BcastResult): string {
   return `${text.join('\n')}\n${ok} of ${r.nodes.length} nodes ok in ${r.timeMs} ms (session ${r.session}, ${r.counters.repairFrames} repair frames, ${r.counters.repairPasses} repair passes)`;
 }
 
-/** One progress line for the whole session, redrawn in place on a TTY; nothing otherwise. */
-function progressLine(json: boolean): { update: (p: BcastProgress) => void; stop: () => void } {
-  const term = stderrTerminal();
+/**
+ * One progress line for the whole session, redrawn in place on a TTY (with
+ * NO_COLOR: padded with spaces instead of an erase code); nothing otherwise.
+ */
+export function progressLine(
+  json: boolean,
+  term: Terminal = stderrTerminal(),
+  write: (text: string) => void = (text) => void process.stderr.write(text),
+): { update: (p: BcastProgress) => void; stop: () => void } {
   if (json || isQuiet() || !term.bar) return { update: () => undefined, stop: () => undefined };
-  let drawn = false;
+  let last = 0;
   return {
     update: (p) => {
       const pct = p.totalBytes === 0 ? 100 : Math.floor((p.sentBytes / p.totalBytes) * 100);
-      process.stderr.write(`\r\x1b[2Kflash: ${p.phase} ${pct}% of ${p.totalBytes} B to ${p.activeNodes} nodes, ${p.repairPasses} repair passes`);
-      drawn = true;
+      const text = `flash: ${p.phase} ${pct}% of ${p.totalBytes} B to ${p.activeNodes} node${p.activeNodes === 1 ? '' : 's'}, ${p.repairPasses} repair passes`;
+      write(term.ansi ? `\r\x1b[2K${text}` : `\r${text.padEnd(last)}`);
+      last = text.length;
     },
     stop: () => {
-      if (drawn) process.stderr.write('\n');
-      drawn = false;
+      if (last > 0) write('\n');
+      last = 0;
     },
   };
 }
