@@ -66,6 +66,7 @@ export function serveDiscovery(transport: CanTransport, backend: DiscoveryBacken
   const heard = new Map<number, string>();
   const timer = new Timer(scheduler);
   let closed = false;
+  let lastNonce: number | undefined;
   let sending: Promise<void> = Promise.resolve();
 
   const send = (type: number, payload: Uint8Array, key: number): void => {
@@ -115,6 +116,8 @@ export function serveDiscovery(transport: CanTransport, backend: DiscoveryBacken
       if (unit === undefined || unit.kind === 'segment') return;
       if (unit.kind === 'discover') {
         const { nonce, spreadMs } = unit.msg;
+        if (nonce === lastNonce) return; // the round's second copy: answer each round once
+        lastNonce = nonce;
         const key = replyKey(nonce, me);
         timer.set(replyDelayMs(spreadMs, key), () => {
           const a = backend.announce();

@@ -182,7 +182,10 @@ export async function discoverWith(listener: GroupListener, options: DiscoverOpt
         answered.add(node.hardwareId);
       },
       async () => {
-        await transport.send(discoverFrame({ nonce, spreadMs: o.spreadMs }));
+        // Twice, back to back: a node on a lossy bus then misses a round only when it loses both copies.
+        const frame = discoverFrame({ nonce, spreadMs: o.spreadMs });
+        await transport.send(frame);
+        await transport.send(frame);
         await new Promise<void>((resolve) => {
           finish = resolve;
           timer.set(o.spreadMs + o.quietMs, endRound);
