@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --json] [-- --only=<name>] [-- --memory]`: builds the
  * CLI, then prints the start-up figures (bench/cli-startup.ts) and the
- * transfer figures (bench/transfer.ts), each as its own process with the
+ * transfer figures (bench/transfer.ts) and the broadcast figures
+ * (bench/bcast.ts, `--only=bcast` alone), each as its own process with the
  * same arguments. `--only=startup` runs only the start-up figures; another
  * `--only=` filters the transfer scenarios and skips them; `--memory` is
  * transfer's memory run only; `--only=discovery` only the discovery figures
@@ -14,8 +15,9 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
 const startup = !args.includes('--memory') && (only === undefined || only === 'startup');
-const transfer = only !== 'startup' && only !== 'discovery';
+const transfer = only !== 'startup' && only !== 'discovery' && only !== 'bcast';
 const discovery = !args.includes('--memory') && (only === undefined || only === 'discovery');
+const bcast = !args.includes('--memory') && (only === undefined || only === 'bcast');
 
 function run(cmd: string, cmdArgs: string[]): void {
   const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit' });
@@ -32,6 +34,7 @@ try {
   }
   if (transfer) run(process.execPath, ['--import', 'tsx', 'bench/transfer.ts', ...args]);
   if (discovery) run(process.execPath, ['--import', 'tsx', 'bench/discovery.ts', ...args.filter((a) => !a.startsWith('--only='))]);
+  if (bcast) run(process.execPath, ['--import', 'tsx', 'bench/bcast.ts', ...args.filter((a) => !a.startsWith('--only='))]);
 } catch (e) {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
 }

@@ -54,6 +54,7 @@ export class LoadSession {
   private readonly bundle: BundleStreamVerifier | undefined;
   private readonly segments: SegmentPolicy | undefined;
   private policyChecked = false;
+  private finished: SlotContent | undefined;
 
   constructor(
     readonly req: SessionRequest,
@@ -109,8 +110,16 @@ export class LoadSession {
     }
   }
 
-  /** Every byte is in: whole-image CRC-32 and SHA-256 against BEGIN, then the HXE (or bundle) checks and policy. */
+  /**
+   * Every byte is in: whole-image CRC-32 and SHA-256 against BEGIN, then the HXE (or bundle) checks and policy.
+   * Once it succeeded it returns the same content again (a broadcast listener verifies, then commits later).
+   */
   finish(): SlotContent {
+    this.finished ??= this.verifyAll();
+    return this.finished;
+  }
+
+  private verifyAll(): SlotContent {
     if (this.fed !== this.req.size) {
       throw new BoardError('EAGAIN', `END before every byte is verified: ${this.fed} of ${this.req.size} bytes contiguous from the start`, this.fed);
     }

@@ -263,6 +263,21 @@ describe('every --json line fits its schema', () => {
     expect(lines.map((l) => l.event)).toEqual(['port', 'port', 'ports_summary']);
   });
 
+  it('flash --nodes: verified_locally, bcast_node per node, bcast_result (a target on a CAN link listens for broadcasts)', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 2000, 'fleet');
+    const link = ['--link', `emulator:can,pair=json${++pairs}`];
+    const t = await startTargetCli(link, join(dir, 'n4.fram'), ['--node', '4']);
+    const r = await drive(runCli('flash', img.path, ...link, '--nodes', '4', '--json'));
+    expect(r.code).toBe(0);
+    const lines = checked(r.stdout);
+    // the target runs in this process: its ready and provisioning.* lines share the stdout
+    expect(lines.map((l) => l.event).filter((e) => e !== 'ready' && !e.startsWith('provisioning.'))).toEqual(['verified_locally', 'bcast_node', 'bcast_result']);
+    expect(of(lines, 'bcast_result')[0]).toMatchObject({ ok: true, nodes: 1, okNodes: 1, size: img.size });
+    stopTargets.next('test over');
+    checked((await drive(t.done)).stdout);
+  });
+
   it('discover: node, assigned and discovery lines (targets and a board without a node id on one emulator bus)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hilbridge-json-discover-'));
     await startTargetCli(['--link', 'canbus:json-discover', '--node', '2'], join(dir, 'a.fram'));

@@ -13,9 +13,12 @@
  * Ctrl-C (or SIGTERM) stops the transfer at once and says what the board
  * kept: staged bytes, never committed, which `--resume` continues from
  * (exit 130 / 143).
+ * With --nodes (instead of --node) one broadcast session flashes many CAN
+ * nodes: src/cli/flash-nodes.ts.
  */
 import type { Command } from 'commander';
-import { InterruptedError, LinkError, asHilbridgeError } from '../../errors.js';
+import { InterruptedError, LinkError, UsageError, asHilbridgeError } from '../../errors.js';
+import { flashNodes } from '../flash-nodes.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
 import { ConfirmFailedError, confirm, precheckBundle, precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
 import type { AdaptiveTransferEvent, TransferOptions } from '../../protocol/engine/index.js';
@@ -43,6 +46,8 @@ import { failOnStop, stopSignals } from '../signals.js';
 import type { StopSignal } from '../signals.js';
 
 interface FlashOptions extends LinkCliOptions {
+  nodes?: string;
+  allOrNone?: boolean;
   resume?: boolean;
   confirm?: boolean;
   capture?: string;
@@ -64,8 +69,17 @@ export function register(program: Command): void {
       .option('--resume', 'ask the board what it holds of this image and send only the rest')
       .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial')
       .option('--pub <key>', 'a bundle must be signed by this key (PEM file or 64 hex digits; repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-      .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)'),
-  ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => run(path, opts, image)), (_image, opts) => opts.json === true));
+      .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)')
+      .option('--nodes <list>', 'broadcast to many CAN nodes in one session: ids and ranges (1,2,5 or 1-16) or all; instead of --node')
+      .option('--all-or-none', 'with --nodes: no node activates the image unless every node verified it'),
+  ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => (opts.nodes === undefined ? run(path, opts, image) : runNodes(path, opts, image))), (_image, opts) => opts.json === true));
+}
+
+/** flash --nodes: a broadcast session (src/cli/flash-nodes.ts); the point-to-point options do not apply. */
+function runNodes(path: string, opts: FlashOptions, image: string): Promise<ExitCode> {
+  const p2p = (['resume', 'confirm', 'capture'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
+  if (p2p.length > 0) throw new UsageError('invalid_option', `--${p2p[0]} applies to one board (--node), not to a broadcast session (--nodes)`);
+  return flashNodes(path, opts, image);
 }
 
 interface Tally {

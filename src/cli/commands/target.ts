@@ -15,6 +15,7 @@ import type { HilbridgeError } from '../../errors.js';
 import { checkFileToCreate } from '../../image/host-file.js';
 import type { ResourceLimits } from '../../hxe/policy.js';
 import { serveTarget } from '../../protocol/engine/index.js';
+import { listenBroadcast, type BcastListener } from '../../board/bcast-listener.js';
 import type { TargetHandle } from '../../protocol/engine/index.js';
 import type { BoardEvent } from '../../board/events.js';
 import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
@@ -130,6 +131,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   const keepAlive = new MessageChannel();
   keepAlive.port1.on('message', () => undefined);
   let handle: TargetHandle | undefined;
+  let bcast: BcastListener | undefined;
   let discovery: DiscoveryResponder | undefined;
   let why: string | HilbridgeError;
   try {
@@ -141,6 +143,9 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
       ...(baud === undefined ? {} : { baud }),
     });
     handle = served;
+    // On CAN the board also listens for broadcast sessions (flash --nodes; docs/protocol.md section 8).
+    const t = link.transport;
+    bcast = t.framing === 'can' ? listenBroadcast(board, t, { node: nodeId }) : undefined;
     // On CAN the board also answers discovery (docs/protocol.md 4.7): it announces the node id it serves on;
     // an ASSIGN is kept in its FRAM settings, and this process goes on serving the --node it was started with.
     if (link.transport.framing === 'can') {
@@ -167,6 +172,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   } finally {
     // whatever happened above, nothing outlives it: the serving, the board's FRAM file, the port
     keepAlive.port1.close();
+    bcast?.close();
     discovery?.close();
     await handle?.close();
     events.unsubscribe();

@@ -14,6 +14,7 @@ import { ErrorLine } from './common.js';
 import { AssignedLine, DiscoveryLine, NodeLine } from './discover.js';
 import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransferLine } from './demo.js';
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
+import { BcastNodeLine, BcastResultLine } from './bcast.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
 export { crc32Hex } from './common.js';
@@ -24,6 +25,7 @@ export { boardReportJson } from './demo.js';
 export { framMapJson } from './files.js';
 export { bundleSummary, manifestLine, signerLine } from './bundle.js';
 export { transferResultJson } from './flash.js';
+export { bcastNodeLine, bcastResultLine } from './bcast.js';
 
 /** Every line type, by event name; the commands that print it in the comment. */
 export const JSON_LINES = {
@@ -60,6 +62,8 @@ export const JSON_LINES = {
   committed: CommittedLine,
   confirmed: ConfirmedLine,
   result: ResultLine,
+  bcast_node: BcastNodeLine, // flash --nodes
+  bcast_result: BcastResultLine,
   status: StatusLine, // status
   board_command: BoardCommandLine, // abort, rollback, confirm, reset
   keygen: KeygenLine, // keygen

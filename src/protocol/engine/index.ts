@@ -34,3 +34,7 @@ export { negotiateBaud, switchBaud, commonRates } from './host-baud.js';
 export type { BaudAttempt, BaudNegotiation, BaudOptions, BaudStep } from './host-baud.js';
 export { transferWithFallback } from './host-baud-transfer.js';
 export type { AdaptiveTransferEvent, BaudEvent, FallbackOptions } from './host-baud-transfer.js';
+export { broadcastFlash } from './bcast-master.js';
+export type { BcastImage } from './bcast-master.js';
+export { BCAST_DEFAULTS, BcastPhase, NodePhase } from './bcast-types.js';
+export type { BcastCounters, BcastNodeOutcome, BcastNodeResult, BcastOptions, BcastProgress, BcastResult } from './bcast-types.js';
