@@ -6,7 +6,6 @@
  * session on a TTY, then the per-node table (or one `bcast_node` JSON line
  * per node and a `bcast_result`). Exit 0 only if every node is ok.
  */
-import { readFile } from 'node:fs/promises';
 import { asyncScheduler } from 'rxjs';
 import { LinkError, UsageError } from '../errors.js';
 import { broadcastFlash } from '../protocol/engine/index.js';
@@ -20,8 +19,9 @@ import { bcastNodeLine, bcastResultLine, crc32Hex, lineText } from './json/index
 import type { JsonLine } from './json/index.js';
 import { cliPairs, planLink } from './link.js';
 import type { LinkCliOptions } from './link.js';
-import { verifyLocalImage } from './link-image.js';
-import { verifiedLine, verifiedText, trustedKeys } from './flash-bundle.js';
+import { readVerifiedImage, verifyLocalImage } from './link-image.js';
+import { publicKeys } from './commands/bundle-files.js';
+import { verifiedLine, verifiedText } from './flash-bundle.js';
 import { info, isQuiet, result as say, stderrTerminal } from './output.js';
 import type { Terminal } from './output.js';
 import { ExitCode } from './run.js';
@@ -70,10 +70,10 @@ export async function flashNodes(file: string, opts: NodesCliOptions, imagePath:
   const json = opts.json === true;
   const line = (obj: JsonLine): void => void process.stdout.write(lineText(obj));
   const wanted = parseNodes(opts.nodes ?? '');
-  const local = await verifyLocalImage(file, await trustedKeys(opts.pub));
+  const local = await verifyLocalImage(file, await publicKeys(opts.pub));
   if (json) line(verifiedLine(imagePath, local));
   else info(verifiedText(imagePath, local));
-  const bytes = new Uint8Array(await readFile(file));
+  const bytes = await readVerifiedImage(file, local, imagePath);
   const transport = await openBus(opts);
   let r: BcastResult;
   const progress = progressLine(json);

@@ -14,10 +14,12 @@
  * checks and, with trusted keys (`flash --pub`), the signature.
  */
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { isBundleHead } from '../bundle/index.js';
 import type { BundleInfo, PublicKey } from '../bundle/index.js';
 import { MAX_IMAGE_SIZE, openFileImageReader } from '../image/reader.js';
 import type { ImageReader } from '../image/reader.js';
+import { sha256Hex } from '../util/digest.js';
 import { toHex } from '../util/hex.js';
 import { isBundleFile, verifyBundleFile } from './commands/bundle-files.js';
 import { UsageError, isHilbridgeError } from '../errors.js';
@@ -73,16 +75,43 @@ export async function verifyLocalImage(path: string, trusted?: readonly PublicKe
  */
 export async function openVerifiedImage(path: string, local: LocalImage, shown = path): Promise<ImageReader> {
   const reader = await openFileImageReader(path);
-  const verified = local.kind === 'bundle' ? local.bundle.sha256 : local.image.sha256;
   const read = toHex(reader.sha256);
-  if (read !== verified) {
+  if (read !== verifiedSha256(local)) {
     await reader.close();
-    throw new UsageError(
-      'image_changed',
-      `${local.kind === 'bundle' ? 'bundle' : 'image'} "${shown}" changed while it was being flashed: it was verified with SHA-256 ${verified}, but the file now has ${reader.size} bytes with SHA-256 ${read}; nothing was sent. Do not replace or write the file during a flash, and run flash again`,
-    );
+    throw imageChanged(local, shown, reader.size, read);
   }
   return reader;
+}
+
+/** Largest image `flash --nodes` takes: the broadcast master keeps the whole image in memory to repair from (far above any board slot). */
+export const MAX_BROADCAST_IMAGE = 16 * 1024 * 1024;
+
+/**
+ * The verified image's bytes in memory, for a broadcast session (which
+ * re-sends any part on request), refused when they are not the bytes
+ * verified, like openVerifiedImage.
+ */
+export async function readVerifiedImage(path: string, local: LocalImage, shown = path): Promise<Uint8Array> {
+  const size = local.kind === 'bundle' ? local.bundle.size : local.image.size;
+  if (size > MAX_BROADCAST_IMAGE) {
+    throw new UsageError('image_too_large', `"${shown}" has ${size} bytes; a broadcast session holds the image in memory and takes at most ${MAX_BROADCAST_IMAGE} bytes (no board slot is larger)`);
+  }
+  const { size: now } = await checkHostFile(path, 'image', MAX_BROADCAST_IMAGE);
+  const bytes = new Uint8Array(await readFile(path));
+  const read = sha256Hex(bytes);
+  if (read !== verifiedSha256(local)) throw imageChanged(local, shown, now, read);
+  return bytes;
+}
+
+function verifiedSha256(local: LocalImage): string {
+  return local.kind === 'bundle' ? local.bundle.sha256 : local.image.sha256;
+}
+
+function imageChanged(local: LocalImage, shown: string, size: number, read: string): UsageError {
+  return new UsageError(
+    'image_changed',
+    `${local.kind === 'bundle' ? 'bundle' : 'image'} "${shown}" changed while it was being flashed: it was verified with SHA-256 ${verifiedSha256(local)}, but the file now has ${size} bytes with SHA-256 ${read}; nothing was sent. Do not replace or write the file during a flash, and run flash again`,
+  );
 }
 
 /**

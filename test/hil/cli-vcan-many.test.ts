@@ -1,13 +1,16 @@
 /**
  * HIL, many boards on one bus: eight `hilbridge target` processes on vcan0,
  * found by one `hilbridge discover` (their replies serialised by the bus
- * through node-unique identifier bits, docs/protocol.md 3.5 and 4.7).
+ * through node-unique identifier bits, docs/protocol.md 3.5 and 4.7) and
+ * provisioned by one broadcast session (`flash --nodes`), each checked by
+ * `status` afterwards.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, runCli, startTarget } from './procs.js';
+import { packImage } from './images.js';
+import { killAll, runCli, startTarget, statusOf } from './procs.js';
 
 const IFACE = 'vcan0';
 const vcan = existsSync(`/sys/class/net/${IFACE}`);
@@ -17,6 +20,11 @@ let dir = '';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hil-many-'));
 });
+
+/** Eight targets, one after another: under User-Mode Linux each process takes seconds to start. */
+async function eightBoards(tag: string): Promise<void> {
+  for (const n of NODES) await startTarget(['--can', IFACE, '--node', String(n), '--fram', join(dir, `${tag}-n${n}.fram`)]);
+}
 afterEach(async () => {
   await killAll();
 });
@@ -24,13 +32,25 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(!vcan)(`eight boards on ${IFACE}`, () => {
   it('hilbridge discover finds all eight, each with its node id and its own hardware id', async () => {
-    // started one after another: under User-Mode Linux each process takes seconds to start
-    for (const n of NODES) await startTarget(['--can', IFACE, '--node', String(n), '--fram', join(dir, `n${n}.fram`)]);
+    await eightBoards('discover');
     const r = await runCli(['discover', '--can', IFACE, '--json']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const nodes = r.json.filter((o) => o.event === 'node') as { nodeId: number | null; hardwareId: string; state: string }[];
     expect(nodes.map((n) => n.nodeId).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(NODES);
     expect(new Set(nodes.map((n) => n.hardwareId)).size).toBe(NODES.length);
     expect(r.json.at(-1)).toMatchObject({ event: 'discovery', ok: true, nodes: NODES.length, stable: true, conflicts: [] });
+  });
+
+  it('one broadcast session (flash --nodes) provisions all eight; status on each shows the image', async () => {
+    await eightBoards('bcast');
+    const image = await packImage(dir, 'fleet', 16_384, 0, 31);
+    const r = await runCli(['flash', image.path, '--can', IFACE, '--nodes', `${NODES[0]}-${NODES.at(-1)}`, '--json']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const perNode = r.json.filter((o) => o.event === 'bcast_node');
+    expect(perNode.map((o) => [o.node, o.result])).toEqual(NODES.map((n) => [n, 'ok']));
+    expect(r.json.at(-1)).toMatchObject({ event: 'bcast_result', ok: true, nodes: NODES.length, okNodes: NODES.length, size: image.size, sha256: image.sha256 });
+    for (const n of NODES) {
+      expect(await statusOf(['--can', IFACE, '--node', String(n)])).toMatchObject({ active: { appName: image.appName, size: image.size, sha256: image.sha256 } });
+    }
   });
 });

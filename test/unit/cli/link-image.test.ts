@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../src/errors.js';
-import { openVerifiedImage, verifyLocalImage } from '../../../src/cli/link-image.js';
+import { openVerifiedImage, readVerifiedImage, verifyLocalImage } from '../../../src/cli/link-image.js';
 import { buildBundle, loadPublicKey } from '../../../src/bundle/index.js';
 import { toHex } from '../../../src/util/hex.js';
 import { fixedBundle, fixture, otherKey, testKey } from '../bundle/helpers.js';
@@ -60,5 +60,20 @@ describe('openVerifiedImage', () => {
     } finally {
       await reader.close();
     }
+  });
+});
+
+describe('readVerifiedImage (flash --nodes keeps the image in memory to repair from)', () => {
+  it('the verified bytes, or image_changed when the file was replaced after verification', async () => {
+    const d = dir();
+    const path = join(d, 'a.hxe');
+    writeFileSync(path, fixture('v2/calib.hxe'));
+    const local = await verifyLocalImage(path);
+    expect(await readVerifiedImage(path, local)).toEqual(new Uint8Array(fixture('v2/calib.hxe')));
+    writeFileSync(join(d, 'other.hxe'), fixture('v2/telemetry.hxe'));
+    renameSync(join(d, 'other.hxe'), path);
+    const e = await refusal(readVerifiedImage(path, local, 'fleet.hxe'));
+    expect(e.code).toBe('image_changed');
+    expect(e.message).toMatch(/^image "fleet\.hxe" changed while it was being flashed/);
   });
 });
