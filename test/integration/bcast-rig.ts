@@ -38,8 +38,8 @@ export class BcastRig {
   readonly host: BusNode;
   readonly nodes = new Map<number, RigNode>();
 
-  constructor(readonly specs: readonly NodeSpec[], opts: { bitRate?: number; fd?: boolean; seed?: number } = {}) {
-    this.bus = createEmulatorBus({ scheduler: this.clock.scheduler, bitRate: opts.bitRate ?? 1_000_000, fd: opts.fd ?? false, seed: opts.seed ?? 11, name: 'vcan0' });
+  constructor(readonly specs: readonly NodeSpec[], opts: { bitRate?: number; fd?: boolean; seed?: number; latencyMs?: number } = {}) {
+    this.bus = createEmulatorBus({ scheduler: this.clock.scheduler, bitRate: opts.bitRate ?? 1_000_000, fd: opts.fd ?? false, seed: opts.seed ?? 11, name: 'vcan0', latencyMs: opts.latencyMs ?? 0 });
     this.host = this.bus.attach({ name: 'host' });
     for (const s of specs) {
       const chip = new Uint8Array(64 * 1024);

@@ -41,6 +41,16 @@ describe('broadcast flash over the emulator CAN bus', () => {
     expect(r.nodes.find((n) => n.node === specs.reduce((a, b) => (a.loss! > b.loss! ? a : b)).node)!.bytesRepaired).toBeGreaterThan(0);
   });
 
+  it('8 listeners that answer 150 ms late (boards on a busy machine): the rounds adapt and every node ends with the image', async () => {
+    // Seen on vcan0 under User-Mode Linux: eight targets joined, then every POLL waited ~10 ms for answers that
+    // came 100+ ms later, and all eight were given up as lost after 8 tries.
+    const specs: NodeSpec[] = Array.from({ length: 8 }, (_, i) => ({ node: i + 1 }));
+    rig = new BcastRig(specs, { latencyMs: 150 });
+    const r = await rig.flash(NEW);
+    expect(r.nodes.map((n) => [n.node, n.result, n.error?.message])).toEqual(specs.map((s) => [s.node, 'ok', undefined]));
+    for (const s of specs) expect(rig.activeSha(s.node)).toBe(sha(NEW));
+  });
+
   it('a listener killed mid-session and restarted catches up from its staging journal', async () => {
     const specs: NodeSpec[] = [1, 2, 3, 4].map((node) => ({ node, loss: 0.02 }));
     rig = new BcastRig(specs);

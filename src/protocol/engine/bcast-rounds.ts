@@ -4,6 +4,14 @@
  * the round's time ran out; the silent ones are asked again until their own
  * retry budget is spent, so one dead node never stalls the rest. Replies
  * are dispatched to the nodes' records as they arrive.
+ *
+ * The waits adapt to how fast the nodes answer: each answer in a round
+ * gives a latency sample (its arrival after the round's requests went out),
+ * and the largest recent one is added twice to the round's wait and bounds
+ * the quiet time below; a round that ends with a node silent doubles the
+ * next round's wait (back-off, up to MAX_ROUND_WAIT_MS), a round every node
+ * answered resets it. Boards on a busy machine (processes under User-Mode
+ * Linux) answer 100 ms or more late, where the bus alone would take a few ms.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { CanTransport } from '../../transports/types.js';
@@ -30,12 +38,21 @@ export interface RoundsDeps {
 /** Whether a reply answers the request in flight (any reply the record takes in is recorded first). */
 export type Answers = (rec: NodeRecord, r: Reply) => boolean;
 
+/** Longest wait of one round, ms: bounds the back-off (a dead node costs at most its retries times this). */
+export const MAX_ROUND_WAIT_MS = 2000;
+
 const OP_NAMES: Record<CtrlOp, string> = { [CtrlOp.Join]: 'JOIN', [CtrlOp.Poll]: 'POLL', [CtrlOp.Verify]: 'VERIFY', [CtrlOp.Commit]: 'COMMIT', [CtrlOp.Abort]: 'ABORT' };
 
 export class Rounds {
   private readonly sub: Subscription;
   private answers: Answers | undefined;
   private waiting: { pending: Set<NodeRecord>; wake: () => void; timer?: { unsubscribe(): void } } | undefined;
+  /** The largest recent reply latency, ms (decays by 1/8 per sample). */
+  private latency = 0;
+  /** Doubles for each round that ended with a node silent; 1 after a round every node answered. */
+  private backoff = 1;
+  /** When the round in flight sent its requests. */
+  private sentAt = 0;
 
   constructor(
     private readonly deps: RoundsDeps,
@@ -50,7 +67,10 @@ export class Rounds {
       deps.counters.replies++;
       this.quiet();
       take(rec, r);
-      if (this.answers?.(rec, r) === true) this.answered(rec);
+      if (this.answers?.(rec, r) === true) {
+        if (this.waiting?.pending.has(rec) === true) this.latency = Math.max(this.latency * 0.875, deps.scheduler.now() - this.sentAt);
+        this.answered(rec);
+      }
     }, error: () => undefined });
   }
 
@@ -79,13 +99,16 @@ export class Rounds {
         }
         const set = new Set(pending);
         const done = new Promise<void>((wake) => (this.waiting = { pending: set, wake }));
+        this.sentAt = this.deps.scheduler.now();
         for (const r of pending) await this.send(r.node, op, arg);
         const w = this.waiting!;
-        w.timer = this.deps.scheduler.schedule(() => w.wake(), this.deps.waitMs(pending.length));
+        const wait = Math.min(MAX_ROUND_WAIT_MS, (this.deps.waitMs(pending.length) + 2 * this.latency) * this.backoff);
+        w.timer = this.deps.scheduler.schedule(() => w.wake(), wait);
         if (set.size > 0) await done;
         w.timer.unsubscribe();
         this.waiting = undefined;
         pending = pending.filter((r) => !r.answered && r.active);
+        this.backoff = pending.length > 0 ? Math.min(this.backoff * 2, 256) : 1;
         for (const r of pending) this.silence(r, op);
         pending = pending.filter((r) => r.active);
       }
@@ -99,7 +122,7 @@ export class Rounds {
     const w = this.waiting;
     if (w?.timer === undefined) return;
     w.timer.unsubscribe();
-    w.timer = this.deps.scheduler.schedule(() => w.wake(), this.deps.quietMs());
+    w.timer = this.deps.scheduler.schedule(() => w.wake(), Math.min(MAX_ROUND_WAIT_MS, Math.max(this.deps.quietMs(), this.latency)));
   }
 
   private answered(rec: NodeRecord): void {
