@@ -52,5 +52,5 @@ describe.skipIf(!vcan)(`eight boards on ${IFACE}`, () => {
     for (const n of NODES) {
       expect(await statusOf(['--can', IFACE, '--node', String(n)])).toMatchObject({ active: { appName: image.appName, size: image.size, sha256: image.sha256 } });
     }
-  });
+  }, 300_000); // 17 processes under User-Mode Linux: about 100 s on a busy machine
 });
