@@ -13,6 +13,7 @@ import { PortLine, PortsSummaryLine } from './ports.js';
 import { ErrorLine } from './common.js';
 import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransferLine } from './demo.js';
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
+import { TrustAddedLine, TrustLine } from './trust.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
 export { crc32Hex } from './common.js';
@@ -65,6 +66,8 @@ export const JSON_LINES = {
   bundle_built: BundleBuiltLine, // image build
   bundle_verified: BundleVerifiedLine, // image verify
   signed: SignedLine, // sign
+  trust: TrustLine, // trust list
+  trust_added: TrustAddedLine, // trust add
   port: PortLine, // ports
   ports_summary: PortsSummaryLine,
 } as const;

@@ -36,7 +36,7 @@ export class UnsignedImageError extends HilbridgeError<'image_unsigned'> {
   }
 
   protected override details(): Record<string, unknown> {
-    return { link: this.link, nodeId: this.nodeId, file: this.file };
+    return { link: this.link, path: this.file };
   }
 }
 
