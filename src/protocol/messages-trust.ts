@@ -77,7 +77,7 @@ export function decodeTrustAdd(p: Uint8Array): Decoded {
   if (keyType !== TRUST_KEY_ED25519) return { ok: false, detail: `TRUST_ADD key type ${keyType} is not 1 (Ed25519)` };
   if (typeof vendor === 'string') return { ok: false, detail: vendor };
   if (typeof boardClass === 'string') return { ok: false, detail: boardClass };
-  return { ok: true, msg: { kind: 'trust_add', requireSigned: (flags & TrustFlag.requireSigned) !== 0, publicKey: publicKey.slice(), vendor: vendor.text, boardClass: boardClass.text } };
+  return { ok: true, msg: { kind: 'trust_add', requireSigned: (flags & TrustFlag.requireSigned) !== 0, publicKey: new Uint8Array(publicKey), vendor: vendor.text, boardClass: boardClass.text } };
 }
 
 export function decodeTrustInfo(p: Uint8Array): Decoded {
@@ -94,8 +94,11 @@ export function decodeTrustInfo(p: Uint8Array): Decoded {
   if (typeof vendor === 'string') return { ok: false, detail: vendor };
   if (typeof boardClass === 'string') return { ok: false, detail: boardClass };
   const keyIds: string[] = [];
-  for (let i = 0; i < count; i++) keyIds.push(Buffer.from(r.bytes(Size.keyId, 'key id')).toString('hex'));
-  if (r.short !== undefined) return { ok: false, detail: `TRUST_INFO payload too short for key id ${keyIds.length}` };
+  for (let i = 0; i < count; i++) {
+    const id = r.bytes(Size.keyId, 'key id');
+    if (r.short !== undefined) return { ok: false, detail: `TRUST_INFO payload too short for key id ${i}` };
+    keyIds.push(Buffer.from(id).toString('hex'));
+  }
   const note = fromUtf8(r.rest());
   if (note === undefined) return { ok: false, detail: 'TRUST_INFO note is not valid UTF-8' };
   return { ok: true, msg: { kind: 'trust_info', boardId, policy: policy === 1 ? 'signed' : 'open', securityCounter, vendor: vendor.text, boardClass: boardClass.text, keyIds, note } };
