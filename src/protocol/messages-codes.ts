@@ -6,7 +6,7 @@
  * Ranges: 0 success; 0x0001-0x00FF transport/session errors (errno-like);
  * 0x0100-0x01FF the HXE verifier's codes (src/hxe/errors.ts); 0x0200-0x02FF
  * policy codes; 0x0300-0x03FF bundle codes; 0x0400-0x04FF image policy and
- * trust store codes (docs/protocol.md 4.3.6); 0xFFFF an error this table does not know (detail says which).
+ * trust store codes (docs/protocol.md 4.3.3); 0xFFFF an error this table does not know (detail says which).
  */
 import { HilbridgeError } from '../errors.js';
 

@@ -1,5 +1,5 @@
 /**
- * Codecs of the trust store messages (docs/protocol.md 4.3.6): TRUST_ADD,
+ * Codecs of the trust store messages (docs/protocol.md 4.3.3): TRUST_ADD,
  * TRUST_LIST (empty) and TRUST_INFO. Big-endian, fixed fields; vendor and
  * board class are printable ASCII, zero-padded to 24 bytes (empty = any).
  */

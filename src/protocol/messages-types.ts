@@ -69,7 +69,7 @@ export type ImageKind = (typeof ImageKind)[keyof typeof ImageKind];
  * HXE image may require (those are the HXE `req_caps` bits, src/hxe/constants.ts
  * Capability, bits 0..15). Bit 31: the target takes bundles (BEGIN image kind 2).
  * Bit 30: the target's image policy is `signed` (it refuses HXE images and
- * unsigned bundles; docs/protocol.md 4.3.6).
+ * unsigned bundles; docs/protocol.md 4.3.3).
  */
 export const LoaderCapability = { bundle: 0x8000_0000, signedOnly: 0x4000_0000 } as const;
 

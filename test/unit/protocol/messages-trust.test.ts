@@ -1,4 +1,4 @@
-/** The trust store messages (docs/protocol.md 4.3.6): TRUST_ADD, TRUST_LIST, TRUST_INFO byte by byte, their refusals, INFO bit 30 and the 0x04xx codes. */
+/** The trust store messages (docs/protocol.md 4.3.3): TRUST_ADD, TRUST_LIST, TRUST_INFO byte by byte, their refusals, INFO bit 30 and the 0x04xx codes. */
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, MessageType } from '../../../src/protocol/messages.js';
 import type { Message } from '../../../src/protocol/messages.js';
