@@ -17,7 +17,7 @@
 import { keyIdOf } from '../bundle/keys.js';
 import { fromHex, toHex } from '../util/hex.js';
 import { view } from './codec.js';
-import { type DualSpec, newestPayload, readDual, writeDual } from './dual.js';
+import { type DualRead, type DualSpec, newestPayload, readDual, writeDual } from './dual.js';
 import type { FramLayout } from './layout.js';
 import type { FramIo } from './record.js';
 
@@ -104,9 +104,28 @@ export function encodeTrust(t: TrustArea): Uint8Array {
   return p;
 }
 
+/**
+ * The record as FRAMs formatted before the trust store wrote it (board id,
+ * key type, a 64-byte key slot never used: 96 bytes). Read as an empty store
+ * with that board id; the next write replaces it with the current layout.
+ */
+export function legacyTrustSpec(layout: FramLayout): DualSpec {
+  return { offsets: layout.trust, magic: TRUST_MAGIC, payloadLength: 96 };
+}
+
+/** The two copies as the map judges them: the current layout, or the legacy one when only that one is valid. */
+export function readTrustDual(io: Pick<FramIo, 'read'>, layout: FramLayout): { dual: DualRead; legacy: boolean } {
+  const current = readDual(io, trustSpec(layout));
+  if (current.newest !== null) return { dual: current, legacy: false };
+  const old = readDual(io, legacyTrustSpec(layout));
+  return old.newest !== null ? { dual: old, legacy: true } : { dual: current, legacy: false };
+}
+
 export function readTrust(io: Pick<FramIo, 'read'>, layout: FramLayout): TrustArea | null {
-  const p = newestPayload(readDual(io, trustSpec(layout)));
-  return p === null ? null : decodeTrust(p);
+  const { dual, legacy } = readTrustDual(io, layout);
+  const p = newestPayload(dual);
+  if (p === null) return null;
+  return legacy ? emptyTrust(toHex(p.subarray(0, 16))) : decodeTrust(p);
 }
 
 export function writeTrust(io: FramIo, layout: FramLayout, t: TrustArea): void {

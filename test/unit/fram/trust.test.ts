@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { keyIdOf } from '../../../src/bundle/index.js';
 import { recordSize } from '../../../src/fram/record.js';
-import { decodeTrust, encodeTrust, readTrust, trustSpec, trustStoreEmpty, type TrustArea } from '../../../src/fram/trust.js';
+import { decodeTrust, encodeTrust, legacyTrustSpec, readTrust, trustSpec, trustStoreEmpty, type TrustArea } from '../../../src/fram/trust.js';
+import { readDual, writeDual } from '../../../src/fram/dual.js';
 import { otherKey, testKey } from '../bundle/helpers.js';
 import { boardWith, fixture, reopen } from './helpers.js';
 import { toHex } from '../../../src/util/hex.js';
@@ -84,5 +85,24 @@ describe('the trust record', () => {
       },
     );
     expect(n).toBeGreaterThan(0);
+  });
+
+  it('a FRAM formatted before the trust store (96-byte record: board id, key type, key slot) reads as an empty store with its board id, and the next write upgrades it', () => {
+    const { store, fram } = boardWith(fixture('calib'));
+    const L = fram.layout;
+    store.fill(0, L.trust[0], L.trust[0] + 0x200);
+    const old = new Uint8Array(96);
+    old.set(Buffer.from('ffeeddccbbaa99887766554433221100', 'hex'));
+    writeDual(fram.device, legacyTrustSpec(L), readDual(fram.device, legacyTrustSpec(L)), old);
+    const f = reopen(store);
+    expect(f.trust()).toEqual({ boardId: 'ffeeddccbbaa99887766554433221100', policy: 'open', securityCounter: 0, vendor: '', boardClass: '', keys: [] });
+    const m = f.map();
+    expect(m.findings.filter((x) => x.severity === 'error')).toEqual([]);
+    expect(m.findings.map((x) => x.code)).toContain('trust_legacy_layout');
+    f.writeTrust({ ...T, boardId: 'ffeeddccbbaa99887766554433221100' });
+    const g = reopen(store);
+    expect(g.trust()).toEqual({ ...T, boardId: 'ffeeddccbbaa99887766554433221100' });
+    expect(g.map().findings.map((x) => x.code)).not.toContain('trust_legacy_layout');
+    expect(g.map().findings.filter((x) => x.severity === 'error')).toEqual([]);
   });
 });
