@@ -21,7 +21,7 @@ import type { FrameChannel } from '../types.js';
 import { chunkLimit } from '../messages-types.js';
 import { equalBytes } from '../../util/hex.js';
 import { AckPacer } from './ack-pacer.js';
-import { fitStatus } from './status-fit.js';
+import { fitStatus, fitTrust } from './status-fit.js';
 import { Receiver } from './receiver.js';
 import type { ReceiveSession } from './receiver.js';
 import { TargetBaud } from './target-baud.js';
@@ -222,7 +222,7 @@ class TargetServer {
         return this.reply(m, { kind: 'fmap_info', regions: await this.board.fmap() });
       case 'trust_list':
         if (this.board.trustList === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no trust store'));
-        return this.reply(m, { kind: 'trust_info', ...(await this.board.trustList()) });
+        return this.reply(m, fitTrust({ kind: 'trust_info', ...(await this.board.trustList()) }, this.channel.maxFrame - FRAME_OVERHEAD));
       case 'trust_add': {
         if (this.board.trustAdd === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no trust store'));
         const refused = this.rx.refusal('TRUST_ADD');
