@@ -151,11 +151,13 @@ export class BoardLoader {
           return { appName: content.name };
         }),
       );
+      const apps = executive.registerSlot(content, { slot: commit.slot, source: s.req.source, crc32: commit.image.crc32 }, s.pid);
       // After the commit point: a cut here leaves the new image active with the old counter,
       // and the boot raises it (board-boot.ts), so no reboot runs an image above the counter.
       const counter = content.bundle?.manifest.securityCounter;
-      if (counter !== undefined) framOp('raise the security counter', () => fram.raiseSecurityCounter(counter));
-      const apps = executive.registerSlot(content, { slot: commit.slot, source: s.req.source, crc32: commit.image.crc32 }, s.pid);
+      if (counter !== undefined) {
+        framOp(`slot ${commit.slot} is committed, but raising the security counter to ${counter} failed (the board raises it at its next start)`, () => fram.raiseSecurityCounter(counter));
+      }
       const app = apps[0]!;
       this.session = null;
       this.current = 'READY';
