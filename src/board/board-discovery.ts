@@ -17,6 +17,7 @@ import { toHex } from '../util/hex.js';
 import type { VirtualBoard } from './board.js';
 import type { BoardReport } from './board-report.js';
 import { framOp } from './errors.js';
+import { emptyTrust } from '../fram/index.js';
 
 export interface BoardDiscoveryOptions {
   /** The node id to announce instead of the FRAM setting's (hilbridge target --node). ASSIGN still writes the setting. */
@@ -28,7 +29,7 @@ export function boardHardwareId(board: VirtualBoard): string {
   const trust = board.fram.trust();
   if (trust !== null && !/^0*$/.test(trust.boardId)) return trust.boardId;
   const boardId = toHex(randomBytes(16));
-  framOp('write the board id', () => board.fram.writeTrust({ boardId, keyType: trust?.keyType ?? 'none', publicKey: trust?.publicKey ?? '' }));
+  framOp('write the board id', () => board.fram.writeTrust(trust === null ? emptyTrust(boardId) : { ...trust, boardId }));
   return boardId;
 }
 

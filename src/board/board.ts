@@ -16,7 +16,9 @@ import type { ResourceLimits } from '../hxe/policy.js';
 import { MAX_STATUS_DAMAGE } from '../protocol/messages.js';
 import { preview } from '../util/nesting.js';
 import { ANY_SLOT, ImageKind, LoaderCapability, type FramRegion } from '../protocol/messages-types.js';
-import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink } from '../protocol/image-sink.js';
+import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink, TrustAddRequest, TrustStoreInfo } from '../protocol/image-sink.js';
+import { addTrust, trustInfo } from './board-trust.js';
+import { trustViolation } from './trust-policy.js';
 import { bootBoard, type BootSummary } from './board-boot.js';
 import { type FramSpec, mountFram, openFramDevice } from './board-fram.js';
 import { type BoardReport, slotEventInfo, slotNumber, slotReports, slotTable } from './board-report.js';
@@ -92,8 +94,8 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const policy = { capabilities: this.capabilities, limits: this.limits };
     const booting = this.bus.all$.subscribe((e) => this.bootEvents.push(e));
     for (const r of opts.residentApps ?? []) this.executive.registerResident(parseHxe(r.image), r.source, crc32(r.image));
-    this.bootSummary = bootBoard(fram, this.executive, this.bus, policy, fram.settings().autoConfirm);
-    this.loader = new BoardLoader({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart' });
+    this.bootSummary = bootBoard(fram, this.executive, this.bus, policy, fram.settings().autoConfirm, this.name);
+    this.loader = new BoardLoader({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart', board: this.name });
     this.booting = false;
     booting.unsubscribe();
   }
@@ -122,6 +124,11 @@ export class VirtualBoard implements ImageSink, BoardControl {
   /** Every event, progress not coalesced (boot events first, as events$). */
   get allEvents$(): Observable<BoardEvent> {
     return concat(from(this.bootEvents.slice()), this.bus.all$);
+  }
+
+  /** How messages name this board: "board <node id>". */
+  get name(): string {
+    return `board ${this.nodeId}`;
   }
 
   /** How the last image ended (IDLE, READY, FAILED); a session in progress is the engine's (serveTarget's state). */
@@ -212,7 +219,9 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const limits = { code: l.code, rodata: l.rodata, ram: l.ram, stack: l.stack };
     // only on the slots a new image can go to (never the running one): INFO stays small
     const slots = slotTable(this.fram.map()).map((s) => (s.state === 'active' || s.state === 'trial' ? s : { ...s, limits }));
-    return { nodeId: this.nodeId, identity: this.identity, capabilities: this.capabilities, framSize: this.device.size, slots };
+    // bit 30 says the image policy is signed, so a host refuses an unsigned image before sending it
+    const signedOnly = this.fram.trust()?.policy === 'signed' ? LoaderCapability.signedOnly : 0;
+    return { nodeId: this.nodeId, identity: this.identity, capabilities: (this.capabilities | signedOnly) >>> 0, framSize: this.device.size, slots };
   }
 
   async held(): Promise<HeldImage | undefined> {
@@ -307,6 +316,18 @@ export class VirtualBoard implements ImageSink, BoardControl {
     await Promise.resolve();
     this.executive.stopSlotApp();
     framOp('FACTORY_RESET', () => this.fram.factoryReset());
+  }
+
+  async trustList(): Promise<TrustStoreInfo> {
+    await Promise.resolve();
+    // the image running now, judged by the store as it is now (a rollback or a policy change since boot included)
+    const running = this.executive.slot === null ? null : trustViolation({ apps: [], bundle: this.executive.bundle, name: null }, { board: this.name, trust: this.fram.trust() });
+    return trustInfo(this.fram, running);
+  }
+
+  async trustAdd(req: TrustAddRequest): Promise<string> {
+    await Promise.resolve();
+    return addTrust(this.fram, this.name, req);
   }
 
   async fmap(): Promise<readonly FramRegion[]> {

@@ -20,6 +20,7 @@ import { BoardError, BundleRefusal, framOp } from './errors.js';
 import type { EventBus } from './event-bus.js';
 import type { Executive, RunningApp } from './executive.js';
 import { LoadSession, type SessionPolicy } from './session.js';
+import { checkContentTrust, checkImageKind, type TrustContext } from './trust-policy.js';
 
 /** How the last image ended: none yet (or aborted, suspended), committed, failed. */
 export type LoadOutcome = 'IDLE' | 'READY' | 'FAILED';
@@ -63,6 +64,8 @@ export interface LoaderDeps {
   readonly policy: SessionPolicy;
   /** The link this board's loader listens on. */
   readonly source: ImageOrigin;
+  /** How messages name this board ("board 5"). */
+  readonly board: string;
 }
 
 export class BoardLoader {
@@ -95,6 +98,8 @@ export class BoardLoader {
    */
   begin(p: BeginParams): BeginOutcome {
     const sha = checkBegin(p, this.deps.fram, this.deps.policy.capabilities);
+    const trust = this.trustContext();
+    if (p.imageKind !== 'raw') checkImageKind(p.imageKind, trust);
     const { fram } = this.deps;
     const source = p.source ?? this.deps.source;
     const staged = framOp('BEGIN', () => fram.beginStaging({ size: p.size, sha256: sha, source, fresh: p.fresh }));
@@ -107,7 +112,7 @@ export class BoardLoader {
     const slot = fram.layout.slots[staged.slot === 'A' ? 0 : 1];
     const read = (offset: number, length: number): Uint8Array => framOp('verify', () => fram.device.read(slot.dataOffset + offset, length));
     const kind = p.imageKind === 'bundle' ? 'bundle' : 'hxe';
-    const session = new LoadSession({ size: p.size, crc32: p.crc32 >>> 0, sha256: sha, source, kind }, pid, this.deps.policy, read);
+    const session = new LoadSession({ size: p.size, crc32: p.crc32 >>> 0, sha256: sha, source, kind }, pid, this.deps.policy, read, trust);
     this.failure = null;
     this.session = session;
     this.current = 'IDLE';
@@ -138,9 +143,21 @@ export class BoardLoader {
       executive.instancesFor(content.apps.map((a) => a.image), s.pid);
       // The FRAM layer re-reads the slot and checks it hashes to BEGIN's SHA-256: the
       // very bytes the session verified above, so the HXE (bundle) check is not run twice.
-      // The slot header's app name records the app's name, or the bundle's.
-      const commit = framOp('commit', () => fram.commit(() => ({ appName: content.name })));
+      // The slot header's app name records the app's name, or the bundle's. The image policy
+      // runs once more on the trust store as it is now (nothing is written when it refuses).
+      const commit = framOp('commit', () =>
+        fram.commit(() => {
+          checkContentTrust(content, this.trustContext());
+          return { appName: content.name };
+        }),
+      );
       const apps = executive.registerSlot(content, { slot: commit.slot, source: s.req.source, crc32: commit.image.crc32 }, s.pid);
+      // After the commit point: a cut here leaves the new image active with the old counter,
+      // and the boot raises it (board-boot.ts), so no reboot runs an image above the counter.
+      const counter = content.bundle?.manifest.securityCounter;
+      if (counter !== undefined) {
+        framOp(`slot ${commit.slot} is committed, but raising the security counter to ${counter} failed (the board raises it at its next start)`, () => fram.raiseSecurityCounter(counter));
+      }
       const app = apps[0]!;
       this.session = null;
       this.current = 'READY';
@@ -174,6 +191,11 @@ export class BoardLoader {
   held(): { size: number; sha256: string; ranges: readonly ByteRange[] } | undefined {
     const st = framOp('QUERY', () => this.deps.fram.staging());
     return st === null || st.held.length === 0 ? undefined : { size: st.size, sha256: st.sha256, ranges: st.held };
+  }
+
+  /** The board's name and its trust store as FRAM holds it now. */
+  private trustContext(): TrustContext {
+    return { board: this.deps.board, trust: framOp('read the trust store', () => this.deps.fram.trust()) };
   }
 
   private requireSession(what: string): LoadSession {

@@ -12,6 +12,7 @@ import { readHeaderFields } from '../hxe/header.js';
 import { checkBudget, checkCapabilities } from '../hxe/policy.js';
 import { WireCode, wireCodeOf } from '../protocol/messages-codes.js';
 import { BundleRefusal } from './errors.js';
+import { TrustRefusal } from './trust-policy.js';
 import type { SessionPolicy, SlotReader } from './session.js';
 
 /** `segment 2 'app2' (hxe)`: 1-based, in bundle order. */
@@ -64,7 +65,7 @@ interface SegmentLocator {
  * own code when the wire table has it, else `bad_bundle`.
  */
 export function nameSegment(e: unknown, v: SegmentLocator, at: number): unknown {
-  if (!isHilbridgeError(e) || e instanceof BundleRefusal) return e;
+  if (!isHilbridgeError(e) || e instanceof BundleRefusal || e instanceof TrustRefusal) return e;
   const offset = (e as { offset?: unknown }).offset;
   const manifest = v.manifest;
   const seg = manifest === undefined ? undefined : v.segmentAt(typeof offset === 'number' ? offset : at);

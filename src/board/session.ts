@@ -13,16 +13,23 @@
  * segment's HXE checks as the bytes arrive; the capability and budget policy
  * runs on each hxe segment as soon as that segment's HXE header is in (read
  * back from the slot). Every refusal names the segment (segment-policy.ts).
+ *
+ * The board's image policy (trust-policy.ts) runs on a bundle as soon as its
+ * manifest is in (security counter, vendor, board class, and under `signed`
+ * whether a signature trailer follows), and on the signer at the end (the
+ * bundle verifier is given the trust store's keys under `signed`).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ImageOrigin } from '../fram/index.js';
-import { BundleStreamVerifier } from '../bundle/index.js';
+import { BundleStreamVerifier, HEADER_SIZE } from '../bundle/index.js';
+import { decodeHeader } from '../bundle/header.js';
 import { checkBudget, checkCapabilities, type ResourceLimits } from '../hxe/policy.js';
 import { HxeStreamVerifier } from '../hxe/stream.js';
 import { BoardError } from './errors.js';
 import { SegmentPolicy, nameSegment } from './segment-policy.js';
 import { bundleContent, checkContentPolicy, type SlotContent } from './slot-content.js';
+import { checkContentTrust, checkManifest, checkSigner, signatureRefusal, trustedKeys, type TrustContext } from './trust-policy.js';
 
 /** Bytes read back from FRAM per verifier feed. */
 export const READ_CHUNK = 1024;
@@ -55,15 +62,18 @@ export class LoadSession {
   private readonly segments: SegmentPolicy | undefined;
   private policyChecked = false;
   private finished: SlotContent | undefined;
+  private trustChecked = false;
 
   constructor(
     readonly req: SessionRequest,
     readonly pid: number,
     private readonly policy: SessionPolicy,
     private readonly read: SlotReader,
+    private readonly trust: TrustContext,
   ) {
     if (req.kind === 'bundle') {
-      this.bundle = new BundleStreamVerifier({ totalSize: req.size });
+      const trusted = trustedKeys(trust);
+      this.bundle = new BundleStreamVerifier({ totalSize: req.size, ...(trusted === undefined ? {} : { trusted }) });
       this.segments = new SegmentPolicy(policy, read);
     } else this.verifier = new HxeStreamVerifier({ totalSize: req.size });
   }
@@ -96,7 +106,17 @@ export class LoadSession {
       this.hash.update(bytes);
       this.fed += n;
       this.checkPolicyOnce();
+      this.checkTrustOnce();
     }
+  }
+
+  /** The manifest is in: the image policy's counter, vendor, class and (under signed) trailer check, once. */
+  private checkTrustOnce(): void {
+    const manifest = this.bundle?.manifest;
+    if (this.trustChecked || manifest === undefined) return;
+    this.trustChecked = true;
+    const signed = decodeHeader(this.read(0, HEADER_SIZE), this.req.size).signed;
+    checkManifest(manifest, signed, this.trust);
   }
 
   private pushBundle(v: BundleStreamVerifier, bytes: Uint8Array, at: number): void {
@@ -140,9 +160,10 @@ export class LoadSession {
       try {
         content = bundleContent(b.end());
       } catch (e) {
-        throw nameSegment(e, b, this.req.size);
+        throw nameSegment(signatureRefusal(e, b.manifest?.name ?? 'unnamed', this.trust), b, this.req.size);
       }
       checkContentPolicy(content, this.policy);
+      if (content.bundle !== null) checkSigner(content.bundle, this.trust);
       return content;
     }
     const v = this.verifier;
@@ -150,7 +171,9 @@ export class LoadSession {
     const image = v.end();
     checkCapabilities(image.reqCaps, this.policy.capabilities, imageLabel(image.appName));
     checkBudget(image, this.policy.limits, imageLabel(image.appName));
-    return { apps: [{ image, segment: null }], bundle: null, name: image.appName };
+    const content: SlotContent = { apps: [{ image, segment: null }], bundle: null, name: image.appName };
+    checkContentTrust(content, this.trust);
+    return content;
   }
 
   private checkPolicyOnce(): void {

@@ -13,7 +13,7 @@ import { writePartitionTable } from './partition-table.js';
 import { DEFAULT_SETTINGS } from './settings.js';
 import type { FramStore } from './store.js';
 import { writeSuperblock } from './superblock.js';
-import { type TrustArea, writeTrust } from './trust.js';
+import { emptyTrust, type TrustArea, writeTrust } from './trust.js';
 
 export interface FormatOptions {
   /** Board identity and trust anchor; a random board id and no key by default. */
@@ -24,7 +24,7 @@ export function formatFram(store: FramStore, options: FormatOptions = {}): void 
   const L = store.layout;
   for (const p of L.partitions) if (p.name !== 'wear') store.zero(p.offset, p.length);
   writePartitionTable(store, L);
-  writeTrust(store, L, options.trust ?? { boardId: toHex(randomBytes(16)), keyType: 'none', publicKey: '' });
+  writeTrust(store, L, options.trust ?? emptyTrust(toHex(randomBytes(16))));
   store.flushWear(); // before the commit point: a cut in the first wear record leaves the format to redo, not a formatted FRAM without wear counters
   writeSuperblock(store, L, {
     layoutVersion: LAYOUT_VERSION,

@@ -127,6 +127,18 @@ export class Fram {
     this.op(() => writeTrust(this.store, this.layout, trust));
   }
 
+  /**
+   * Raise the stored security counter to `counter` (a two-copy write of the
+   * trust record, power-safe like every record); nothing is written when it
+   * is not above the stored one. Returns whether it was raised.
+   */
+  raiseSecurityCounter(counter: number): boolean {
+    const t = this.trust();
+    if (t === null || counter <= t.securityCounter) return false;
+    this.op(() => writeTrust(this.store, this.layout, { ...t, securityCounter: counter }));
+    return true;
+  }
+
   /** Wear per partition, including writes not yet persisted. */
   wear(): readonly WearCounter[] {
     return this.store.wear();

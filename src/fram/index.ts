@@ -11,7 +11,7 @@ export type { CommitResult, StagingRequest, StagingStatus } from './staging.js';
 export type { ByteRange } from '../util/ranges.js';
 export { IMAGE_ORIGINS, type ImageCheck, type ImageOrigin, type SlotHeader } from './slot.js';
 export { type Settings, DEFAULT_SETTINGS } from './settings.js';
-export type { TrustArea, KeyType } from './trust.js';
+export { emptyTrust, trustStoreEmpty, IMAGE_POLICIES, MAX_TRUST_KEYS, TRUST_NAME_SIZE, type TrustArea, type TrustKey, type ImagePolicy } from './trust.js';
 export type { WearCounter } from './wear.js';
 export { MAX_VALUE_BYTES, type ValueRead } from './values.js';
 export { DebouncedValueWriter, restorePersistedValues, isPersisted, encodeF16Record, type PersistEvent, type PersistedValueSpec, type RestoreResult } from './persist.js';

@@ -15,7 +15,7 @@ import { readSettings, settingsSpec } from './settings.js';
 import { type SlotCheck, slotLayout, verifySlot } from './slot.js';
 import { readJournal } from './staging-journal.js';
 import { decodeSuperblock, firstFormatUnfinished, readSuperblock, type Superblock } from './superblock.js';
-import { readTrust, trustSpec } from './trust.js';
+import { readTrust, readTrustDual } from './trust.js';
 import { scanCells } from './values.js';
 import { readWear, wearSpec } from './wear.js';
 
@@ -113,8 +113,11 @@ export function decodeFramMap(dev: FramReader): FramMap {
     if (c.status === 'corrupt') findings.push({ severity: 'error', code: 'value_record_corrupt', offset: c.offset, message: `value record at ${at(c.offset)} fails its CRC: not a power cut` });
     if (c.status === 'incomplete') findings.push({ severity: 'info', code: 'value_record_incomplete', offset: c.offset, message: `value record at ${at(c.offset)} is incomplete (interrupted save); the previous copy, if any, counts` });
   }
-  const specs: [string, DualSpec][] = [['wear', wearSpec(L)], ['settings', settingsSpec(L)], ['trust', trustSpec(L)]];
+  const specs: [string, DualSpec][] = [['wear', wearSpec(L)], ['settings', settingsSpec(L)]];
   for (const [name, spec] of specs) dualFindings(name, readDual(dev, spec), findings);
+  const tr = readTrustDual(dev, L);
+  dualFindings('trust', tr.dual, findings);
+  if (tr.legacy) findings.push({ severity: 'info', code: 'trust_legacy_layout', offset: L.trust[0], message: `trust record at ${at(L.trust[0])} has the layout before the trust store (board id only): read as an empty store; trust add rewrites it` });
 
   const trust = readTrust(dev, L);
   const activeOk = slots.some((s) => s.role === 'active' && s.verified);

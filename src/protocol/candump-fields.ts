@@ -4,6 +4,7 @@
  * RESULT/NACK/ABORT. One plain object per message (JSON-able), and the same
  * as `key=value` text.
  */
+import { keyIdOf } from '../bundle/keys.js';
 import { hex, toHex as bytesHex } from '../util/hex.js';
 import { wireCodeName } from './messages-codes.js';
 import { HoldState, ImageKind, MessageType, typeOfKind } from './messages-types.js';
@@ -82,6 +83,11 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
       return { rate: msg.rate, confirmMs: msg.confirmMs };
     case 'result':
       return { code: wireCodeName(msg.code), offset: msg.offset ?? null, detail: msg.detail };
+    case 'trust_add':
+      return { keyId: keyIdOf(msg.publicKey), requireSigned: msg.requireSigned, vendor: msg.vendor, boardClass: msg.boardClass };
+    case 'trust_info':
+      return { policy: msg.policy, securityCounter: msg.securityCounter, vendor: msg.vendor, boardClass: msg.boardClass, keys: msg.keyIds.join(',') || '-' };
+    case 'trust_list':
     case 'end':
     case 'status':
     case 'fmap':

@@ -17,7 +17,12 @@
  * Implementations: src/protocol/engine/file-sink.ts (reference, a file on
  * disk) and the FRAM-backed virtual board in src/board.
  */
-import type { BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo } from './messages-types.js';
+import type { BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo, TrustAddMsg, TrustInfoMsg } from './messages-types.js';
+
+/** The trust store as TRUST_INFO carries it. */
+export type TrustStoreInfo = Omit<TrustInfoMsg, 'kind'>;
+/** TRUST_ADD as the board sees it. */
+export type TrustAddRequest = Omit<TrustAddMsg, 'kind'>;
 
 /** What the target tells the host in INFO (the engine adds version and limits). */
 export interface BackendInfo {
@@ -119,4 +124,11 @@ export interface BoardControl {
   /** Erase every slot and the value store. */
   factoryReset(): Promise<void>;
   fmap(): Promise<readonly FramRegion[]>;
+  /** The trust store (TRUST_LIST); a board without one leaves it out and the target answers ENOTSUP. */
+  trustList?(): Promise<TrustStoreInfo>;
+  /**
+   * Provision the trust store (TRUST_ADD): allowed only while it is empty,
+   * else refused with `auth_required`. Resolves with RESULT OK's detail.
+   */
+  trustAdd?(req: TrustAddRequest): Promise<string>;
 }

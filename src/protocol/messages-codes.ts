@@ -5,7 +5,8 @@
  *
  * Ranges: 0 success; 0x0001-0x00FF transport/session errors (errno-like);
  * 0x0100-0x01FF the HXE verifier's codes (src/hxe/errors.ts); 0x0200-0x02FF
- * policy codes; 0x0300-0x03FF bundle codes; 0xFFFF an error this table does not know (detail says which).
+ * policy codes; 0x0300-0x03FF bundle codes; 0x0400-0x04FF image policy and
+ * trust store codes (docs/protocol.md 4.3.3); 0xFFFF an error this table does not know (detail says which).
  */
 import { HilbridgeError } from '../errors.js';
 
@@ -46,6 +47,12 @@ export const WireCode = {
   over_budget: 0x0201,
   bad_bundle: 0x0300, // a bundle's header, manifest, digests or a segment failed the board's checks (detail: the segment and the check)
   bundle_unsupported: 0x0301, // BEGIN announces a bundle to a board whose loader does not take bundles
+  image_unsigned: 0x0400, // the board's policy is signed; this image (an HXE image, an unsigned bundle) is not
+  unknown_key: 0x0401, // the bundle is signed by a key not in the board's trust store (detail names the key id)
+  bad_signature: 0x0402, // the bundle's signature does not verify over its manifest (changed after signing)
+  counter_too_low: 0x0403, // the bundle's security counter is below the board's stored minimum
+  class_mismatch: 0x0404, // the bundle's vendor or board class is not the board's
+  auth_required: 0x0405, // the trust store is provisioned: changing it needs an authenticated command (a later version)
   unknown: 0xffff,
 } as const;
 
@@ -77,6 +84,11 @@ const hints: Partial<Record<WireCodeName, string>> = {
   missing_capability: 'the image needs a capability the board lacks (hilbridge inspect)',
   over_budget: "the image exceeds the board's resource budget (hilbridge inspect)",
   bad_bundle: 'the board refused the bundle (detail names the segment and the check): check it with hilbridge image verify',
+  image_unsigned: 'the board takes only bundles signed by a key of its trust store (hilbridge trust list): sign the image with hilbridge sign --key',
+  unknown_key: "sign the bundle with a key of the board's trust store (hilbridge trust list shows their ids)",
+  counter_too_low: "rebuild the bundle with a security counter at least the board's (hilbridge trust list)",
+  class_mismatch: "build the bundle for this board's vendor and board class (hilbridge trust list)",
+  auth_required: "the board's trust store is already provisioned; this hilbridge cannot change it",
 };
 
 /**

@@ -28,6 +28,9 @@ export const MessageType = {
   FMAP_INFO: 0x12,
   RESULT: 0x13,
   SET_BAUD: 0x14,
+  TRUST_ADD: 0x15,
+  TRUST_LIST: 0x16,
+  TRUST_INFO: 0x17,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;
 
@@ -65,8 +68,15 @@ export type ImageKind = (typeof ImageKind)[keyof typeof ImageKind];
  * INFO capability bits that describe the target's loader rather than what an
  * HXE image may require (those are the HXE `req_caps` bits, src/hxe/constants.ts
  * Capability, bits 0..15). Bit 31: the target takes bundles (BEGIN image kind 2).
+ * Bit 30: the target's image policy is `signed` (it refuses HXE images and
+ * unsigned bundles; docs/protocol.md 4.3.3).
  */
-export const LoaderCapability = { bundle: 0x8000_0000 } as const;
+export const LoaderCapability = { bundle: 0x8000_0000, signedOnly: 0x4000_0000 } as const;
+
+/** True when INFO's capabilities say the target requires signed images. */
+export function requiresSignedImages(capabilities: number): boolean {
+  return ((capabilities >>> 0) & LoaderCapability.signedOnly) >>> 0 !== 0;
+}
 
 /** True when INFO's capabilities say the target takes bundles. */
 export function takesBundles(capabilities: number): boolean {
@@ -331,6 +341,49 @@ export interface SetBaudMsg {
   readonly confirmMs: number;
 }
 
+/** Bytes of TRUST_ADD's vendor and board class fields (ASCII, zero-padded; empty = any). */
+export const TRUST_NAME_SIZE = 24;
+/** Keys a trust store holds at most (TRUST_INFO lists their ids). */
+export const MAX_TRUST_KEYS = 4;
+/** TRUST_ADD key type: Ed25519 (raw 32-byte public key). */
+export const TRUST_KEY_ED25519 = 1;
+/** TRUST_ADD flag bits. */
+export const TrustFlag = {
+  /** Set the image policy to `signed`. */
+  requireSigned: 0x01,
+} as const;
+
+/** TRUST_ADD: write the first key (and the policy, vendor, board class) into an empty trust store (manufacturing). */
+export interface TrustAddMsg {
+  readonly kind: 'trust_add';
+  readonly requireSigned: boolean;
+  /** Raw Ed25519 public key, 32 bytes. */
+  readonly publicKey: Uint8Array;
+  /** '' = any. */
+  readonly vendor: string;
+  /** '' = any. */
+  readonly boardClass: string;
+}
+
+export interface TrustListMsg {
+  readonly kind: 'trust_list';
+}
+
+/** TRUST_INFO: the trust store (answer to TRUST_LIST). */
+export interface TrustInfoMsg {
+  readonly kind: 'trust_info';
+  /** 16 bytes, lowercase hex. */
+  readonly boardId: string;
+  readonly policy: 'open' | 'signed';
+  readonly securityCounter: number;
+  readonly vendor: string;
+  readonly boardClass: string;
+  /** 16 lowercase hex chars each. */
+  readonly keyIds: readonly string[];
+  /** Why the active image would be refused now ('' when it passes or none is active). */
+  readonly note: string;
+}
+
 export interface ResultMsg {
   readonly kind: 'result';
   readonly code: number;
@@ -359,7 +412,10 @@ export type Message =
   | FmapMsg
   | FmapInfoMsg
   | ResultMsg
-  | SetBaudMsg;
+  | SetBaudMsg
+  | TrustAddMsg
+  | TrustListMsg
+  | TrustInfoMsg;
 
 export type MessageKind = Message['kind'];
 
@@ -385,6 +441,9 @@ export const typeOfKind: Readonly<Record<MessageKind, number>> = {
   fmap_info: MessageType.FMAP_INFO,
   result: MessageType.RESULT,
   set_baud: MessageType.SET_BAUD,
+  trust_add: MessageType.TRUST_ADD,
+  trust_list: MessageType.TRUST_LIST,
+  trust_info: MessageType.TRUST_INFO,
 };
 
 /** Fixed payload sizes (bytes before any variable part). */
@@ -403,4 +462,7 @@ export const Size = {
   slot: 1,
   factoryReset: 4,
   setBaud: 6,
+  trustAdd: 2 + 32 + 2 * TRUST_NAME_SIZE,
+  trustInfoFixed: 16 + 1 + 4 + 2 * TRUST_NAME_SIZE + 1,
+  keyId: 8,
 } as const;

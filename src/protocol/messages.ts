@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
 import { PayloadReader, PayloadWriter, fromUtf8, utf8 } from './messages-bytes.js';
+import { decodeTrustAdd, decodeTrustInfo, encodeTrustAdd, encodeTrustInfo } from './messages-trust.js';
 import {
   BeginFlag,
   DATA_HEADER_SIZE,
@@ -210,7 +211,12 @@ function encodePayload(msg: Message): Uint8Array {
     case 'end':
     case 'status':
     case 'fmap':
+    case 'trust_list':
       return new Uint8Array(0);
+    case 'trust_add':
+      return encodeTrustAdd(msg);
+    case 'trust_info':
+      return encodeTrustInfo(msg);
     case 'done': {
       checkSha(msg.sha256);
       const c = msg.counters;
@@ -390,6 +396,12 @@ export function decodeMessage(type: number, p: Uint8Array): DecodeResult {
       return finish(r, { kind: 'status' }, 'STATUS');
     case MessageType.FMAP:
       return finish(r, { kind: 'fmap' }, 'FMAP');
+    case MessageType.TRUST_LIST:
+      return finish(r, { kind: 'trust_list' }, 'TRUST_LIST');
+    case MessageType.TRUST_ADD:
+      return decodeTrustAdd(p);
+    case MessageType.TRUST_INFO:
+      return decodeTrustInfo(p);
     case MessageType.DONE: {
       const slot = r.u8('slot');
       const reserved = r.u8('reserved') | r.u16('reserved');

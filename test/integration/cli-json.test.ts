@@ -242,6 +242,20 @@ describe('every --json line fits its schema', () => {
     expect(of(checked(reset.stdout), 'board_command')[0]).toMatchObject({ command: 'reset' });
   });
 
+  it('trust add and trust list; an unsigned image refused for a signed-only board', async () => {
+    const dir = tempDir();
+    const t = await startTarget(join(dir, 'b.fram'));
+    const key = of(checked((await drive(runCli('keygen', '--out', join(dir, 'k'), '--json'))).stdout), 'keygen')[0]!;
+    const added = await drive(runCli('trust', 'add', join(dir, 'k.pub'), ...t.link, '--require-signed', '--board-class', 'hsx-a', '--json'));
+    expect(added.code).toBe(0);
+    expect(of(checked(added.stdout), 'trust_added')[0]).toMatchObject({ keyId: key.keyId, policy: 'signed', vendor: '', boardClass: 'hsx-a' });
+    const listed = await drive(runCli('trust', 'list', ...t.link, '--json'));
+    expect(of(checked(listed.stdout), 'trust')[0]).toMatchObject({ policy: 'signed', securityCounter: 0, keyIds: [key.keyId], note: null });
+    const refused = await drive(runCli('flash', join(ROOT, 'test/fixtures/hsx/v2/calib.hxe'), ...t.link, '--json'));
+    expect(refused.code).toBe(1);
+    expect(of(checked(refused.stdout), 'result').at(-1)).toMatchObject({ ok: false, bytes: 0, error: { code: 'image_unsigned' } });
+  });
+
   it('error lines: a board refusal and a usage error', async () => {
     const probe = await drive(runCli('status', '--json'));
     expect(probe.code).toBe(2);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { IMAGE_ORIGINS } from '../../fram/slot.js';
 import { PARTITION_NAMES } from '../../fram/layout.js';
-import { KEY_TYPES } from '../../fram/trust.js';
+import { IMAGE_POLICIES } from '../../fram/trust.js';
 import type { FramMap } from '../../fram/map-types.js';
 import { Count, Crc32Hex, Sha256Hex, SlotLetter, crc32FromHexText } from './common.js';
 
@@ -129,7 +129,10 @@ export const FramMapJson = z.strictObject({
   })),
   wear: z.array(z.strictObject({ partition: z.enum(PARTITION_NAMES), bytes: Count, writes: Count })),
   settings: z.strictObject({ maxTrialBoots: Count, autoConfirm: z.boolean(), valueDebounceMs: Count, canNodeId: Count, stored: z.boolean() }),
-  trust: z.strictObject({ boardId: z.string(), keyType: z.enum(KEY_TYPES), publicKey: z.string(), offset: Count }).nullable(),
+  trust: z.strictObject({
+    boardId: z.string(), policy: z.enum(IMAGE_POLICIES), securityCounter: Count, vendor: z.string(), boardClass: z.string(),
+    keys: z.array(z.strictObject({ keyId: z.string(), publicKey: z.string() })), offset: Count,
+  }).nullable(),
   findings: z.array(z.strictObject({ severity: z.enum(['info', 'error']), code: z.string(), offset: Count, message: z.string() })),
   bootable: z.boolean(),
   empty: z.boolean(),
@@ -161,7 +164,7 @@ export function framMapJson(m: FramMap): FramMapJson {
     values: [...m.values],
     wear: [...m.wear],
     settings: { ...m.settings },
-    trust: m.trust === null ? null : { ...m.trust },
+    trust: m.trust === null ? null : { ...m.trust, keys: m.trust.keys.map((k) => ({ ...k })) },
     findings: [...m.findings],
   };
 }

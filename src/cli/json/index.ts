@@ -15,6 +15,7 @@ import { AssignedLine, DiscoveryLine, NodeLine } from './discover.js';
 import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransferLine } from './demo.js';
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
 import { BcastNodeLine, BcastResultLine } from './bcast.js';
+import { TrustAddedLine, TrustLine } from './trust.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
 export { crc32Hex } from './common.js';
@@ -70,6 +71,8 @@ export const JSON_LINES = {
   bundle_built: BundleBuiltLine, // image build
   bundle_verified: BundleVerifiedLine, // image verify
   signed: SignedLine, // sign
+  trust: TrustLine, // trust list
+  trust_added: TrustAddedLine, // trust add
   port: PortLine, // ports
   ports_summary: PortsSummaryLine,
   node: NodeLine, // discover

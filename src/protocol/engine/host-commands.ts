@@ -7,7 +7,7 @@
 import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { ANY_SLOT } from '../messages-types.js';
-import type { FramRegion, SessionMsg, StatusInfoMsg } from '../messages-types.js';
+import type { FramRegion, SessionMsg, StatusInfoMsg, TrustAddMsg, TrustInfoMsg } from '../messages-types.js';
 import { WireCode } from '../messages-codes.js';
 import type { FrameChannel } from '../types.js';
 import { request } from './request.js';
@@ -77,4 +77,14 @@ export async function fmap(channel: FrameChannel, o: CommandOptions = {}): Promi
 /** Abort `session` (or whatever the target is receiving) and make the target free it (ABORT outside a transfer); `nothingToDo` when there was no session and nothing staged. */
 export async function abortSession(channel: FrameChannel, session = 0, o: CommandOptions = {}): Promise<CommandOutcome> {
   return outcome((await request(channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, ['result'], opts(o, 'ABORT', session))).detail);
+}
+
+/** The board's trust store: board id, image policy, security counter, vendor, board class, key ids (TRUST_LIST). */
+export function trustList(channel: FrameChannel, o: CommandOptions = {}): Promise<TrustInfoMsg> {
+  return request(channel, { kind: 'trust_list' }, ['trust_info'], opts(o, 'TRUST_LIST'));
+}
+
+/** Provision an empty trust store with its first key (TRUST_ADD); a provisioned board refuses with auth_required. Resolves with RESULT OK's detail. */
+export async function trustAdd(channel: FrameChannel, req: Omit<TrustAddMsg, 'kind'>, o: CommandOptions = {}): Promise<string> {
+  return (await request(channel, { kind: 'trust_add', ...req }, ['result'], opts(o, 'TRUST_ADD'))).detail;
 }

@@ -7,7 +7,7 @@
  * Target: serveTarget(channel, backend, opts) -> TargetHandle
  */
 export { connect, CONNECT_DEFAULTS } from './host-connect.js';
-export { precheckImage, precheckBundle, beginSlot, BundleUnsupportedError } from './host-precheck.js';
+export { precheckImage, precheckBundle, beginSlot, BundleUnsupportedError, UnsignedImageError } from './host-precheck.js';
 export { chunkLimit } from '../messages-types.js';
 export type { ConnectOptions, PeerInfo } from './host-connect.js';
 export { transfer, HostState } from './host-transfer.js';
@@ -23,7 +23,7 @@ export { ConfirmFailedError, TransferAbortedError } from './errors.js';
 export { RtoEstimator, RTO_DEFAULTS } from './rto.js';
 export { REQUEST_DEFAULTS, silentBudgetMs } from './request-timing.js';
 export type { RtoOptions } from './rto.js';
-export { query, status, rollback, confirm, factoryReset, fmap, abortSession } from './host-commands.js';
+export { query, status, rollback, confirm, factoryReset, fmap, abortSession, trustList, trustAdd } from './host-commands.js';
 export type { CommandOptions, CommandOutcome } from './host-commands.js';
 export { NOTHING_TO_DO } from './host-commands.js';
 export { DEFAULT_LINE_RATES, BAUD_DEFAULTS } from './baud.js';

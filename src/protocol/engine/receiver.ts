@@ -122,13 +122,13 @@ export class Receiver {
    * no ROLLBACK, CONFIRM, FACTORY_RESET while a session is open; no BEGIN of
    * another image while one is receiving unless it says `fresh`.
    */
-  refusal(what: 'BEGIN' | 'ABORT' | 'SET_BAUD' | 'ROLLBACK' | 'CONFIRM' | 'FACTORY_RESET', begin?: { size: number; sha256: Uint8Array; fresh: boolean }): ReceiveError | undefined {
+  refusal(what: 'BEGIN' | 'ABORT' | 'SET_BAUD' | 'ROLLBACK' | 'CONFIRM' | 'FACTORY_RESET' | 'TRUST_ADD', begin?: { size: number; sha256: Uint8Array; fresh: boolean }): ReceiveError | undefined {
     const s = this.open;
     if (s === undefined) return undefined;
     if (this.state === TargetState.Verifying) {
       return new ReceiveError('EBUSY', what === 'ABORT' ? `verifying session ${s.id}: too late to abort` : `${what} while verifying session ${s.id}: wait for it to finish`);
     }
-    if (what === 'ROLLBACK' || what === 'CONFIRM' || what === 'FACTORY_RESET') {
+    if (what === 'ROLLBACK' || what === 'CONFIRM' || what === 'FACTORY_RESET' || what === 'TRUST_ADD') {
       return new ReceiveError('EBUSY', `${what} while session ${s.id} is receiving: finish or abort the transfer first`);
     }
     if (what === 'BEGIN' && begin !== undefined && !begin.fresh && !s.sameImage(begin.size, begin.sha256)) {

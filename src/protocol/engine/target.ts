@@ -21,7 +21,7 @@ import type { FrameChannel } from '../types.js';
 import { chunkLimit } from '../messages-types.js';
 import { equalBytes } from '../../util/hex.js';
 import { AckPacer } from './ack-pacer.js';
-import { fitStatus } from './status-fit.js';
+import { fitStatus, fitTrust } from './status-fit.js';
 import { Receiver } from './receiver.js';
 import type { ReceiveSession } from './receiver.js';
 import { TargetBaud } from './target-baud.js';
@@ -220,6 +220,16 @@ class TargetServer {
       }
       case 'fmap':
         return this.reply(m, { kind: 'fmap_info', regions: await this.board.fmap() });
+      case 'trust_list':
+        if (this.board.trustList === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no trust store'));
+        return this.reply(m, fitTrust({ kind: 'trust_info', ...(await this.board.trustList()) }, this.channel.maxFrame - FRAME_OVERHEAD));
+      case 'trust_add': {
+        if (this.board.trustAdd === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no trust store'));
+        const refused = this.rx.refusal('TRUST_ADD');
+        if (refused !== undefined) throw refused;
+        const { kind: _kind, ...req } = msg;
+        return this.reply(m, this.result(WireCode.OK, (await this.board.trustAdd(req)).slice(0, MAX_DETAIL)));
+      }
       case 'info':
       case 'session':
       case 'ack':
@@ -227,6 +237,7 @@ class TargetServer {
       case 'done':
       case 'status_info':
       case 'fmap_info':
+      case 'trust_info':
       case 'result':
         this.counters.malformed++;
         return this.reply(m, this.result(WireCode.ENOTSUP, `${msg.kind} is a target-to-host message`));

@@ -1,4 +1,5 @@
 /** Shared fixtures for the FRAM tests: real v2 images and a board with one committed, confirmed image. */
+import { emptyTrust } from '../../../src/fram/trust.js';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { parseHxe } from '../../../src/hxe/parse.js';
@@ -30,7 +31,7 @@ export function provision(fram: Fram, image: Uint8Array, chunk = 64, source: Ima
 /** A formatted 32 KiB board with `image` committed, booted once and confirmed. */
 export function boardWith(image: Uint8Array, size = 32 * 1024): { store: Uint8Array; fram: Fram } {
   const store = new Uint8Array(size);
-  const fram = Fram.format(new MemoryFramDevice(store), { trust: { boardId: '00112233445566778899aabbccddeeff', keyType: 'none', publicKey: '' } });
+  const fram = Fram.format(new MemoryFramDevice(store), { trust: emptyTrust('00112233445566778899aabbccddeeff') });
   provision(fram, image);
   fram.boot(check);
   fram.confirm();

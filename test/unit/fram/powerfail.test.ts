@@ -3,6 +3,7 @@
  * rollback, confirm, a value save, a factory reset and the first format. Counts are logged and
  * asserted to be non-trivial; docs/fram.md records them.
  */
+import { emptyTrust } from '../../../src/fram/trust.js';
 import { describe, expect, it } from 'vitest';
 import { Fram } from '../../../src/fram/fram.js';
 import { mountFram } from '../../../src/board/board-fram.js';
@@ -151,7 +152,7 @@ describe('power cut at every byte written', () => {
     const blank = new Uint8Array(32 * 1024);
     const n = sweep(
       blank,
-      (f) => void Fram.format(f.device, { trust: { boardId: '00112233445566778899aabbccddeeff', keyType: 'none', publicKey: '' } }), // a fixed id: a random one writes a varying number of bytes
+      (f) => void Fram.format(f.device, { trust: emptyTrust('00112233445566778899aabbccddeeff') }), // a fixed id: a random one writes a varying number of bytes
       (f, cut) => {
         // never stuck between: no committed superblock (format again) or a formatted FRAM
         const wasFormatted = f.formatted;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../../../src/protocol/messages.js';
 import type { StatusInfoMsg } from '../../../../src/protocol/messages-types.js';
-import { fitStatus } from '../../../../src/protocol/engine/status-fit.js';
+import { fitStatus, fitTrust } from '../../../../src/protocol/engine/status-fit.js';
 
 const segments = Array.from({ length: 8 }, (_, i) => ({ name: `segment-name-${i}`, kind: 'hxe', size: 20_000 + i, sha256: String(i).repeat(64) }));
 const st: StatusInfoMsg = {
@@ -24,5 +24,16 @@ describe('fitStatus', () => {
     const none = fitStatus(st, size(lean) - 1);
     expect(none.bundle).toBeUndefined();
     expect(none).toMatchObject({ state: 'READY', slots: st.slots });
+  });
+});
+
+describe('TRUST_INFO within the agreed max frame', () => {
+  it('cuts the note, and only the note, to fit; a fitting one is sent whole', () => {
+    const t = { kind: 'trust_info', boardId: '00'.repeat(16), policy: 'signed', securityCounter: 3, vendor: 'acme', boardClass: 'hsx-a', keyIds: ['0011223344556677'], note: 'x'.repeat(300) } as const;
+    expect(fitTrust(t, 1000)).toBe(t);
+    const cut = fitTrust(t, 120);
+    expect(encodeMessage(cut).payload.length).toBeLessThanOrEqual(120);
+    expect(cut.note).toMatch(/^x+…$/);
+    expect({ ...cut, note: '' }).toEqual({ ...t, note: '' });
   });
 });
