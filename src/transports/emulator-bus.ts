@@ -11,13 +11,12 @@
  */
 import { asyncScheduler, Subject } from 'rxjs';
 import { LinkError, UsageError } from '../errors.js';
-import { BusWire } from './emulator-bus-wire.js';
 import { emptyNodeStats } from './emulator-bus-options.js';
 import type { BusNodeOptions, BusNodeStats, BusStats, EmulatorBusOptions } from './emulator-bus-options.js';
 import { canMode } from './emulator-modes.js';
 import { Timeline } from './emulator-timeline.js';
 import type { EventHandle } from './emulator-timeline.js';
-import { TxQueue } from './emulator-wire.js';
+import { TxQueue, Wire } from './emulator-wire.js';
 import { createRng, mixSeed } from './rng.js';
 import type { Rng } from './rng.js';
 import type { CanFrame, CanTransport } from './types.js';
@@ -105,8 +104,9 @@ export function createEmulatorBus(options: EmulatorBusOptions = {}): EmulatorBus
     st.waiting.add(handle);
   };
 
-  const wire = new BusWire<CanFrame>(
+  const wire = new Wire<CanFrame>(
     timeline,
+    [],
     (f) => mode.durationMs(f),
     (a, b) => mode.wins(a, b),
     (index, frame, end, ms) => {

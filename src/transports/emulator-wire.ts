@@ -90,8 +90,14 @@ export class TxQueue<U> {
 /** A unit that finished transmission: which side sent it and when it left the wire. */
 export type TransmittedHandler<U> = (side: number, unit: U, endTime: number, durationMs: number) => void;
 
-/** A medium carrying one unit at a time from any of its queues. */
+/**
+ * A medium carrying one unit at a time from any of its queues: the two
+ * sides of a point-to-point link, or every node of the emulator bus (queues
+ * added as nodes attach). Among the units ready when the medium becomes
+ * free, the one `wins` prefers goes first, as arbitration does on CAN.
+ */
 export class Wire<U> {
+  private readonly queues: TxQueue<U>[] = [];
   private current: { side: number; item: QueuedUnit<U>; handle: EventHandle } | undefined;
   private freeAt = -Infinity;
   private stopped = false;
@@ -103,14 +109,21 @@ export class Wire<U> {
    */
   constructor(
     private readonly timeline: Timeline,
-    private readonly queues: readonly TxQueue<U>[],
+    queues: readonly TxQueue<U>[],
     private readonly durationMs: (unit: U) => number,
     private readonly wins: (a: U, b: U) => boolean,
     private readonly transmitted: TransmittedHandler<U>,
   ) {
+    for (const q of queues) this.add(q);
+  }
+
+  /** Add a transmit queue (a node attaching to a bus); returns its side index. */
+  add(queue: TxQueue<U>): number {
+    this.queues.push(queue);
     // Start on the timeline, not synchronously: units offered at the same instant all
     // take part in arbitration, as frames pending at the same start of frame do on a bus.
-    for (const q of queues) q.onReady = (t) => this.kickAt(t);
+    queue.onReady = (t) => this.kickAt(t);
+    return this.queues.length - 1;
   }
 
   /** The unit `side` has on the wire right now, if any. */
