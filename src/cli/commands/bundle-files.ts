@@ -4,10 +4,8 @@
  * memory stays bounded whatever the file says), segments with a size cap,
  * and atomic writes (temp file in the same directory, fsync, rename).
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { BundleError, BundleStreamVerifier, isBundleHead, loadPublicKey, loadSigningKey, type BundleInfo, type PublicKey, type SigningKey } from '../../bundle/index.js';
 import { MAX_BUNDLE_SIZE, TRAILER_SIZE } from '../../bundle/constants.js';
 import { UsageError, isHilbridgeError } from '../../errors.js';
@@ -129,21 +127,3 @@ export async function isBundleFile(path: string, what = 'file', maxBytes = Numbe
   return isBundleHead(await fileHead(path, what, maxBytes));
 }
 
-/** Write to a temp file in the target directory, fsync, rename over `path`; on failure remove the temp file. */
-export async function writeAtomically(path: string, bytes: Uint8Array | string, what: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new UsageError('file_unwritable', `cannot write ${what} "${path}": ${why}; check that the directory exists and is writable`, { cause });
-  }
-}

@@ -6,9 +6,8 @@
  * half-written image behind. Exit 0 written, 1 bad description content,
  * 2 usage or file I/O.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { MAX_SEGMENT_SIZE } from '../../hxe/constants.js';
@@ -21,6 +20,7 @@ import { writeHxe } from '../../hxe/writer.js';
 import { ExitCode, action } from '../run.js';
 import { crc32Hex, lineText } from '../json/index.js';
 import { crc32 } from '../../util/digest.js';
+import { writeAtomically } from '../atomic-write.js';
 
 interface PackOptions {
   desc: string;
@@ -69,7 +69,7 @@ async function run(opts: PackOptions): Promise<ExitCode> {
   const parsed = parseHxe(image); // the writer's output must pass the same checks a target makes
   const toStdout = opts.output === '-';
   if (toStdout) await writeToStdout(image);
-  else await writeAtomically(opts.output, image);
+  else await writeAtomically(opts.output, image, 'image');
 
   const sha256 = createHash('sha256').update(image).digest('hex');
   const crc = '0x' + parsed.crc32.toString(16).padStart(8, '0');
@@ -111,21 +111,3 @@ async function writeToStdout(image: Uint8Array): Promise<void> {
   });
 }
 
-/** Write to a temp file in the target directory, fsync, then rename over `path`; on failure remove the temp file. */
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'wx', 0o644);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (cause) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    const why = cause instanceof Error ? cause.message : String(cause);
-    throw new UsageError('file_unwritable', `cannot write image "${path}": ${why}; check that the directory exists and is writable`, { cause });
-  }
-}
