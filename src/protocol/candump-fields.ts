@@ -87,6 +87,12 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
       return { keyId: keyIdOf(msg.publicKey), requireSigned: msg.requireSigned, vendor: msg.vendor, boardClass: msg.boardClass };
     case 'trust_info':
       return { policy: msg.policy, securityCounter: msg.securityCounter, vendor: msg.vendor, boardClass: msg.boardClass, keys: msg.keyIds.join(',') || '-' };
+    case 'nonce':
+      return { boardId: msg.boardId, lifetimeMs: msg.lifetimeMs };
+    case 'audit_info':
+      return { entries: msg.entries.length };
+    case 'challenge':
+    case 'audit':
     case 'trust_list':
     case 'end':
     case 'status':
