@@ -38,6 +38,7 @@ import type { JsonLine } from '../json/index.js';
 import type { TransferBar } from '../progress.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
 import { CaptureFile } from '../../capture/capture-file.js';
+import { KEY_OPTION_HELP, commandSigner } from '../signing-key.js';
 import { tapTransport } from '../../capture/tap.js';
 import { failOnStop, stopSignals } from '../signals.js';
 import type { StopSignal } from '../signals.js';
@@ -47,6 +48,7 @@ interface FlashOptions extends LinkCliOptions {
   confirm?: boolean;
   capture?: string;
   pub?: string[];
+  key?: string;
 }
 
 /** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
@@ -64,7 +66,8 @@ export function register(program: Command): void {
       .option('--resume', 'ask the board what it holds of this image and send only the rest')
       .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial')
       .option('--pub <key>', 'a bundle must be signed by this key (PEM file or 64 hex digits; repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-      .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)'),
+      .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)')
+      .option('-k, --key <file>', KEY_OPTION_HELP),
   ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => run(path, opts, image)), (_image, opts) => opts.json === true));
 }
 
@@ -100,6 +103,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
   try {
     const plan = planLink(opts);
     const local: LocalImage = await verifyLocalImage(file, await trustedKeys(opts.pub));
+    const signer = await commandSigner(opts.key);
     const manifest = local.kind === 'bundle' ? local.bundle.manifest : undefined;
     if (json) line(verifiedLine(imagePath, local));
     else info(verifiedText(imagePath, local));
@@ -172,6 +176,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
           imageKind: local.kind === 'bundle' ? ImageKind.bundle : ImageKind.hxe,
           resume: opts.resume === true,
           fresh: opts.resume !== true,
+          signer: request.signer,
         };
         const events = baud === undefined
           ? transfer(link.channel, source, topts)
@@ -209,7 +214,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
           else say(`confirmed: slot ${slotLetter(r.slot)} is permanent, no trial`);
         }
         return r;
-      }, cap === undefined ? {} : { wrapTransport: (t, clock) => tapTransport(t, cap, clock) }, { switchBaud: true });
+      }, cap === undefined ? {} : { wrapTransport: (t, clock) => tapTransport(t, cap, clock) }, { switchBaud: true, signer });
       captureChecked = true;
       const lost = capture?.close();
       if (lost !== undefined) throw lost;

@@ -14,6 +14,7 @@ import { ErrorLine } from './common.js';
 import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransferLine } from './demo.js';
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
 import { TrustAddedLine, TrustLine } from './trust.js';
+import { AuditLine } from './audit.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
 export { crc32Hex } from './common.js';
@@ -61,6 +62,7 @@ export const JSON_LINES = {
   confirmed: ConfirmedLine,
   result: ResultLine,
   status: StatusLine, // status
+  audit: AuditLine, // status --audit
   board_command: BoardCommandLine, // abort, rollback, confirm, reset
   keygen: KeygenLine, // keygen
   bundle_built: BundleBuiltLine, // image build

@@ -9,7 +9,8 @@ import { asyncScheduler } from 'rxjs';
 import type { SchedulerLike } from 'rxjs';
 import { authSignedBytes } from '../messages-auth.js';
 import { encodeMessage } from '../messages.js';
-import type { Message, NonceMsg } from '../messages-types.js';
+import { TargetError } from '../messages-codes.js';
+import type { AuditEntryWire, Message, NonceMsg } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
 import { request } from './request.js';
 import { REQUEST_DEFAULTS } from './request-timing.js';
@@ -44,5 +45,20 @@ export function attachAuth<M extends Message>(msg: M, n: Pick<NonceMsg, 'boardId
 /** `msg` signed for this target (a CHALLENGE first), or `msg` itself when there is no signer. */
 export async function signCommand<M extends Message>(channel: FrameChannel, msg: M, o: AuthOptions): Promise<M> {
   if (o.signer === undefined) return msg;
-  return attachAuth(msg, await challenge(channel, o), o.signer);
+  let n: NonceMsg;
+  try {
+    n = await challenge(channel, o);
+  } catch (e) {
+    if (e instanceof TargetError && e.code === 'ENOTSUP') return msg; // a target without authenticated commands: nothing to prove
+    throw e;
+  }
+  return attachAuth(msg, n, o.signer);
+}
+
+/** The board's audit ring, oldest first (AUDIT). */
+export async function auditTrail(channel: FrameChannel, o: AuthOptions = {}): Promise<readonly AuditEntryWire[]> {
+  const r = await request(channel, { kind: 'audit' }, ['audit_info'], {
+    scheduler: o.scheduler ?? asyncScheduler, timeoutMs: o.timeoutMs ?? REQUEST_DEFAULTS.timeoutMs, tries: o.tries, what: 'AUDIT',
+  });
+  return r.entries;
 }

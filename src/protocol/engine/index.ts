@@ -34,5 +34,5 @@ export { negotiateBaud, switchBaud, commonRates } from './host-baud.js';
 export type { BaudAttempt, BaudNegotiation, BaudOptions, BaudStep } from './host-baud.js';
 export { transferWithFallback } from './host-baud-transfer.js';
 export type { AdaptiveTransferEvent, BaudEvent, FallbackOptions } from './host-baud-transfer.js';
-export { challenge, signCommand, attachAuth } from './auth.js';
+export { auditTrail, challenge, signCommand, attachAuth } from './auth.js';
 export type { CommandSigner, AuthOptions } from './auth.js';
