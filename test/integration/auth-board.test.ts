@@ -124,7 +124,7 @@ describe('authenticated commands under a signed trust store', () => {
 
   it('a signature over another command, or a command changed after signing, is refused auth_failed', async () => {
     const r = await board();
-    const confirmSig: Message = await signed(r, { kind: 'confirm', slot: ANY_SLOT } as Message);
+    const confirmSig: Message = await signed<Message>(r, { kind: 'confirm', slot: ANY_SLOT });
     if (confirmSig.kind !== 'confirm') throw new Error('unreachable');
     const err = await send(r, { kind: 'rollback', slot: ANY_SLOT, auth: confirmSig.auth });
     expect(err.code).toBe('auth_failed');
