@@ -76,7 +76,7 @@ async function add(pubkey: string, opts: AddOptions): Promise<ExitCode> {
   return withPlannedBoard(plan, async ({ link, peer, request }) => {
     const message = await trustAdd(link.channel, { requireSigned: opts.requireSigned === true, publicKey: key.raw, vendor, boardClass }, request);
     const line: JsonLineOf<'trust_added'> = {
-      event: 'trust_added', link: link.name, nodeId: peer.info.nodeId, keyId: key.keyId, policy: opts.requireSigned === true ? 'signed' : 'open', vendor, boardClass, message,
+      event: 'trust_added', link: link.name, nodeId: peer.info.nodeId, keyId: key.keyId, policy: /image policy signed/.test(message) || opts.requireSigned === true ? 'signed' : 'open', vendor, boardClass, message,
     };
     emit(opts.json === true, line, `${link.name}: ${message}`);
     return ExitCode.Ok;
