@@ -11,7 +11,7 @@ import { crc32, sha256Hex } from '../util/digest.js';
 import { fromHex, toHex } from '../util/hex.js';
 import { KNOWN_CAPABILITIES } from '../hxe/constants.js';
 import { parseHxe } from '../hxe/parse.js';
-import { isBundleHead } from '../bundle/index.js';
+import { isBundleHead, keyIdOf } from '../bundle/index.js';
 import type { ResourceLimits } from '../hxe/policy.js';
 import { MAX_STATUS_DAMAGE } from '../protocol/messages.js';
 import { preview } from '../util/nesting.js';
@@ -337,9 +337,9 @@ export class VirtualBoard implements ImageSink, BoardControl {
 
   async trustAdd(req: TrustAddRequest): Promise<string> {
     await Promise.resolve();
-    const { auth, ...add } = req;
+    const { auth: _auth, ...add } = req;
     const done = this.auth.consumeGrant(MessageType.TRUST_ADD) ? addFurtherKey(this.fram, this.name, add) : addTrust(this.fram, this.name, add);
-    this.auth.record('trust_changed', MessageType.TRUST_ADD, WireCode.OK, auth?.keyId ?? '0000000000000000');
+    this.auth.record('trust_changed', MessageType.TRUST_ADD, WireCode.OK, keyIdOf(add.publicKey)); // the key added (the one that authorised it is in the entry before)
     return done;
   }
 

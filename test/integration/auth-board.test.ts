@@ -178,7 +178,7 @@ describe('authenticated commands under a signed trust store', () => {
     await send(r, await signed(r, { kind: 'confirm', slot: ANY_SLOT })); // accepted
     let ring = r.board.fram.audit();
     expect(ring.entries.map((e) => [e.kind, e.type, e.code, e.keyId])).toEqual([
-      [3, 0x15, 0, '0000000000000000'],
+      [3, 0x15, 0, testKey.keyId], // the key added
       [2, 0x0e, 0x0405, '0000000000000000'],
       [2, 0x0f, 0x0502, otherKey.keyId],
       [1, 0x0f, 0, testKey.keyId],

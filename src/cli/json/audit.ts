@@ -13,7 +13,7 @@ export const AuditEntry = z.strictObject({
   command: z.string(),
   /** The verdict's wire code name: OK, auth_required, nonce_stale, key_untrusted, auth_failed. */
   code: z.string(),
-  /** The key id the command named; null when none. */
+  /** The key id the command was signed with (trust_changed: the key added); null when none. */
   keyId: z.string().regex(/^[0-9a-f]{16}$/).nullable(),
 });
 
