@@ -61,6 +61,10 @@ describe('authenticated commands from the CLI', () => {
     expect(rb.code, rb.stderr).toBe(0);
     expect(jsonLines(rb.stdout).find((o) => o.event === 'board_command')).toMatchObject({ command: 'rollback', message: 'rolled back: slot A (one) is active' });
     runs.push(rb);
+    const text = await drive(runCli('confirm', ...link)); // text output, key from the environment
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('nothing to confirm');
+    runs.push(text);
     delete process.env.HILBRIDGE_SIGNING_KEY;
 
     const st = await drive(runCli('status', ...link, '--audit', '--json'));
@@ -76,11 +80,12 @@ describe('authenticated commands from the CLI', () => {
       'accepted CONFIRM OK',
       'refused ROLLBACK auth_required',
       'accepted ROLLBACK OK',
+      'accepted CONFIRM OK',
     ]);
     expect(entries.filter((e) => e.kind === 'accepted').every((e) => e.keyId === pair.key.keyId)).toBe(true);
-    const text = await drive(runCli('status', ...link, '--audit'));
-    expect(text.stdout).toMatch(/audit trail {2}7 events, oldest first\n {2}#1 power-on 1 {2}trust_changed/);
-    runs.push(st, text);
+    const auditText = await drive(runCli('status', ...link, '--audit'));
+    expect(auditText.stdout).toMatch(/audit trail {2}8 events, oldest first\n {2}#1 power-on 1 {2}trust_changed/);
+    runs.push(st, auditText);
     for (const line of runs.flatMap((r) => jsonLines(r.stdout))) parseJsonLine(line);
 
     stopTargets.next('test over');
