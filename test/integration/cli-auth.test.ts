@@ -67,6 +67,17 @@ describe('authenticated commands from the CLI', () => {
     runs.push(text);
     delete process.env.HILBRIDGE_SIGNING_KEY;
 
+    // a further key: refused without a key, added with one of the store
+    const second = generateKeyPair();
+    writeFileSync(join(dir, 'second.pub'), second.publicPem);
+    const noKey = await drive(runCli('trust', 'add', join(dir, 'second.pub'), ...link));
+    expect(noKey.code).toBe(1);
+    expect(noKey.stderr).toContain('board 1 requires an authenticated TRUST_ADD');
+    const added = await drive(runCli('trust', 'add', join(dir, 'second.pub'), ...link, '--key', join(dir, 'k.pem'), '--json'));
+    expect(added.code, added.stderr).toBe(0);
+    expect(jsonLines(added.stdout).find((o) => o.event === 'trust_added')).toMatchObject({ keyId: second.key.keyId, policy: 'signed', message: `key ${second.key.keyId} added (2 keys); image policy signed` });
+    runs.push(noKey, added);
+
     const st = await drive(runCli('status', ...link, '--audit', '--json'));
     expect(st.code).toBe(0);
     const audit = parseJsonLine(jsonLines(st.stdout).find((o) => o.event === 'audit'));
@@ -81,10 +92,14 @@ describe('authenticated commands from the CLI', () => {
       'refused ROLLBACK auth_required',
       'accepted ROLLBACK OK',
       'accepted CONFIRM OK',
+      'refused TRUST_ADD auth_required',
+      'accepted TRUST_ADD OK',
+      'trust_changed TRUST_ADD OK',
     ]);
     expect(entries.filter((e) => e.kind === 'accepted').every((e) => e.keyId === pair.key.keyId)).toBe(true);
+    expect(entries.at(-1)?.keyId).toBe(second.key.keyId);
     const auditText = await drive(runCli('status', ...link, '--audit'));
-    expect(auditText.stdout).toMatch(/audit trail {2}8 events, oldest first\n {2}#1 power-on 1 {2}trust_changed/);
+    expect(auditText.stdout).toMatch(/audit trail {2}11 events, oldest first\n {2}#1 power-on 1 {2}trust_changed/);
     runs.push(st, auditText);
     for (const line of runs.flatMap((r) => jsonLines(r.stdout))) parseJsonLine(line);
 
