@@ -49,8 +49,9 @@ interface SegmentLocator {
 
 /**
  * The error a bundle check threw, as the board reports it: naming the
- * segment (found by the error's bundle offset when it has one at or after
- * the bytes just checked, else by where those bytes start) and the check.
+ * segment (found by the error's bundle offset, else by where the bytes just
+ * checked start; the bundle itself for its header, manifest, padding, content
+ * hash and signature) and the check.
  * An hxe segment failing its HXE check (the library's `segment_invalid`)
  * goes by the HXE check's code (`crc_mismatch`, ...); other checks by their
  * own code when the wire table has it, else `bad_bundle`.
@@ -58,12 +59,11 @@ interface SegmentLocator {
 export function nameSegment(e: unknown, v: SegmentLocator, at: number): unknown {
   if (!isHilbridgeError(e) || e instanceof BundleRefusal || e instanceof TrustRefusal) return e;
   const offset = (e as { offset?: unknown }).offset;
-  const o = typeof offset === 'number' && offset >= at ? offset : at;
   const manifest = v.manifest;
-  const seg = manifest === undefined ? undefined : (v.segmentAt(o) ?? v.segmentAt(at));
+  const seg = manifest === undefined ? undefined : v.segmentAt(typeof offset === 'number' ? offset : at);
   const cause: unknown = e.cause;
   const inner = e.code === 'segment_invalid' && isHilbridgeError(cause) ? cause : e;
-  const where = /^segment \d+ /.test(e.message) ? '' : manifest === undefined || seg === undefined ? 'bundle header and manifest: ' : `${segmentName(manifest, seg)}: `;
+  const where = /^segment \d+ /.test(e.message) ? '' : manifest === undefined ? 'bundle header and manifest: ' : seg === undefined ? `bundle "${manifest.name}": ` : `${segmentName(manifest, seg)}: `;
   const code = wireCodeOf(inner.code) === WireCode.unknown ? 'bad_bundle' : inner.code;
   const place = typeof offset === 'number' ? ` at bundle offset 0x${offset.toString(16)}` : '';
   return new BundleRefusal(code, `${where}${inner.code}${place}: ${inner.message}`, typeof offset === 'number' ? offset : undefined, { cause: e });

@@ -77,10 +77,6 @@ export class LoadSession {
     } else this.verifier = new HxeStreamVerifier({ totalSize: req.size });
   }
 
-  get kind(): 'hxe' | 'bundle' {
-    return this.bundle === undefined ? 'hxe' : 'bundle';
-  }
-
   /** Bytes of the contiguous prefix already verified. */
   get verifiedBytes(): number {
     return this.fed;
@@ -161,7 +157,9 @@ export class LoadSession {
       if (content.bundle !== null) checkSigner(content.bundle, this.trust);
       return content;
     }
-    const image = this.verifier!.end();
+    const v = this.verifier;
+    if (v === undefined) throw new BoardError('EINVAL', 'a load session with neither an HXE nor a bundle verifier'); // unreachable: the constructor makes one
+    const image = v.end();
     checkCapabilities(image.reqCaps, this.policy.capabilities, imageLabel(image.appName));
     checkBudget(image, this.policy.limits, imageLabel(image.appName));
     const content: SlotContent = { apps: [{ image, segment: null }], bundle: null, name: image.appName };

@@ -11,6 +11,7 @@ import type { HxeImage } from '../hxe/image.js';
 import { parseHxe } from '../hxe/parse.js';
 import { checkBudget, checkCapabilities } from '../hxe/policy.js';
 import type { BundleStatusInfo } from '../protocol/messages-types.js';
+import { segmentName } from './segment-policy.js';
 import type { SessionPolicy } from './session.js';
 
 export interface SlotApp {
@@ -26,13 +27,6 @@ export interface SlotContent {
   readonly bundle: BundleInfo | null;
   /** What the slot header's app name field records: the app name, or the bundle's name. */
   readonly name: string | null;
-}
-
-/** Label of a bundle segment in messages: `segment 2 'app2' (hxe)` (1-based, bundle order). */
-export function segmentLabel(bundle: Pick<BundleInfo, 'manifest'>, name: string): string {
-  const i = bundle.manifest.segments.findIndex((s) => s.name === name);
-  const kind = bundle.manifest.segments[i]?.kind ?? 'hxe';
-  return `segment ${i + 1} '${name}' (${kind})`;
 }
 
 /** The slot content of a verified bundle: every hxe segment, in bundle order. */
@@ -54,7 +48,8 @@ export function contentOf(bytes: Uint8Array): SlotContent {
 
 /** The name an app goes by in messages. */
 export function appLabel(app: SlotApp, bundle: BundleInfo | null): string {
-  if (bundle !== null && app.segment !== null) return segmentLabel(bundle, app.segment);
+  const seg = bundle?.manifest.segments.find((s) => s.name === app.segment);
+  if (bundle !== null && seg !== undefined) return segmentName(bundle.manifest, seg);
   return app.image.appName === null ? 'the image' : `app "${app.image.appName}"`;
 }
 

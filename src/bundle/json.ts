@@ -41,6 +41,29 @@ export function manifestDifference(given: unknown, m: BundleManifest): string | 
   return diff(given, manifestObject(m), '');
 }
 
+/**
+ * Check a JSON manifest file's text against the bundle: it must be exactly
+ * manifestJson's text (the file is deterministic, so any changed byte
+ * fails). Returns what differs (the first field, or the first byte when the
+ * fields agree but the text does not), or undefined when it is the same.
+ */
+export function manifestTextDifference(text: string, m: BundleManifest): string | undefined {
+  const canonical = JSON.stringify(manifestObject(m), null, 2) + '\n';
+  if (text === canonical) return undefined;
+  let given: unknown;
+  try {
+    given = JSON.parse(text);
+  } catch (e) {
+    return `not JSON (${e instanceof Error ? e.message : String(e)})`;
+  }
+  const field = manifestDifference(given, m);
+  if (field !== undefined) return field;
+  let i = 0;
+  while (i < text.length && text[i] === canonical[i]) i++;
+  const line = text.slice(0, i).split('\n').length;
+  return `the fields agree, but the text is not the canonical form from character ${i} (line ${line}): spacing, key order or the final newline was changed; write it again with image build --manifest`;
+}
+
 function diff(a: unknown, b: unknown, path: string): string | undefined {
   const where = path || 'the manifest';
   if (Array.isArray(b)) {

@@ -122,6 +122,24 @@ describe('hilbridge flash <bundle>', () => {
     expect(st).toMatchObject({ trial: true, active: { sha256: b.sha256 }, bundle: { name: 'twoapps', apps: ['alpha', 'beta'] }, staged: null });
   });
 
+  it('text: the bundle and its segments on stderr, the committed bundle on stdout; a resume lists what each segment held', async () => {
+    const dir = tempDir();
+    const fram = join(dir, 'b.fram');
+    const b = bundleFile(dir, 20_000);
+    const first = await startTarget(fram, `b${++pairs}`, 1_000_000);
+    const since = mark();
+    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50');
+    await drive(outputMatches(/"event":"progress".*"segment":\{"index":2/, since));
+    stopTargets.next('power cut');
+    await drive(cut);
+    const second = await startTarget(fram, `b${++pairs}`, 1_000_000);
+    const r = await drive(runCli('flash', b.path, ...second.link, '--resume'));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/twoapps\.hxb: valid bundle "twoapps", security counter 4, unsigned, 2 segments, \d+ bytes\n {2}segment 1 'alpha' \(hxe\): \d+ bytes at \d+, sha256 [0-9a-f]{64}\n {2}segment 2 'beta'/);
+    expect(r.stderr).toMatch(new RegExp(`resuming: the board holds \\d+ of ${b.size} bytes: segment 1 'alpha' \\(hxe\\) (\\d+) of \\1 bytes, segment 2 'beta' \\(hxe\\) \\d+ of \\d+ bytes`));
+    expect(r.stdout).toMatch(/^committed to slot A \(trial\): bundle "twoapps", every one of its 2 segments: \d+ bytes/m);
+  });
+
   it('a board whose INFO lacks the bundle capability is refused before BEGIN, naming the board', async () => {
     const dir = tempDir();
     const b = bundleFile(dir, 500);

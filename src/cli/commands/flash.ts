@@ -140,13 +140,13 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
               tally.size = e.size;
               tally.startedAt = e.beginAt;
               const held = manifest === undefined ? undefined : heldPerSegment(manifest, e.heldRanges);
-              const first = e.heldRanges[0];
-              inSegment(first !== undefined && first.start === 0 ? first.end : 0);
               if (json) line({ event: 'begun', resumed: e.resumed, heldBytes: e.heldBytes, size: e.size, ...(held === undefined ? {} : { segments: held }) });
               else {
                 info(`${e.resumed ? `resuming: the board holds ${e.heldBytes} of ${e.size} bytes` : `sending ${e.size} bytes`}${held === undefined || !e.resumed ? '' : `: ${segmentsHeldText(held)}`}`);
                 bar = transferProgress({ label: 'flash', total: e.size, startHeld: e.heldBytes, scheduler: link.scheduler });
               }
+              const first = e.heldRanges[0];
+              inSegment(first !== undefined && first.start === 0 ? first.end : 0);
               return;
             }
             case 'progress': {
@@ -198,8 +198,9 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
         else detail(`counters: ${Object.entries(r.counters).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
         const st = await status(link.channel, request);
         const active = st.slots.find((s) => s.slot === r.slot);
-        if (manifest !== undefined && st.bundle?.name !== manifest.name) {
-          throw peerProtocol(link.name, `slot ${slotLetter(r.slot)} committed bundle "${manifest.name}" but STATUS reports ${st.bundle === undefined ? 'no bundle running' : `bundle "${st.bundle.name}"`}`);
+        // (a board may leave `bundle` out of STATUS to fit a small frame: then the slot's SHA-256 above is the check)
+        if (manifest !== undefined && st.bundle !== undefined && st.bundle.name !== manifest.name) {
+          throw peerProtocol(link.name, `slot ${slotLetter(r.slot)} committed bundle "${manifest.name}" but STATUS reports bundle "${st.bundle.name}" running`);
         }
         if (active?.sha256 !== undefined && active.sha256 !== toHex(source.sha256)) {
           throw peerProtocol(link.name, `slot ${slotLetter(r.slot)} reports SHA-256 ${active.sha256} after committing ${toHex(source.sha256)}`);

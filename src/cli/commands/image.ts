@@ -12,8 +12,10 @@
  * file and requires a trusted signer. Exit 0 ok, 1 a check failed, 2 usage
  * or file I/O.
  */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { BundleError, buildBundle, manifestDifference, manifestJson, type PublicKey } from '../../bundle/index.js';
+import { BundleError, buildBundle, manifestJson, manifestTextDifference, type PublicKey } from '../../bundle/index.js';
+import { UsageError } from '../../errors.js';
 import { readHostFile } from '../../image/host-file.js';
 import { bundleSummary, lineText } from '../json/index.js';
 import { optionalWholeNumber } from '../numbers.js';
@@ -68,6 +70,9 @@ export function register(program: Command): void {
 }
 
 async function build(args: string[], opts: BuildOptions): Promise<ExitCode> {
+  if (resolve(opts.out) === resolve(opts.manifest)) {
+    throw new UsageError('invalid_option', `--out and --manifest both name "${opts.out}": the manifest would replace the bundle; give the manifest its own file (e.g. ${opts.out}.json)`);
+  }
   const securityCounter = optionalWholeNumber('--security-counter', opts.securityCounter, 0, 0xffffffff);
   const signer = opts.sign === undefined ? undefined : await signingKeyFromFile(opts.sign);
   const segments = [];
@@ -96,10 +101,10 @@ async function build(args: string[], opts: BuildOptions): Promise<ExitCode> {
 async function verify(path: string, opts: VerifyOptions): Promise<ExitCode> {
   const trusted: PublicKey[] = [];
   for (const p of opts.pub) trusted.push(await publicKey(p));
-  const expected = opts.manifest === undefined ? undefined : await readManifestFile(opts.manifest);
+  const expected = opts.manifest === undefined ? undefined : Buffer.from(await readHostFile(opts.manifest, 'manifest file', MAX_MANIFEST_FILE_BYTES)).toString('utf8');
   const info = await verifyBundleFile(path, trusted.length ? trusted : undefined);
   if (expected !== undefined && opts.manifest !== undefined) {
-    const diff = manifestDifference(expected, info.manifest);
+    const diff = manifestTextDifference(expected, info.manifest);
     if (diff !== undefined) throw new BundleError('manifest_mismatch', `manifest file "${opts.manifest}" differs from bundle "${path}": ${diff}`);
   }
   if (opts.json) {
@@ -112,11 +117,3 @@ async function verify(path: string, opts: VerifyOptions): Promise<ExitCode> {
   return ExitCode.Ok;
 }
 
-async function readManifestFile(path: string): Promise<unknown> {
-  const text = Buffer.from(await readHostFile(path, 'manifest file', MAX_MANIFEST_FILE_BYTES)).toString('utf8');
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (cause) {
-    throw new BundleError('manifest_mismatch', `manifest file "${path}" is not JSON (${cause instanceof Error ? cause.message : String(cause)}): it is the file image build --manifest wrote`, undefined, { cause });
-  }
-}

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BundleError, buildBundle, parseBundle } from '../../../src/bundle/index.js';
 import { FIXED_SIGNED_SHA256, FIXED_UNSIGNED_SHA256, FIXTURES, fixedBundle, fixedSegments, fixture, testKey } from './helpers.js';
@@ -102,5 +103,34 @@ describe('buildBundle refuses bad inputs with a BundleError', () => {
     const bad = hxe.slice();
     bad[100]! ^= 1;
     refuse(() => buildBundle([{ kind: 'hxe', bytes: bad }]), 'segment_invalid', /segment 0 \(hxe\) is not a valid HXE image: CRC-32 mismatch/);
+  });
+});
+
+describe('buildBundle, any segment set', () => {
+  const segment = fc.record({
+    kind: fc.constantFrom('boot' as const, 'values' as const, 'data' as const),
+    name: fc.stringMatching(/^[a-z0-9._-]{1,24}$/),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 200 }),
+  });
+  it('round-trips, is independent of argument order, and lays segments out aligned and contiguous', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(segment, { minLength: 1, maxLength: 16, selector: (s) => s.name }), fc.nat(), (segs, seed) => {
+        const shuffled = [...segs].sort((a, b) => ((a.name.charCodeAt(0) * 31 + seed) % 7) - ((b.name.charCodeAt(0) * 31 + seed) % 7));
+        const one = buildBundle(segs, { name: 'x' });
+        const two = buildBundle(shuffled, { name: 'x' });
+        expect(Buffer.from(one.bytes).equals(Buffer.from(two.bytes))).toBe(true);
+        const info = parseBundle(one.bytes);
+        let end = 64 + 120 + 68 * segs.length;
+        for (const s of info.manifest.segments) {
+          expect(s.offset % 64).toBe(0);
+          expect(s.offset).toBe(Math.ceil(end / 64) * 64);
+          const input = segs.find((x) => x.name === s.name)!;
+          expect(Buffer.from(one.bytes.subarray(s.offset, s.offset + s.size)).equals(Buffer.from(input.bytes))).toBe(true);
+          end = s.offset + s.size;
+        }
+        expect(one.bytes.length).toBe(Math.ceil(end / 64) * 64);
+      }),
+      { numRuns: 150 },
+    );
   });
 });

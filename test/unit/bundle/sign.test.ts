@@ -1,6 +1,6 @@
 /** signBundle adds or replaces the trailer and leaves the manifest; it never re-signs a changed bundle. */
 import { describe, expect, it } from 'vitest';
-import { TRAILER_SIZE, manifestDifference, manifestJson, parseBundle, signBundle } from '../../../src/bundle/index.js';
+import { TRAILER_SIZE, manifestDifference, manifestJson, manifestTextDifference, parseBundle, signBundle } from '../../../src/bundle/index.js';
 import { fixedBundle, otherKey, testKey, verdict } from './helpers.js';
 
 describe('signBundle', () => {
@@ -45,5 +45,22 @@ describe('manifestJson', () => {
     const g3 = { ...(JSON.parse(manifestJson(info)) as object), extra: 1 };
     expect(manifestDifference(g3, info.manifest)).toBe('extra: not a manifest field');
     expect(manifestDifference([], info.manifest)).toBe('the manifest: expected an object');
+  });
+});
+
+describe('manifestTextDifference: the JSON manifest file is checked byte for byte', () => {
+  const info = parseBundle(fixedBundle(true));
+  const text = manifestJson(info);
+  it('accepts the file as written, and refuses it after any one character is changed, naming the field when one differs', () => {
+    expect(manifestTextDifference(text, info.manifest)).toBeUndefined();
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const changed = text.slice(0, i) + String.fromCharCode(c === 0x30 ? 0x31 : c ^ 1) + text.slice(i + 1);
+      expect(manifestTextDifference(changed, info.manifest), `character ${i}`).toBeDefined();
+    }
+    expect(manifestTextDifference(text.replace('"securityCounter": 7', '"securityCounter": 8'), info.manifest)).toBe('securityCounter: file has 8, the bundle has 7');
+    expect(manifestTextDifference(text.trimEnd(), info.manifest)).toMatch(/^the fields agree, but the text is not the canonical form from character \d+ \(line 24\)/);
+    expect(manifestTextDifference(JSON.stringify(JSON.parse(text)), info.manifest)).toMatch(/character 1 \(line 1\)/);
+    expect(manifestTextDifference('{', info.manifest)).toMatch(/^not JSON/);
   });
 });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manifestJson, parseBundle } from '../../../src/bundle/index.js';
 import { FIXED_SIGNED_SHA256, FIXTURES, TEST_PUB, TEST_SEED, fixedBundle, otherKey } from '../bundle/helpers.js';
 import { cli, jsonLine, tempDir } from './bundle-cli.js';
+import { hilbridge } from './child-cli.js';
 
 let dir: string;
 beforeEach(() => {
@@ -80,6 +81,9 @@ describe('hilbridge image build', () => {
     const r = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, 'b.json'), join(FIXTURES, 'v2/calib.hxe'), v1);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`segment 1 ("${v1}") is an HXE image without an app name`);
+    const same = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, '.', 'b.hxb'), v1);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('--out and --manifest both name');
     const c = await cli('image', 'build', '-o', join(dir, 'b.hxb'), '--manifest', join(dir, 'b.json'), '--security-counter', '-1', v1);
     expect(c.code).toBe(2);
     expect(c.stderr).toContain('--security-counter "-1" is not a whole number in 0..4294967295');
@@ -118,7 +122,11 @@ describe('hilbridge image verify', () => {
     expect(r.stderr).toContain('error [manifest_mismatch]: manifest file');
     expect(r.stderr).toContain('segments[1].size: file has 101, the bundle has 100');
     writeFileSync(join(dir, 'junk.json'), '{');
-    expect((await cli('image', 'verify', bundle(), '--manifest', join(dir, 'junk.json'))).stderr).toContain('is not JSON');
+    expect((await cli('image', 'verify', bundle(), '--manifest', join(dir, 'junk.json'))).stderr).toContain('not JSON');
+    writeFileSync(join(dir, 'spaced.json'), readFileSync(join(dir, 'out.json'), 'utf8').replace('\n', '\n '));
+    const spaced = await cli('image', 'verify', bundle(), '--manifest', join(dir, 'spaced.json'));
+    expect(spaced.code).toBe(1);
+    expect(spaced.stderr).toContain('the fields agree, but the text is not the canonical form');
   });
 
   it('a changed byte: exit 1, the segment and the check named, the file named', async () => {
@@ -148,5 +156,23 @@ describe('hilbridge image verify', () => {
     const r = await cli('image', 'verify', join(dir, 'fifo'));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('error [file_not_regular]');
+  });
+});
+
+describe('exit codes of the real program', () => {
+  it('image verify: 0 valid, 1 a failed check (on stderr, nothing on stdout), 2 an unreadable file', async () => {
+    writeFileSync(join(dir, 'b.hxb'), fixedBundle(true));
+    const ok = await hilbridge('image', 'verify', join(dir, 'b.hxb'), '--pub', TEST_PUB);
+    expect([ok.code, ok.stderr]).toEqual([0, '']);
+    const bad = fixedBundle(true);
+    bad[72]! ^= 2; // a letter of the bundle name: a valid name, but not the signed one
+    writeFileSync(join(dir, 'bad.hxb'), bad);
+    const failed = await hilbridge('image', 'verify', join(dir, 'bad.hxb'));
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(/^hilbridge: error \[bad_signature\]: bundle ".*bad\.hxb": /);
+    const missing = await hilbridge('image', 'verify', join(dir, 'missing.hxb'), '--json');
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ event: 'error', error: { code: 'file_unreadable' } });
   });
 });
