@@ -164,6 +164,19 @@ describe('authenticated commands under a signed trust store', () => {
     expect(await activeApp(r)).toBe('old_app');
   });
 
+  it("a repeat of the open session's signed BEGIN is taken without a new nonce; another image under that session id is not", async () => {
+    const r = await board();
+    const begin = { kind: 'begin', size: 4096, crc32: 1, sha256: new Uint8Array(32).fill(3), slot: ANY_SLOT, imageKind: 2, chunk: 1024, window: 4, ackEvery: 1, ackDelayMs: 20, fresh: true } as const;
+    const o = { scheduler: r.clock.scheduler, timeoutMs: 500, tries: 2, what: 'BEGIN', session: 9 };
+    const signedBegin = await signed(r, begin);
+    expect((await r.clock.until(request(r.host, signedBegin, ['session'], o))).size).toBe(4096);
+    // the reply was lost, say: the same BEGIN again (its nonce used up) resumes the open session
+    expect((await r.clock.until(request(r.host, signedBegin, ['session'], o))).size).toBe(4096);
+    const other = { ...begin, sha256: new Uint8Array(32).fill(4) };
+    await expect(r.clock.until(request(r.host, other, ['session'], o))).rejects.toMatchObject({ code: 'auth_required' });
+    await expect(r.clock.until(request(r.host, { ...signedBegin, sha256: other.sha256 }, ['session'], o))).rejects.toMatchObject({ code: 'nonce_stale' });
+  });
+
   it('under the open policy nothing changes: an unauthenticated rollback runs', async () => {
     const r = await board({ signed: false });
     expect((await send(r, { kind: 'rollback', slot: ANY_SLOT })).code).toBe('OK');
