@@ -22,8 +22,14 @@ const enumName = (table: Record<string, number>, v: number): string => Object.en
 
 export type FieldValue = string | number | boolean | null;
 
-/** The fields worth seeing for `msg`, in display order. */
+/** The fields worth seeing for `msg`, in display order; a signed command ends with `auth` (the key id its AUTH block names). */
 export function messageFields(msg: Message): Record<string, FieldValue> {
+  const fields = ownFields(msg);
+  const auth = 'auth' in msg ? msg.auth : undefined;
+  return auth === undefined ? fields : { ...fields, auth: auth.keyId };
+}
+
+function ownFields(msg: Message): Record<string, FieldValue> {
   switch (msg.kind) {
     case 'hello':
       return { version: msg.version, maxFrame: msg.maxFrame, maxChunk: msg.maxChunk, window: msg.window };

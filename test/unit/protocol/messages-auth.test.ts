@@ -8,6 +8,7 @@ import { wireCodeOf } from '../../../src/protocol/messages-codes.js';
 import { attachAuth } from '../../../src/protocol/engine/auth.js';
 import { verifySignature } from '../../../src/bundle/keys.js';
 import { testKey } from '../bundle/helpers.js';
+import { messageFields } from '../../../src/protocol/candump-fields.js';
 
 const hexOf = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const BOARD = '000102030405060708090a0b0c0d0e0f';
@@ -27,6 +28,8 @@ describe('the AUTH block', () => {
     expect(verifySignature(testKey.raw, Buffer.from(SIGNED_HEX, 'hex'), Buffer.from(SIG_HEX, 'hex'))).toBe(true);
     const back = decodeMessage(type, payload);
     expect(back).toEqual({ ok: true, msg });
+    // hilbridge decode shows which key signed it (public), never more
+    expect(messageFields(msg)).toEqual({ slot: 255, auth: testKey.keyId });
     // the document shows the same bytes
     const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8').replace(/\s+/g, '');
     expect(doc.includes(SIGNED_HEX), 'docs/protocol.md shows the signed bytes').toBe(true);
