@@ -12,7 +12,7 @@
  */
 import type { Subscription } from 'rxjs';
 import { asHilbridgeError } from '../errors.js';
-import { ANY_SLOT, ImageKind } from '../protocol/messages-types.js';
+import { ANY_SLOT, ImageKind, MessageType } from '../protocol/messages-types.js';
 import { wireCodeOf } from '../protocol/messages-codes.js';
 import type { CanFrame, CanTransport } from '../transports/types.js';
 import { fromHex } from '../util/hex.js';
@@ -185,6 +185,9 @@ export class BcastListener {
     this.committed = undefined;
     this.held.clear();
     try {
+      // A broadcast session carries no AUTH block: a board that requires authenticated commands (a trust store
+      // with a key under the signed policy) refuses to JOIN, as it refuses an unauthenticated BEGIN (audited).
+      await this.board.authorise({ type: MessageType.BEGIN, payload: new Uint8Array(0), auth: undefined });
       const kind = a.kind === ImageKind.bundle ? ImageKind.bundle : a.kind === ImageKind.hxe ? ImageKind.hxe : ImageKind.raw;
       const r = await this.board.begin({ size: a.size, crc32: a.crc32, sha256: fromHex(a.sha256), slot: ANY_SLOT, imageKind: kind, fresh: false });
       for (const x of r.ranges) this.held.add(x.start, x.end);

@@ -11,13 +11,19 @@ import { crc32, sha256Hex } from '../util/digest.js';
 import { fromHex, toHex } from '../util/hex.js';
 import { KNOWN_CAPABILITIES } from '../hxe/constants.js';
 import { parseHxe } from '../hxe/parse.js';
-import { isBundleHead } from '../bundle/index.js';
+import { isBundleHead, keyIdOf } from '../bundle/index.js';
 import type { ResourceLimits } from '../hxe/policy.js';
 import { MAX_STATUS_DAMAGE } from '../protocol/messages.js';
 import { preview } from '../util/nesting.js';
 import { ANY_SLOT, ImageKind, LoaderCapability, type FramRegion } from '../protocol/messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink, TrustAddRequest, TrustStoreInfo } from '../protocol/image-sink.js';
 import { addTrust, trustInfo } from './board-trust.js';
+import { addFurtherKey } from './auth-trust.js';
+import { BoardAuth } from './auth.js';
+import type { AuditEntryWire } from '../protocol/messages-types.js';
+import { MessageType } from '../protocol/messages-types.js';
+import { WireCode } from '../protocol/messages-codes.js';
+import type { AuthCommand, NonceGrant } from '../protocol/image-sink.js';
 import { trustViolation } from './trust-policy.js';
 import { bootBoard, type BootSummary } from './board-boot.js';
 import { type FramSpec, mountFram, openFramDevice } from './board-fram.js';
@@ -69,6 +75,10 @@ export class VirtualBoard implements ImageSink, BoardControl {
   private booting = true;
   /** What the boot sequence emitted (a rollback, value restores): bounded by the image's values. */
   private readonly bootEvents: BoardEvent[] = [];
+  /** Authenticated commands: the live nonce (RAM: a reboot forgets it) and the audit ring. */
+  private readonly auth: BoardAuth;
+  /** This power-on's number in the audit ring: one more than the last entry's, fixed at the first event. */
+  private powerOn: number | undefined;
 
   private constructor(
     readonly fram: Fram,
@@ -98,6 +108,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     this.loader = new BoardLoader({ fram, executive: this.executive, bus: this.bus, policy, source: opts.source ?? 'uart', board: this.name });
     this.booting = false;
     booting.unsubscribe();
+    this.auth = new BoardAuth(fram, this.name, scheduler, () => (this.powerOn ??= (fram.audit().entries.at(-1)?.boot ?? 0) + 1));
   }
 
   /** Power on: open (or create and format) the FRAM, apply the settings given, boot. */
@@ -327,7 +338,25 @@ export class VirtualBoard implements ImageSink, BoardControl {
 
   async trustAdd(req: TrustAddRequest): Promise<string> {
     await Promise.resolve();
-    return addTrust(this.fram, this.name, req);
+    const { auth: _auth, ...add } = req;
+    const done = this.auth.consumeGrant(MessageType.TRUST_ADD) ? addFurtherKey(this.fram, this.name, add) : addTrust(this.fram, this.name, add);
+    this.auth.record('trust_changed', MessageType.TRUST_ADD, WireCode.OK, keyIdOf(add.publicKey)); // the key added (the one that authorised it is in the entry before)
+    return done;
+  }
+
+  async challenge(): Promise<NonceGrant> {
+    await Promise.resolve();
+    return this.auth.challenge();
+  }
+
+  async authorise(cmd: AuthCommand): Promise<void> {
+    await Promise.resolve();
+    this.auth.authorise(cmd);
+  }
+
+  async audit(): Promise<readonly AuditEntryWire[]> {
+    await Promise.resolve();
+    return this.fram.audit().entries;
   }
 
   async fmap(): Promise<readonly FramRegion[]> {

@@ -4,7 +4,7 @@
  * (status, abort, rollback, confirm, reset, fmap, flash) goes through here,
  * so they share validation, timeouts and error reporting.
  */
-import type { BaudAttempt, BaudOptions, CommandOptions, PeerInfo } from '../protocol/engine/index.js';
+import type { BaudAttempt, BaudOptions, CommandOptions, CommandSigner, PeerInfo } from '../protocol/engine/index.js';
 import { connect, negotiateBaud, switchBaud } from '../protocol/engine/index.js';
 import { isHilbridgeError } from '../errors.js';
 import { REQUEST_TRIES, openPlannedLink, planLink } from './link.js';
@@ -32,6 +32,8 @@ export interface BoardBaud {
 export interface BoardOptions {
   /** Move to the highest common line rate after HELLO and back to the start rate before closing (flash, status). */
   readonly switchBaud?: boolean;
+  /** Signs the state-changing commands (and SET_BAUD) for a board that requires authenticated commands. */
+  readonly signer?: CommandSigner | undefined;
 }
 
 /** Validate the options first (so usage errors never touch a link), then open, connect and run `fn`. */
@@ -42,12 +44,12 @@ export async function withBoard<T>(opts: LinkCliOptions, fn: (s: BoardSession) =
 export async function withPlannedBoard<T>(plan: LinkPlan, fn: (s: BoardSession) => Promise<T>, deps: OpenLinkDeps = {}, board: BoardOptions = {}): Promise<T> {
   const link = await openPlannedLink(plan, 'host', deps);
   try {
-    const request: CommandOptions = { scheduler: link.scheduler, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES };
+    const request: CommandOptions = { scheduler: link.scheduler, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES, signer: board.signer };
     const connectOpts = link.profile.maxChunk === undefined ? {} : { maxChunk: link.profile.maxChunk };
     let peer = await connect(link.channel, { ...request, ...connectOpts });
     let baud: BoardBaud | undefined;
     if (board.switchBaud === true && link.baud !== undefined) {
-      const options: BaudOptions = { link: link.baud.control, scheduler: link.scheduler, rates: link.baud.rates, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES, connect: connectOpts };
+      const options: BaudOptions = { link: link.baud.control, scheduler: link.scheduler, rates: link.baud.rates, timeoutMs: link.timeoutMs, tries: REQUEST_TRIES, connect: connectOpts, signer: board.signer };
       const n = await negotiateBaud(link.channel, peer, link.baud.start, options);
       peer = n.peer;
       baud = { start: link.baud.start, rate: n.rate, attempts: n.attempts, options };

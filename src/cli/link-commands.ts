@@ -14,11 +14,13 @@ import { ExitCode, action } from './run.js';
 import { wholeNumber } from './numbers.js';
 import { UsageError } from '../errors.js';
 import type { JsonLineOf } from './json/index.js';
+import { KEY_OPTION_HELP, commandSigner } from './signing-key.js';
 
 export interface SimpleOptions extends LinkCliOptions {
   slot?: string;
   factory?: boolean;
   yes?: boolean;
+  key?: string;
 }
 
 export interface SimpleCommand {
@@ -47,18 +49,20 @@ export function slotOption(opts: SimpleOptions): number {
 }
 
 export function registerSimple(program: Command, c: SimpleCommand): void {
-  let cmd = addLinkOptions(program.command(c.name).description(c.description));
+  let cmd = addLinkOptions(program.command(c.name).description(c.description)).option('-k, --key <file>', KEY_OPTION_HELP);
   if (c.options) cmd = c.options(cmd);
   cmd.action(
     action(
       async (opts: SimpleOptions): Promise<ExitCode> => {
         c.check?.(opts);
-        return withPlannedBoard(planLink(opts), async (s) => {
+        const plan = planLink(opts);
+        const signer = await commandSigner(opts.key);
+        return withPlannedBoard(plan, async (s) => {
           const done = await c.run(s, opts);
           const line: JsonLineOf<'board_command'> = { event: 'board_command', link: s.link.name, command: c.name, message: done };
           emit(opts.json === true, line, `${s.link.name}: ${done}`);
           return ExitCode.Ok;
-        });
+        }, {}, { signer });
       },
       (opts) => opts.json === true,
     ),

@@ -15,6 +15,8 @@ import { abortStaging, beginStaging, type CommitResult, commitStaged, type Stagi
 import { FramStore } from './store.js';
 import { firstFormatUnfinished, readSuperblock } from './superblock.js';
 import { readTrust, type TrustArea, writeTrust } from './trust.js';
+import { appendAudit, readAudit, type AuditRing } from './audit.js';
+import type { AuditEntryWire } from '../protocol/messages-types.js';
 import { readValue, saveValue, type ValueRead } from './values.js';
 import type { WearCounter } from './wear.js';
 
@@ -137,6 +139,16 @@ export class Fram {
     if (t === null || counter <= t.securityCounter) return false;
     this.op(() => writeTrust(this.store, this.layout, { ...t, securityCounter: counter }));
     return true;
+  }
+
+  /** The audit ring (audit.ts), oldest first. */
+  audit(): AuditRing {
+    return readAudit(this.store, this.layout);
+  }
+
+  /** Append a security event to the audit ring (overwrites the oldest of 16). */
+  appendAudit(e: Omit<AuditEntryWire, 'seq'>): AuditEntryWire {
+    return this.op(() => appendAudit(this.store, this.layout, e));
   }
 
   /** Wear per partition, including writes not yet persisted. */

@@ -17,3 +17,4 @@ export { MAX_VALUE_BYTES, type ValueRead } from './values.js';
 export { DebouncedValueWriter, restorePersistedValues, isPersisted, encodeF16Record, type PersistEvent, type PersistedValueSpec, type RestoreResult } from './persist.js';
 export { decodeFramMap } from './map.js';
 export type { FramMap, MapFinding, MapSlot, MapValueRecord } from './map-types.js';
+export { AUDIT_ENTRIES, AuditKind, type AuditKindName, type AuditRing } from './audit.js';

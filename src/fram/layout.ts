@@ -43,7 +43,10 @@ export interface FramLayout {
   readonly settings: readonly [number, number];
   readonly wear: readonly [number, number];
   readonly staging: readonly [number, number];
+  /** The value cells: the values partition but its last AUDIT_AREA bytes. */
   readonly values: { readonly offset: number; readonly length: number };
+  /** The audit ring (audit.ts): the last AUDIT_AREA bytes of the values partition. */
+  readonly audit: { readonly offset: number; readonly length: number };
   readonly slots: readonly [SlotLayout, SlotLayout];
 }
 
@@ -56,6 +59,9 @@ const FIXED: readonly [PartitionName, number][] = [
   ['wear', 0x200],
   ['staging', 0x200],
 ];
+
+/** Bytes of the audit ring at the end of the values partition (src/fram/audit.ts). */
+export const AUDIT_AREA = 0x200;
 
 const alignDown = (n: number, a: number): number => n - (n % a);
 
@@ -97,7 +103,8 @@ export function computeLayout(size: number): FramLayout {
     settings: halves('settings'),
     wear: halves('wear'),
     staging: halves('staging'),
-    values: { offset: values.offset, length: values.length },
+    values: { offset: values.offset, length: values.length - AUDIT_AREA },
+    audit: { offset: values.offset + values.length - AUDIT_AREA, length: AUDIT_AREA },
     slots: [slot('A', a), slot('B', b)],
   };
 }

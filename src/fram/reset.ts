@@ -21,10 +21,11 @@ export function completePendingReset(store: FramStore): boolean {
   const sb = requireSuperblock(store);
   if (!sb.resetPending) return false;
   const L = store.layout;
-  for (const name of ['staging', 'slot_a', 'slot_b', 'values', 'settings'] as const) {
+  for (const name of ['staging', 'slot_a', 'slot_b', 'settings'] as const) {
     const p = L.partitions.find((x) => x.name === name);
     if (p !== undefined) store.zero(p.offset, p.length);
   }
+  store.zero(L.values.offset, L.values.length); // the value cells; the audit ring after them is kept
   writeSuperblock(store, L, { ...sb, resetPending: false });
   return true;
 }

@@ -22,8 +22,14 @@ const enumName = (table: Record<string, number>, v: number): string => Object.en
 
 export type FieldValue = string | number | boolean | null;
 
-/** The fields worth seeing for `msg`, in display order. */
+/** The fields worth seeing for `msg`, in display order; a signed command ends with `auth` (the key id its AUTH block names). */
 export function messageFields(msg: Message): Record<string, FieldValue> {
+  const fields = ownFields(msg);
+  const auth = 'auth' in msg ? msg.auth : undefined;
+  return auth === undefined ? fields : { ...fields, auth: auth.keyId };
+}
+
+function ownFields(msg: Message): Record<string, FieldValue> {
   switch (msg.kind) {
     case 'hello':
       return { version: msg.version, maxFrame: msg.maxFrame, maxChunk: msg.maxChunk, window: msg.window };
@@ -87,6 +93,12 @@ export function messageFields(msg: Message): Record<string, FieldValue> {
       return { keyId: keyIdOf(msg.publicKey), requireSigned: msg.requireSigned, vendor: msg.vendor, boardClass: msg.boardClass };
     case 'trust_info':
       return { policy: msg.policy, securityCounter: msg.securityCounter, vendor: msg.vendor, boardClass: msg.boardClass, keys: msg.keyIds.join(',') || '-' };
+    case 'nonce':
+      return { boardId: msg.boardId, lifetimeMs: msg.lifetimeMs };
+    case 'audit_info':
+      return { entries: msg.entries.length };
+    case 'challenge':
+    case 'audit':
     case 'trust_list':
     case 'end':
     case 'status':

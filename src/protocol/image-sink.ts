@@ -17,12 +17,26 @@
  * Implementations: src/protocol/engine/file-sink.ts (reference, a file on
  * disk) and the FRAM-backed virtual board in src/board.
  */
-import type { BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo, TrustAddMsg, TrustInfoMsg } from './messages-types.js';
+import type { AuditEntryWire, AuthBlock, BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo, TrustAddMsg, TrustInfoMsg } from './messages-types.js';
 
 /** The trust store as TRUST_INFO carries it. */
 export type TrustStoreInfo = Omit<TrustInfoMsg, 'kind'>;
 /** TRUST_ADD as the board sees it. */
 export type TrustAddRequest = Omit<TrustAddMsg, 'kind'>;
+
+/** A command as the board's authorisation sees it: its type, its payload without the AUTH block, and the block (if any). */
+export interface AuthCommand {
+  readonly type: number;
+  readonly payload: Uint8Array;
+  readonly auth: AuthBlock | undefined;
+}
+
+/** What CHALLENGE gives: the board id and a fresh single-use nonce. */
+export interface NonceGrant {
+  readonly boardId: string;
+  readonly nonce: Uint8Array;
+  readonly lifetimeMs: number;
+}
 
 /** What the target tells the host in INFO (the engine adds version and limits). */
 export interface BackendInfo {
@@ -131,4 +145,10 @@ export interface BoardControl {
    * else refused with `auth_required`. Resolves with RESULT OK's detail.
    */
   trustAdd?(req: TrustAddRequest): Promise<string>;
+  /** A fresh single-use nonce (CHALLENGE); a board without authenticated commands leaves it out (ENOTSUP). */
+  challenge?(): Promise<NonceGrant>;
+  /** Let a state-changing command run, or throw its refusal (auth_required, nonce_stale, key_untrusted, auth_failed): docs/protocol.md 4.3.4. */
+  authorise?(cmd: AuthCommand): Promise<void>;
+  /** The audit ring, oldest first (AUDIT). */
+  audit?(): Promise<readonly AuditEntryWire[]>;
 }

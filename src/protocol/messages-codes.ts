@@ -6,7 +6,7 @@
  * Ranges: 0 success; 0x0001-0x00FF transport/session errors (errno-like);
  * 0x0100-0x01FF the HXE verifier's codes (src/hxe/errors.ts); 0x0200-0x02FF
  * policy codes; 0x0300-0x03FF bundle codes; 0x0400-0x04FF image policy and
- * trust store codes (docs/protocol.md 4.3.3); 0xFFFF an error this table does not know (detail says which).
+ * trust store codes (docs/protocol.md 4.3.3); 0x0500-0x05FF authenticated commands (4.3.4); 0xFFFF an error this table does not know (detail says which).
  */
 import { HilbridgeError } from '../errors.js';
 
@@ -52,7 +52,10 @@ export const WireCode = {
   bad_signature: 0x0402, // the bundle's signature does not verify over its manifest (changed after signing)
   counter_too_low: 0x0403, // the bundle's security counter is below the board's stored minimum
   class_mismatch: 0x0404, // the bundle's vendor or board class is not the board's
-  auth_required: 0x0405, // the trust store is provisioned: changing it needs an authenticated command (a later version)
+  auth_required: 0x0405, // the board requires an authenticated command (AUTH block, docs/protocol.md 4.3.4) and this one carries none
+  auth_failed: 0x0500, // the AUTH block's signature does not verify (signed for another board, another command, or changed)
+  nonce_stale: 0x0501, // the AUTH block's nonce is not the board's live one (used, replaced, expired, or the board restarted)
+  key_untrusted: 0x0502, // the AUTH block names a key that is not in the board's trust store
   unknown: 0xffff,
 } as const;
 
@@ -88,7 +91,10 @@ const hints: Partial<Record<WireCodeName, string>> = {
   unknown_key: "sign the bundle with a key of the board's trust store (hilbridge trust list shows their ids)",
   counter_too_low: "rebuild the bundle with a security counter at least the board's (hilbridge trust list)",
   class_mismatch: "build the bundle for this board's vendor and board class (hilbridge trust list)",
-  auth_required: "the board's trust store is already provisioned; this hilbridge cannot change it",
+  auth_required: 'the board takes this command only signed by a key of its trust store: pass --key <file> or set HILBRIDGE_SIGNING_KEY',
+  auth_failed: 'the signature was made for another board or another command: run the command again with the right --key',
+  nonce_stale: "the board's challenge was used, replaced or expired: run the command again (hilbridge asks for a new one)",
+  key_untrusted: "sign with a key of the board's trust store (hilbridge trust list shows their ids)",
 };
 
 /**

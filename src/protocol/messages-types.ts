@@ -5,6 +5,9 @@
  */
 import type { ByteRange } from '../util/ranges.js';
 import { FRAME_OVERHEAD } from './constants.js';
+import type { AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
+
+export type { AuditEntryWire, AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
 
 /** Message type numbers (the frame header's `type` byte). */
 export const MessageType = {
@@ -31,6 +34,10 @@ export const MessageType = {
   TRUST_ADD: 0x15,
   TRUST_LIST: 0x16,
   TRUST_INFO: 0x17,
+  CHALLENGE: 0x20,
+  NONCE: 0x21,
+  AUDIT: 0x22,
+  AUDIT_INFO: 0x23,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;
 
@@ -184,7 +191,7 @@ export interface SessionMsg {
   readonly ranges: readonly ByteRange[];
 }
 
-export interface BeginMsg {
+export interface BeginMsg extends Authenticable {
   readonly kind: 'begin';
   readonly size: number;
   readonly crc32: number;
@@ -241,7 +248,7 @@ export interface DoneMsg {
   readonly counters: TargetCountersWire;
 }
 
-export interface AbortMsg {
+export interface AbortMsg extends Authenticable {
   readonly kind: 'abort';
   readonly code: number;
   readonly detail: string;
@@ -309,17 +316,17 @@ export interface StagedInfo {
   readonly held: number;
 }
 
-export interface RollbackMsg {
+export interface RollbackMsg extends Authenticable {
   readonly kind: 'rollback';
   readonly slot: number;
 }
 
-export interface ConfirmMsg {
+export interface ConfirmMsg extends Authenticable {
   readonly kind: 'confirm';
   readonly slot: number;
 }
 
-export interface FactoryResetMsg {
+export interface FactoryResetMsg extends Authenticable {
   readonly kind: 'factory_reset';
 }
 
@@ -333,7 +340,7 @@ export interface FmapInfoMsg {
 }
 
 /** SET_BAUD: "switch the line to `rate`; revert unless you hear me at it within `confirmMs`". Answered RESULT at the old rate. */
-export interface SetBaudMsg {
+export interface SetBaudMsg extends Authenticable {
   readonly kind: 'set_baud';
   /** Bit/s, one of INFO's lineRates. */
   readonly rate: number;
@@ -354,7 +361,7 @@ export const TrustFlag = {
 } as const;
 
 /** TRUST_ADD: write the first key (and the policy, vendor, board class) into an empty trust store (manufacturing). */
-export interface TrustAddMsg {
+export interface TrustAddMsg extends Authenticable {
   readonly kind: 'trust_add';
   readonly requireSigned: boolean;
   /** Raw Ed25519 public key, 32 bytes. */
@@ -382,6 +389,11 @@ export interface TrustInfoMsg {
   readonly keyIds: readonly string[];
   /** Why the active image would be refused now ('' when it passes or none is active). */
   readonly note: string;
+}
+
+/** A command that may carry an AUTH block (messages-auth.ts AUTHENTICATED_KINDS). */
+interface Authenticable {
+  readonly auth?: AuthBlock | undefined;
 }
 
 export interface ResultMsg {
@@ -415,7 +427,11 @@ export type Message =
   | SetBaudMsg
   | TrustAddMsg
   | TrustListMsg
-  | TrustInfoMsg;
+  | TrustInfoMsg
+  | ChallengeMsg
+  | NonceMsg
+  | AuditMsg
+  | AuditInfoMsg;
 
 export type MessageKind = Message['kind'];
 
@@ -444,6 +460,10 @@ export const typeOfKind: Readonly<Record<MessageKind, number>> = {
   trust_add: MessageType.TRUST_ADD,
   trust_list: MessageType.TRUST_LIST,
   trust_info: MessageType.TRUST_INFO,
+  challenge: MessageType.CHALLENGE,
+  nonce: MessageType.NONCE,
+  audit: MessageType.AUDIT,
+  audit_info: MessageType.AUDIT_INFO,
 };
 
 /** Fixed payload sizes (bytes before any variable part). */
@@ -465,4 +485,6 @@ export const Size = {
   trustAdd: 2 + 32 + 2 * TRUST_NAME_SIZE,
   trustInfoFixed: 16 + 1 + 4 + 2 * TRUST_NAME_SIZE + 1,
   keyId: 8,
+  nonce: 16 + 16 + 4,
+  auditEntry: 20,
 } as const;

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
 import { PayloadReader, PayloadWriter, fromUtf8, utf8 } from './messages-bytes.js';
 import { decodeTrustAdd, decodeTrustInfo, encodeTrustAdd, encodeTrustInfo } from './messages-trust.js';
+import { decodeAuditInfo, decodeNonce, encodeAuditInfo, encodeAuthBlock, encodeNonce, splitAuth } from './messages-auth.js';
 import {
   BeginFlag,
   DATA_HEADER_SIZE,
@@ -125,7 +126,10 @@ function decodeRates(r: PayloadReader, p: Uint8Array): number[] | string | undef
 
 /** Encode a message: its frame type number and payload bytes. */
 export function encodeMessage(msg: Message): { type: number; payload: Uint8Array } {
-  return { type: typeOfKind[msg.kind], payload: encodePayload(msg) };
+  const payload = encodePayload(msg);
+  const auth = 'auth' in msg ? msg.auth : undefined;
+  if (auth === undefined) return { type: typeOfKind[msg.kind], payload };
+  return { type: typeOfKind[msg.kind], payload: new Uint8Array(Buffer.concat([payload, encodeAuthBlock(auth)])) };
 }
 
 function encodePayload(msg: Message): Uint8Array {
@@ -253,6 +257,13 @@ function encodePayload(msg: Message): Uint8Array {
       return new PayloadWriter(Size.factoryReset).u32(FACTORY_RESET_MAGIC).done();
     case 'fmap_info':
       return utf8(JSON.stringify(msg.regions));
+    case 'challenge':
+    case 'audit':
+      return new Uint8Array(0);
+    case 'nonce':
+      return encodeNonce(msg.boardId, msg.nonce, msg.lifetimeMs);
+    case 'audit_info':
+      return encodeAuditInfo(msg.entries);
     case 'result': {
       const d = utf8(msg.detail);
       check('code', msg.code, 0xffff);
@@ -298,8 +309,15 @@ function decodeRanges(r: PayloadReader, count: number, size: number): ByteRange[
   return out;
 }
 
-/** Decode the payload of a frame of type `type`. Never throws. */
+/** Decode the payload of a frame of type `type` (an AUTH block at its end comes back as the message's `auth`). Never throws. */
 export function decodeMessage(type: number, p: Uint8Array): DecodeResult {
+  const split = splitAuth(type, p);
+  if (split === undefined) return decodePayload(type, p);
+  const d = decodePayload(type, split.payload);
+  return d.ok ? { ok: true, msg: { ...d.msg, auth: split.auth } as Message } : d;
+}
+
+function decodePayload(type: number, p: Uint8Array): DecodeResult {
   const r = new PayloadReader(p);
   switch (type) {
     case MessageType.HELLO: {
@@ -402,6 +420,14 @@ export function decodeMessage(type: number, p: Uint8Array): DecodeResult {
       return decodeTrustAdd(p);
     case MessageType.TRUST_INFO:
       return decodeTrustInfo(p);
+    case MessageType.CHALLENGE:
+      return finish(r, { kind: 'challenge' }, 'CHALLENGE');
+    case MessageType.AUDIT:
+      return finish(r, { kind: 'audit' }, 'AUDIT');
+    case MessageType.NONCE:
+      return decodeNonce(p);
+    case MessageType.AUDIT_INFO:
+      return decodeAuditInfo(p);
     case MessageType.DONE: {
       const slot = r.u8('slot');
       const reserved = r.u8('reserved') | r.u16('reserved');

@@ -3,7 +3,12 @@
  * one master, many listeners (virtual boards), each with its own frame loss.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { generateKeyPair } from '../../src/bundle/index.js';
+import { emptyTrust } from '../../src/fram/index.js';
 import { Capability } from '../../src/hxe/constants.js';
+import { wireCodeOf } from '../../src/protocol/messages-codes.js';
+import { MessageType } from '../../src/protocol/messages-types.js';
+import { toHex } from '../../src/util/hex.js';
 import { BcastKind, CtrlOp, ReplyCode, bcastKind, decodeCtrl, mapEndBody, mapFrame, readyBody, replyFrame } from '../../src/protocol/engine/bcast-wire.js';
 import type { CanFrame } from '../../src/transports/types.js';
 import { beginFor, image, sha } from '../unit/board/helpers.js';
@@ -73,6 +78,19 @@ describe('broadcast flash over the emulator CAN bus', () => {
     for (const s of specs) expect(r0.activeSha(s.node)).toBe(sha(NEW));
     // it resumed: far less than the whole image was repaired for it
     expect(r.nodes[2]!.bytesRepaired).toBeLessThan(NEW.length - 2000);
+  });
+
+  it('a board that requires authenticated commands (trust store with a key, signed policy) refuses to JOIN a broadcast: auth_required, audited; the others complete', async () => {
+    const specs: NodeSpec[] = [{ node: 1 }, { node: 2 }];
+    rig = new BcastRig(specs);
+    const locked = rig.nodes.get(2)!.board;
+    const pub = generateKeyPair().key;
+    locked.fram.writeTrust({ ...emptyTrust(locked.fram.trust()!.boardId), policy: 'signed', keys: [{ keyId: pub.keyId, publicKey: toHex(pub.raw) }] });
+    const before = locked.report().active;
+    const r = await rig.flash(NEW);
+    expect(r.nodes.map((n) => [n.node, n.result, n.error?.code])).toEqual([[1, 'ok', undefined], [2, 'refused', 'auth_required']]);
+    expect(locked.report().active).toEqual(before);
+    expect(locked.fram.audit().entries.at(-1)).toMatchObject({ kind: 2, type: MessageType.BEGIN, code: wireCodeOf('auth_required') });
   });
 
   it('a listener that refuses (capabilities it lacks) is reported with its reason; the others complete', async () => {

@@ -7,7 +7,7 @@
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import { openByteStreamChannel } from '../../src/protocol/channel.js';
 import { connect, serveTarget, transfer, confirm, status } from '../../src/protocol/engine/index.js';
-import type { CommandOutcome, PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
+import type { CommandOutcome, CommandSigner, PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
 import { ANY_SLOT, ImageKind, type StatusInfoMsg } from '../../src/protocol/messages-types.js';
 import type { FrameChannel } from '../../src/protocol/types.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../src/board/board.js';
@@ -24,6 +24,10 @@ export interface BoardRigOptions {
   readonly framSize?: number;
   /** Line rate of the emulated UART, bit/s (default 921600). */
   readonly bitRate?: number;
+  /** Line rates the target offers in SET_BAUD (default: none, SET_BAUD answered ENOTSUP). */
+  readonly lineRates?: readonly number[];
+  /** Signs BEGIN (and the transfer's ABORT) for a board that requires authenticated commands. */
+  readonly signer?: CommandSigner;
 }
 
 export class BoardRig {
@@ -48,7 +52,12 @@ export class BoardRig {
   private powerOn(): void {
     this.board = VirtualBoard.open({ fram: { memory: this.chip }, scheduler: this.clock.scheduler, ...this.opts.board });
     this.board.allEvents$.subscribe((e) => this.events.push(e));
-    this.target = serveTarget(this.targetCh, this.board, { scheduler: this.clock.scheduler });
+    const rates = this.opts.lineRates;
+    const end = this.link.target;
+    this.target = serveTarget(this.targetCh, this.board, {
+      scheduler: this.clock.scheduler,
+      ...(rates === undefined ? {} : { baud: { link: { setBaudRate: (n: number) => end.setBaudRate!(n) }, rate: this.opts.bitRate ?? 921_600, rates } }),
+    });
   }
 
   /** Power cycle the board (pending value writes lost, as in a real cut) and serve again on the same link. */
@@ -70,7 +79,7 @@ export class BoardRig {
   /** Start a transfer without running the clock (drive it with clock.advanceTo). */
   async start(bytes: Uint8Array, opts: Partial<TransferOptions> = {}): Promise<TransferEvent[]> {
     const peer = opts.peer ?? (await connect(this.host, { scheduler: this.clock.scheduler, tries: 8 }));
-    const events$: Observable<TransferEvent> = transfer(this.host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, ...opts, peer });
+    const events$: Observable<TransferEvent> = transfer(this.host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, signer: this.opts.signer, ...opts, peer });
     return lastValueFrom(events$.pipe(toArray()));
   }
 

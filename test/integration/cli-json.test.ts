@@ -186,8 +186,9 @@ describe('every --json line fits its schema', () => {
     const rb = await drive(runCli('rollback', ...t.link, '--json'));
     expect(rb.code).toBe(0);
     expect(of(checked(rb.stdout), 'provisioning.rollback')).toHaveLength(1);
-    const after = await drive(runCli('status', ...t.link, '--json'));
+    const after = await drive(runCli('status', ...t.link, '--audit', '--json'));
     const [rolled] = of(checked(after.stdout), 'status');
+    expect(of(checked(after.stdout), 'audit')[0]).toMatchObject({ entries: [] }); // an open board records nothing
     expect(rolled!.lastEvent).toMatchObject({ kind: 'rollback', fromApp: 'second', toApp: 'first' });
     stopTargets.next('done');
     const stopped = await drive(t.done);

@@ -51,7 +51,7 @@ describe('hilbridge trust', () => {
     const again = await drive(runCli('trust', 'add', toHex(generateKeyPair().key.raw), ...link));
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('auth_required');
-    expect(again.stderr).toContain('adding a key to a provisioned board needs an authenticated command, which a later version of hilbridge adds');
+    expect(again.stderr).toContain('board 1 requires an authenticated TRUST_ADD: pass --key <file> or set HILBRIDGE_SIGNING_KEY');
   });
 
   it('a bad key or vendor is a usage error (exit 2) before the link opens', async () => {

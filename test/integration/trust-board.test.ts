@@ -46,7 +46,7 @@ function bundle(o: BundleOpts = {}): Uint8Array {
 
 /** A rig whose board runs OLD, confirmed, with `trust add` done as given (policy signed unless open). */
 async function provisioned(opts: { signed?: boolean; boardClass?: string; vendor?: string } = {}): Promise<BoardRig> {
-  const r = (rig = new BoardRig({ board: { nodeId: 5 } }));
+  const r = (rig = new BoardRig({ board: { nodeId: 5 }, signer: testKey })); // BEGIN is an authenticated command under signed
   await r.provision(OLD);
   await r.confirm();
   const detail = await r.clock.until(trustAdd(r.host, { requireSigned: opts.signed ?? true, publicKey: testKey.raw, vendor: opts.vendor ?? 'acme', boardClass: opts.boardClass ?? 'hsx-a' }, { scheduler: r.clock.scheduler }));
@@ -101,7 +101,7 @@ describe('the trust store', () => {
     const before = await list(r);
     const err = await r.clock.until(trustAdd(r.host, { requireSigned: true, publicKey: otherKey.raw, vendor: '', boardClass: '' }, { scheduler: r.clock.scheduler })).then(() => undefined, (e: unknown) => e as { code: string; message: string });
     expect(err?.code).toBe('auth_required');
-    expect(err?.message).toContain(`board 5's trust store is already provisioned (policy open, keys: ${testKey.keyId}): adding a key to a provisioned board needs an authenticated command, which a later version of hilbridge adds`);
+    expect(err?.message).toContain(`board 5 requires an authenticated TRUST_ADD: pass --key <file> or set HILBRIDGE_SIGNING_KEY (a key of its trust store: ${testKey.keyId})`);
     expect(await list(r)).toEqual(before);
   });
 
@@ -110,7 +110,7 @@ describe('the trust store', () => {
     await r.provision(bundle({ counter: 4 }), { imageKind: ImageKind.bundle });
     const before = await list(r);
     expect(before.securityCounter).toBe(4);
-    await r.clock.until(factoryReset(r.host, { scheduler: r.clock.scheduler }));
+    await r.clock.until(factoryReset(r.host, { scheduler: r.clock.scheduler, signer: testKey }));
     expect((await r.status()).slots.every((s) => s.state === 'empty')).toBe(true);
     const after = await list(r);
     expect(after).toEqual({ ...before, note: '' });

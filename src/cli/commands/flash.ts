@@ -41,6 +41,7 @@ import type { JsonLine } from '../json/index.js';
 import type { TransferBar } from '../progress.js';
 import { ExitCode, action, exitCodeFor } from '../run.js';
 import { CaptureFile } from '../../capture/capture-file.js';
+import { KEY_OPTION_HELP, commandSigner } from '../signing-key.js';
 import { tapTransport } from '../../capture/tap.js';
 import { failOnStop, stopSignals } from '../signals.js';
 import type { StopSignal } from '../signals.js';
@@ -52,6 +53,7 @@ interface FlashOptions extends LinkCliOptions {
   confirm?: boolean;
   capture?: string;
   pub?: string[];
+  key?: string;
 }
 
 /** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
@@ -71,13 +73,14 @@ export function register(program: Command): void {
       .option('--pub <key>', 'a bundle must be signed by this key (PEM file or 64 hex digits; repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)')
       .option('--nodes <list>', 'broadcast to many CAN nodes in one session: ids and ranges (1,2,5 or 1-16) or all; instead of --node')
-      .option('--all-or-none', 'with --nodes: no node activates the image unless every node verified it'),
+      .option('--all-or-none', 'with --nodes: no node activates the image unless every node verified it')
+      .option('-k, --key <file>', KEY_OPTION_HELP),
   ).action(action((image: string, opts: FlashOptions) => withImageFile(image, (path) => (opts.nodes === undefined ? run(path, opts, image) : runNodes(path, opts, image))), (_image, opts) => opts.json === true));
 }
 
 /** flash --nodes: a broadcast session (src/cli/flash-nodes.ts); the point-to-point options do not apply. */
 function runNodes(path: string, opts: FlashOptions, image: string): Promise<ExitCode> {
-  const p2p = (['resume', 'confirm', 'capture'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
+  const p2p = (['resume', 'confirm', 'capture', 'key'] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
   if (p2p.length > 0) throw new UsageError('invalid_option', `--${p2p[0]} applies to one board (--node), not to a broadcast session (--nodes)`);
   return flashNodes(path, opts, image);
 }
@@ -114,6 +117,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
   try {
     const plan = planLink(opts);
     const local: LocalImage = await verifyLocalImage(file, await publicKeys(opts.pub));
+    const signer = await commandSigner(opts.key);
     const manifest = local.kind === 'bundle' ? local.bundle.manifest : undefined;
     if (json) line(verifiedLine(imagePath, local));
     else info(verifiedText(imagePath, local));
@@ -186,6 +190,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
           imageKind: local.kind === 'bundle' ? ImageKind.bundle : ImageKind.hxe,
           resume: opts.resume === true,
           fresh: opts.resume !== true,
+          signer: request.signer,
         };
         const events = baud === undefined
           ? transfer(link.channel, source, topts)
@@ -224,7 +229,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
           else say(`confirmed: slot ${slotLetter(r.slot)} is permanent, no trial`);
         }
         return r;
-      }, cap === undefined ? {} : { wrapTransport: (t, clock) => tapTransport(t, cap, clock) }, { switchBaud: true });
+      }, cap === undefined ? {} : { wrapTransport: (t, clock) => tapTransport(t, cap, clock) }, { switchBaud: true, signer });
       captureChecked = true;
       const lost = capture?.close();
       if (lost !== undefined) throw lost;

@@ -8,7 +8,8 @@
 import type { Command } from 'commander';
 import { slotLetter } from '../../protocol/messages-types.js';
 import type { SlotEventInfo, SlotInfo, StatusInfoMsg } from '../../protocol/messages-types.js';
-import { status } from '../../protocol/engine/index.js';
+import { auditTrail, status } from '../../protocol/engine/index.js';
+import { auditJson, auditText } from '../audit-text.js';
 import { hex } from '../../util/hex.js';
 import { emit, withBoard } from '../link-board.js';
 import { crc32Hex } from '../json/index.js';
@@ -18,9 +19,9 @@ import type { LinkCliOptions } from '../link.js';
 import { ExitCode, action } from '../run.js';
 
 export function register(program: Command): void {
-  addLinkOptions(program.command('status').description("show the board's state, active image, slots, boot count and last error")).action(
-    action((opts: LinkCliOptions) => run(opts), (opts) => opts.json === true),
-  );
+  addLinkOptions(program.command('status').description("show the board's state, active image, slots, boot count and last error"))
+    .option('--audit', "also show the board's audit trail: its last security events (authenticated commands accepted and refused, trust changes)")
+    .action(action((opts: StatusOptions) => run(opts), (opts) => opts.json === true));
 }
 
 const hex32 = (n: number | undefined): string | null => (n === undefined ? null : hex(n >>> 0, 8));
@@ -100,13 +101,21 @@ export function statusText(link: string, identity: string, st: StatusInfoMsg): s
   return lines.join('\n');
 }
 
-async function run(opts: LinkCliOptions): Promise<ExitCode> {
+interface StatusOptions extends LinkCliOptions {
+  audit?: boolean;
+}
+
+async function run(opts: StatusOptions): Promise<ExitCode> {
   return withBoard(
     opts,
     async ({ link, peer, request, baud }) => {
       const st = await status(link.channel, request);
       const json: JsonLineOf<'status'> = { ...statusJson(link.name, peer.info.identity, st), ...(baud === undefined ? {} : { lineRate: baud.rate }) };
       emit(opts.json === true, json, statusText(link.name, peer.info.identity, st) + (baud === undefined ? '' : `\nline rate   ${baud.rate} bit/s`));
+      if (opts.audit === true) {
+        const line = auditJson(link.name, peer.info.nodeId, await auditTrail(link.channel, request));
+        emit(opts.json === true, line, auditText(line));
+      }
       return ExitCode.Ok;
     },
     {},

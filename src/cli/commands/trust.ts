@@ -19,11 +19,13 @@ import type { JsonLineOf } from '../json/index.js';
 import { emit, withBoard, withPlannedBoard } from '../link-board.js';
 import { addLinkOptions, planLink, type LinkCliOptions } from '../link.js';
 import { ExitCode, action } from '../run.js';
+import { KEY_OPTION_HELP, commandSigner } from '../signing-key.js';
 
 interface AddOptions extends LinkCliOptions {
   requireSigned?: boolean;
   vendor?: string;
   boardClass?: string;
+  key?: string;
 }
 
 /** A public key file is a few hundred bytes; anything much larger is not one. */
@@ -36,11 +38,12 @@ export function register(program: Command): void {
   addLinkOptions(
     trust
       .command('add')
-      .description("write the first public key into the board's empty trust store (a provisioned board refuses: auth_required)")
+      .description("write a public key into the board's trust store: the first one into an empty store, a further one only signed by a key the board holds (--key)")
       .argument('<pubkey>', 'Ed25519 public key: a .pub file (SPKI PEM, as hilbridge keygen writes) or 64 hex characters')
       .option('--require-signed', 'set the image policy to signed: the board then takes only bundles signed by a key of its store')
       .option('--vendor <v>', 'vendor the board takes bundles for ([a-z0-9._-], at most 24; default: any)')
-      .option('--board-class <c>', 'board class the board takes bundles for ([a-z0-9._-], at most 24; default: any)'),
+      .option('--board-class <c>', 'board class the board takes bundles for ([a-z0-9._-], at most 24; default: any)')
+      .option('-k, --key <file>', `${KEY_OPTION_HELP}: a provisioned board adds a further key only signed by one it holds`),
   ).action(action((pubkey: string, opts: AddOptions) => add(pubkey, opts), (_k, opts) => opts.json === true));
   addLinkOptions(trust.command('list').description("show the board's trust store: board id, image policy, security counter, vendor, board class, key ids")).action(
     action((opts: LinkCliOptions) => list(opts), (opts) => opts.json === true),
@@ -68,14 +71,16 @@ async function add(pubkey: string, opts: AddOptions): Promise<ExitCode> {
   const vendor = nameOption('--vendor', opts.vendor);
   const boardClass = nameOption('--board-class', opts.boardClass);
   const key = await keyArgument(pubkey);
-  return withPlannedBoard(planLink(opts), async ({ link, peer, request }) => {
+  const plan = planLink(opts);
+  const signer = await commandSigner(opts.key);
+  return withPlannedBoard(plan, async ({ link, peer, request }) => {
     const message = await trustAdd(link.channel, { requireSigned: opts.requireSigned === true, publicKey: key.raw, vendor, boardClass }, request);
     const line: JsonLineOf<'trust_added'> = {
-      event: 'trust_added', link: link.name, nodeId: peer.info.nodeId, keyId: key.keyId, policy: opts.requireSigned === true ? 'signed' : 'open', vendor, boardClass, message,
+      event: 'trust_added', link: link.name, nodeId: peer.info.nodeId, keyId: key.keyId, policy: /image policy signed/.test(message) || opts.requireSigned === true ? 'signed' : 'open', vendor, boardClass, message,
     };
     emit(opts.json === true, line, `${link.name}: ${message}`);
     return ExitCode.Ok;
-  });
+  }, {}, { signer });
 }
 
 async function list(opts: LinkCliOptions): Promise<ExitCode> {

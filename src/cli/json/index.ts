@@ -16,6 +16,7 @@ import { DemoDoneLine, DemoImageLine, DemoLinkLine, DemoStatusLine, DemoTransfer
 import { FramMapLine, ImageLine, PackedLine } from './files.js';
 import { BcastNodeLine, BcastResultLine } from './bcast.js';
 import { TrustAddedLine, TrustLine } from './trust.js';
+import { AuditLine } from './audit.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
 export { crc32Hex } from './common.js';
@@ -66,6 +67,7 @@ export const JSON_LINES = {
   bcast_node: BcastNodeLine, // flash --nodes
   bcast_result: BcastResultLine,
   status: StatusLine, // status
+  audit: AuditLine, // status --audit
   board_command: BoardCommandLine, // abort, rollback, confirm, reset
   keygen: KeygenLine, // keygen
   bundle_built: BundleBuiltLine, // image build

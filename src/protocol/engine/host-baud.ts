@@ -16,6 +16,7 @@ import { BAUD_DEFAULTS, normaliseRates } from './baud.js';
 import type { LineRateControl } from './baud.js';
 import { connect } from './host-connect.js';
 import type { ConnectOptions, PeerInfo } from './host-connect.js';
+import { signCommand, type CommandSigner } from './auth.js';
 import { request } from './request.js';
 import { REQUEST_DEFAULTS } from './request-timing.js';
 
@@ -36,6 +37,8 @@ export interface BaudOptions {
   readonly timeoutMs?: number;
   readonly tries?: number;
   /** How to re-connect (maxChunk, window) so the new PeerInfo matches the first. */
+  /** Signs SET_BAUD for a board that requires authenticated commands (auth.ts). */
+  readonly signer?: CommandSigner | undefined;
   readonly connect?: Omit<ConnectOptions, 'scheduler' | 'timeoutMs' | 'tries' | 'fixedWait'>;
 }
 
@@ -84,7 +87,8 @@ export async function switchBaud(channel: FrameChannel, peer: PeerInfo, from: nu
   });
   const asked = scheduler.now();
   try {
-    await request(channel, { kind: 'set_baud', rate: to, confirmMs }, ['result'], { ...at, what: `SET_BAUD ${to}` });
+    const msg = await signCommand(channel, { kind: 'set_baud', rate: to, confirmMs }, { ...at, signer: o.signer });
+    await request(channel, msg, ['result'], { ...at, what: `SET_BAUD ${to}` });
   } catch (e) {
     if (e instanceof TargetError) return stay({ rate: to, outcome: 'refused', detail: e.message }, false);
     if (!(isHilbridgeError(e) && e.code === 'peer_timeout')) throw e;

@@ -11,6 +11,7 @@ import type { FramRegion, SessionMsg, StatusInfoMsg, TrustAddMsg, TrustInfoMsg }
 import { WireCode } from '../messages-codes.js';
 import type { FrameChannel } from '../types.js';
 import { request } from './request.js';
+import { signCommand, type CommandSigner } from './auth.js';
 import { REQUEST_DEFAULTS } from './request-timing.js';
 
 export interface CommandOptions {
@@ -19,6 +20,8 @@ export interface CommandOptions {
   readonly timeoutMs?: number;
   /** Tries before peer_timeout, each waiting twice as long as the one before (default 4). */
   readonly tries?: number;
+  /** Signs state-changing commands for a board that requires it (auth.ts): a CHALLENGE, then the command with its AUTH block. */
+  readonly signer?: CommandSigner | undefined;
 }
 
 function opts(o: CommandOptions, what: string, session = 0): Parameters<typeof request>[3] {
@@ -37,7 +40,7 @@ export function status(channel: FrameChannel, o: CommandOptions = {}): Promise<S
 
 /** Go back to the previous image (ROLLBACK); slot defaults to the target's choice. */
 export async function rollback(channel: FrameChannel, slot = ANY_SLOT, o: CommandOptions = {}): Promise<void> {
-  await request(channel, { kind: 'rollback', slot }, ['result'], opts(o, 'ROLLBACK'));
+  await request(channel, await signCommand(channel, { kind: 'rollback', slot }, o), ['result'], opts(o, 'ROLLBACK'));
 }
 
 /**
@@ -61,12 +64,12 @@ function outcome(detail: string): CommandOutcome {
 
 /** Make a trial image permanent (CONFIRM); `nothingToDo` when it already was. */
 export async function confirm(channel: FrameChannel, slot = ANY_SLOT, o: CommandOptions = {}): Promise<CommandOutcome> {
-  return outcome((await request(channel, { kind: 'confirm', slot }, ['result'], opts(o, 'CONFIRM'))).detail);
+  return outcome((await request(channel, await signCommand(channel, { kind: 'confirm', slot }, o), ['result'], opts(o, 'CONFIRM'))).detail);
 }
 
 /** Erase every slot and the value store (FACTORY_RESET, with its guard word). */
 export async function factoryReset(channel: FrameChannel, o: CommandOptions = {}): Promise<void> {
-  await request(channel, { kind: 'factory_reset' }, ['result'], opts(o, 'FACTORY_RESET'));
+  await request(channel, await signCommand(channel, { kind: 'factory_reset' }, o), ['result'], opts(o, 'FACTORY_RESET'));
 }
 
 /** The FRAM map (FMAP). */
@@ -76,7 +79,7 @@ export async function fmap(channel: FrameChannel, o: CommandOptions = {}): Promi
 
 /** Abort `session` (or whatever the target is receiving) and make the target free it (ABORT outside a transfer); `nothingToDo` when there was no session and nothing staged. */
 export async function abortSession(channel: FrameChannel, session = 0, o: CommandOptions = {}): Promise<CommandOutcome> {
-  return outcome((await request(channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, ['result'], opts(o, 'ABORT', session))).detail);
+  return outcome((await request(channel, await signCommand(channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, o), ['result'], opts(o, 'ABORT', session))).detail);
 }
 
 /** The board's trust store: board id, image policy, security counter, vendor, board class, key ids (TRUST_LIST). */
@@ -86,5 +89,5 @@ export function trustList(channel: FrameChannel, o: CommandOptions = {}): Promis
 
 /** Provision an empty trust store with its first key (TRUST_ADD); a provisioned board refuses with auth_required. Resolves with RESULT OK's detail. */
 export async function trustAdd(channel: FrameChannel, req: Omit<TrustAddMsg, 'kind'>, o: CommandOptions = {}): Promise<string> {
-  return (await request(channel, { kind: 'trust_add', ...req }, ['result'], opts(o, 'TRUST_ADD'))).detail;
+  return (await request(channel, await signCommand(channel, { kind: 'trust_add', ...req }, o), ['result'], opts(o, 'TRUST_ADD'))).detail;
 }

@@ -7,6 +7,7 @@ import type { ByteRange, ImageKind, TargetCountersWire } from '../messages-types
 import type { TransferCounters } from './counters.js';
 import type { PeerInfo } from './host-connect.js';
 import type { RtoOptions } from './rto.js';
+import type { CommandSigner } from './auth.js';
 
 export interface TransferOptions {
   /** What connect() agreed with the target. */
@@ -36,6 +37,8 @@ export interface TransferOptions {
   readonly sessionTimeoutMs?: number;
   /** Session id, 1..65535 (default: derived from the image and a counter). */
   readonly sessionId?: number;
+  /** Signs BEGIN for a board that requires authenticated commands (auth.ts). */
+  readonly signer?: CommandSigner | undefined;
   /** When this emits, the host aborts: ABORT to the target, which frees the session; then the stream errors with code 'aborted'. */
   readonly abort$?: Observable<unknown>;
 }

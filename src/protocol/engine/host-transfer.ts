@@ -25,6 +25,7 @@ import type { TransferEvent, TransferOptions } from './host-options.js';
 import { ReplyMatcher, decodeErrorOf, noAnswer } from './host-replies.js';
 import type { ReplyCounters, ReplySink } from './host-replies.js';
 import { request } from './request.js';
+import { signCommand } from './auth.js';
 import { RTO_DEFAULTS, RtoEstimator } from './rto.js';
 import { SendWindow } from './send-window.js';
 import { Timer } from './timer.js';
@@ -70,6 +71,7 @@ class HostSender {
   private readonly nackedEarly = new Set<number>();
   private beginAcked = false;
   private needBegin = false;
+  private authBegin: { rebegins: number; msg: Message } | undefined;
   /** When an unanswered BEGIN / END is due again (fixed when sent, so later back-offs do not push it away). */
   private beginDue: number | undefined;
   private endSent = false;
@@ -191,7 +193,7 @@ class HostSender {
     while (this.state === HostState.Sending) {
       if (this.needBegin) {
         this.needBegin = false;
-        await this.sendControl('begin', this.beginMsg());
+        await this.sendControl('begin', await this.signedBegin());
         this.beginDue = this.scheduler.now() + this.rto.rto;
       } else if (this.win.canSend) {
         const next = this.win.take();
@@ -227,6 +229,16 @@ class HostSender {
     if (this.done) return; // the channel had already ended
     this.counters.framesSent++;
     await sendMessage(this.channel, msg, this.session, seq);
+  }
+
+  /** BEGIN, signed when there is a signer: a fresh nonce for the first BEGIN and each re-BEGIN; a repeat of an unanswered one keeps its block (the target takes a repeat of its open session's BEGIN without a nonce). */
+  private async signedBegin(): Promise<Message> {
+    const signer = this.opts.signer;
+    if (signer === undefined) return this.beginMsg();
+    if (this.authBegin?.rebegins !== this.rebegins) {
+      this.authBegin = { rebegins: this.rebegins, msg: await signCommand(this.channel, this.beginMsg(), { signer, scheduler: this.scheduler, timeoutMs: this.rto.rto, tries: this.tries }) };
+    }
+    return this.authBegin.msg;
   }
 
   private beginMsg(): Message {
@@ -449,13 +461,10 @@ class HostSender {
     if (this.state === HostState.Finished || this.state === HostState.Aborting) return;
     this.state = HostState.Aborting;
     this.timer.clear();
-    request(this.channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, ['result'], {
-      scheduler: this.scheduler,
-      timeoutMs: this.rto.rto,
-      tries: Math.min(this.tries, 3),
-      session: this.session,
-      what: 'ABORT',
-    }).then(
+    const at = { scheduler: this.scheduler, timeoutMs: this.rto.rto, tries: Math.min(this.tries, 3) };
+    signCommand(this.channel, { kind: 'abort', code: WireCode.ECANCELED, detail: 'aborted by the host' }, { ...at, signer: this.opts.signer })
+      .then((msg) => request(this.channel, msg, ['result'], { ...at, session: this.session, what: 'ABORT' }))
+      .then(
       () => this.fail(new TransferAbortedError(this.channel.name, true)),
       (e: unknown) => this.fail(new TransferAbortedError(this.channel.name, e instanceof TargetError && e.code === 'ESRCH')),
     );

@@ -21,6 +21,8 @@ import type { FrameChannel } from '../types.js';
 import { chunkLimit } from '../messages-types.js';
 import { equalBytes } from '../../util/hex.js';
 import { AckPacer } from './ack-pacer.js';
+import { authoriseCommand } from './auth-target.js';
+import { isAuthenticatedKind } from '../messages-auth.js';
 import { fitStatus, fitTrust } from './status-fit.js';
 import { Receiver } from './receiver.js';
 import type { ReceiveSession } from './receiver.js';
@@ -173,7 +175,14 @@ class TargetServer {
       return;
     }
     const msg = m.msg;
+    if (isAuthenticatedKind(msg.kind) && !this.resumesOpenSession(m)) await authoriseCommand(this.board, msg);
     switch (msg.kind) {
+      case 'challenge':
+        if (this.board.challenge === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target has no authenticated commands'));
+        return this.reply(m, { kind: 'nonce', ...(await this.board.challenge()) });
+      case 'audit':
+        if (this.board.audit === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no audit trail'));
+        return this.reply(m, { kind: 'audit_info', entries: await this.board.audit() });
       case 'hello': {
         const info = await this.board.info();
         this.reply(m, {
@@ -227,7 +236,7 @@ class TargetServer {
         if (this.board.trustAdd === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no trust store'));
         const refused = this.rx.refusal('TRUST_ADD');
         if (refused !== undefined) throw refused;
-        const { kind: _kind, ...req } = msg;
+        const { kind: _kind, ...req } = msg; // the AUTH block goes along: the board adds a further key only after authorising it
         return this.reply(m, this.result(WireCode.OK, (await this.board.trustAdd(req)).slice(0, MAX_DETAIL)));
       }
       case 'info':
@@ -238,10 +247,18 @@ class TargetServer {
       case 'status_info':
       case 'fmap_info':
       case 'trust_info':
+      case 'nonce':
+      case 'audit_info':
       case 'result':
         this.counters.malformed++;
         return this.reply(m, this.result(WireCode.ENOTSUP, `${msg.kind} is a target-to-host message`));
     }
+  }
+
+  /** A BEGIN repeating the open session's (same id, size and SHA-256) resumes what was authorised at its start: no new nonce. */
+  private resumesOpenSession(m: Incoming): boolean {
+    const s = this.rx.session;
+    return m.ok && m.msg.kind === 'begin' && s !== undefined && s.id === m.session && s.size === m.msg.size && equalBytes(s.sha256, m.msg.sha256);
   }
 
   /** Answer OK at the old rate, wait until the link accepted it, then switch (TargetBaud drains and reverts unless confirmed). */

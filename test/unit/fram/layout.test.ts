@@ -31,8 +31,13 @@ describe('layout', () => {
           end = p.offset + p.length;
         }
         expect(end).toBeLessThanOrEqual(size);
-        expect(L.values.length).toBeGreaterThanOrEqual(4096);
-        expect(L.values.length).toBeLessThanOrEqual(32768);
+        const values = L.partitions.find((p) => p.name === 'values')!;
+        expect(values.length).toBeGreaterThanOrEqual(4096);
+        expect(values.length).toBeLessThanOrEqual(32768);
+        // the value cells, then the audit ring, fill the values partition
+        expect(L.values.offset).toBe(values.offset);
+        expect(L.audit.offset).toBe(L.values.offset + L.values.length);
+        expect(L.audit.offset + L.audit.length).toBe(values.offset + values.length);
         expect(L.slots[0].capacity).toBe(L.slots[1].capacity);
       }),
     );
