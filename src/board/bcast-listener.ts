@@ -8,7 +8,8 @@
  *
  * One state machine, one loader: the listener drives the board's loader
  * through the board's image-sink methods and never keeps image bytes.
- * Frames are handled one at a time in arrival order.
+ * Frames are handled in arrival order; DATA frames that wait in a row for
+ * consecutive blocks are written together (one FRAM write, not one per frame).
  */
 import type { Subscription } from 'rxjs';
 import { asHilbridgeError } from '../errors.js';
@@ -57,8 +58,22 @@ export interface BcastListenerCounters {
 /** Bytes read back per write when the staging journal catches up. */
 const JOURNAL_PIECE = 1024;
 
-/** Frames waiting to be handled beyond this are dropped (the master repairs what they carried). */
+/** DATA frames waiting to be handled beyond this are dropped (the master repairs what they carried). */
 const QUEUE_LIMIT = 512;
+/**
+ * Room kept above QUEUE_LIMIT for the master's control frames (announce, CTRL): a board behind on DATA still hears
+ * the poll that asks what it misses; only a flood of control frames beyond this is dropped.
+ */
+const CONTROL_ROOM = 64;
+/** Contiguous queued DATA is written to the staging slot in one write of at most this many bytes. */
+const WRITE_RUN = 1024;
+
+/** A broadcast frame waiting to be handled (replies from other nodes are never queued). */
+interface Queued {
+  readonly kind: BcastKind.Announce | BcastKind.Data | BcastKind.Ctrl;
+  readonly low: number;
+  readonly data: Uint8Array;
+}
 
 export class BcastListener {
   private st = ListenerState.Idle;
@@ -69,7 +84,7 @@ export class BcastListener {
   private readonly held = new RangeSet();
   private verdict: { code: number; detail: string } | undefined;
   private committed: { slot: number; crc: number } | undefined;
-  private readonly queue: CanFrame[] = [];
+  private readonly queue: Queued[] = [];
   private draining = false;
   private readonly sub: Subscription;
   readonly counters: BcastListenerCounters = { dataFrames: 0, duplicates: 0, malformed: 0, replies: 0 };
@@ -92,35 +107,44 @@ export class BcastListener {
   }
 
   private enqueue(f: CanFrame): void {
-    if (bcastKind(f) === undefined || this.queue.length >= QUEUE_LIMIT) return;
-    this.queue.push(f);
+    const k = bcastKind(f);
+    if (k === undefined || k.kind === BcastKind.Reply) return;
+    if (this.queue.length >= (k.kind === BcastKind.Data ? QUEUE_LIMIT : QUEUE_LIMIT + CONTROL_ROOM)) return;
+    this.queue.push({ kind: k.kind, low: k.low, data: f.data });
     if (!this.draining) void this.drain();
   }
 
   private async drain(): Promise<void> {
     this.draining = true;
-    while (this.queue.length > 0) await this.handle(this.queue.shift()!);
-    this.draining = false;
+    try {
+      while (this.queue.length > 0) {
+        try {
+          await this.handle(this.queue.shift()!);
+        } catch (e) {
+          // a fault of the board's own (not of a frame, which is checked): the session fails and says why, the listener lives on
+          this.fail(e);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
   }
 
-  private async handle(f: CanFrame): Promise<void> {
-    const k = bcastKind(f)!;
-    switch (k.kind) {
+  private async handle(f: Queued): Promise<void> {
+    switch (f.kind) {
       case BcastKind.Announce: {
-        const a = this.parts.push(k.low & 0xff, f.data);
+        const a = this.parts.push(f.low & 0xff, f.data);
         if (a !== undefined) this.announced = a;
         return;
       }
       case BcastKind.Data:
-        return this.data(k.low, f.data);
+        return this.data(f.low, f.data);
       case BcastKind.Ctrl: {
-        const c = decodeCtrl(k.low, f.data);
+        const c = decodeCtrl(f.low, f.data);
         if (c === undefined) this.counters.malformed++;
         else if (c.node === 0 || c.node === this.opts.node) await this.ctrl(c);
         return;
       }
-      case BcastKind.Reply:
-        return;
     }
   }
 
@@ -137,14 +161,47 @@ export class BcastListener {
       return this.fail(new BoardError('EBUSY', `the loader was taken over by a point-to-point transfer during broadcast session ${s.session}`));
     }
     if (this.held.has(offset, end)) return void this.counters.duplicates++;
+    const run = this.takeRun(s, index, bytes.subarray(0, end - offset));
+    const runEnd = offset + run.length;
     const after = new RangeSet(this.held.ranges);
-    after.add(offset, end);
+    after.add(offset, runEnd);
     try {
-      await this.board.write(offset, bytes.subarray(0, end - offset), after.prefix);
-      this.held.add(offset, end);
+      await this.board.write(offset, run, after.prefix);
+      this.held.add(offset, runEnd);
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  /**
+   * The block at `index` and the DATA for the blocks right after it that wait at the head of the queue, not held yet,
+   * as one run of at most WRITE_RUN bytes: a board that fell behind catches up in a few FRAM writes, not one per frame.
+   */
+  private takeRun(s: Announce, index: number, first: Uint8Array): Uint8Array {
+    const parts = [first];
+    let length = first.length;
+    let next = index + 1;
+    for (;;) {
+      const f = this.queue[0];
+      if (f?.kind !== BcastKind.Data || f.low !== next || length + s.blockSize > WRITE_RUN || first.length < s.blockSize) break;
+      const offset = next * s.blockSize;
+      const end = Math.min(offset + s.blockSize, s.size);
+      if (offset >= s.size || f.data.length < end - offset || this.held.has(offset, end)) break;
+      this.queue.shift();
+      this.counters.dataFrames++;
+      parts.push(f.data.subarray(0, end - offset));
+      length += end - offset;
+      next++;
+      if (end === s.size) break;
+    }
+    if (parts.length === 1) return first;
+    const run = new Uint8Array(length);
+    let at = 0;
+    for (const p of parts) {
+      run.set(p, at);
+      at += p.length;
+    }
+    return run;
   }
 
   private async ctrl(c: Ctrl): Promise<void> {

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { packImage } from './images.js';
-import { killAll, runCli, startTarget, statusOf } from './procs.js';
+import { describeProc, killAll, runCli, startTarget, statusOf } from './procs.js';
+import type { CliProc } from './procs.js';
 
 const IFACE = 'vcan0';
 const vcan = existsSync(`/sys/class/net/${IFACE}`);
@@ -22,8 +23,14 @@ beforeAll(() => {
 });
 
 /** Eight targets, one after another: under User-Mode Linux each process takes seconds to start. */
+const boards: CliProc[] = [];
 async function eightBoards(tag: string): Promise<void> {
-  for (const n of NODES) await startTarget(['--can', IFACE, '--node', String(n), '--fram', join(dir, `${tag}-n${n}.fram`)]);
+  boards.length = 0;
+  for (const n of NODES) boards.push((await startTarget(['--can', IFACE, '--node', String(n), '--fram', join(dir, `${tag}-n${n}.fram`)])).proc);
+}
+/** What every board process said: a failed session is explained by its boards as much as by its master. */
+function boardsSaid(): string {
+  return boards.map((b) => `\n--- board ${describeProc(b)}`).join('');
 }
 afterEach(async () => {
   await killAll();
@@ -45,7 +52,7 @@ describe.skipIf(!vcan)(`eight boards on ${IFACE}`, () => {
     await eightBoards('bcast');
     const image = await packImage(dir, 'fleet', 16_384, 0, 31);
     const r = await runCli(['flash', image.path, '--can', IFACE, '--nodes', `${NODES[0]}-${NODES.at(-1)}`, '--json']);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.code, r.stdout + r.stderr + boardsSaid()).toBe(0);
     const perNode = r.json.filter((o) => o.event === 'bcast_node');
     expect(perNode.map((o) => [o.node, o.result])).toEqual(NODES.map((n) => [n, 'ok']));
     expect(r.json.at(-1)).toMatchObject({ event: 'bcast_result', ok: true, nodes: NODES.length, okNodes: NODES.length, size: image.size, sha256: image.sha256 });
