@@ -10,6 +10,7 @@ import { wireCodeOf } from '../../src/protocol/messages-codes.js';
 import { MessageType } from '../../src/protocol/messages-types.js';
 import { toHex } from '../../src/util/hex.js';
 import { BcastKind, CtrlOp, ReplyCode, bcastKind, decodeCtrl, mapEndBody, mapFrame, readyBody, replyFrame } from '../../src/protocol/engine/bcast-wire.js';
+import { MIN_SILENCE_MS } from '../../src/protocol/engine/bcast-rounds.js';
 import type { CanFrame } from '../../src/transports/types.js';
 import { beginFor, image, sha } from '../unit/board/helpers.js';
 import { BcastRig, type NodeSpec } from './bcast-rig.js';
@@ -142,8 +143,10 @@ describe('broadcast flash over the emulator CAN bus', () => {
     rig = new BcastRig([{ node: 1 }, { node: 2, loss: 1 }, { node: 3, loss: 0.1 }]);
     const r = await rig.flash(NEW);
     expect(r.nodes.map((n) => n.result)).toEqual(['ok', 'lost', 'ok']);
-    expect(r.nodes[1]!.error).toMatchObject({ code: 'peer_timeout', message: expect.stringMatching(/node 2 on .* stopped answering/) as unknown });
+    expect(r.nodes[1]!.error).toMatchObject({ code: 'peer_timeout', message: expect.stringMatching(/node 2 on .* stopped answering: no reply to JOIN after \d+ tries in 1\d\.\d s/) as unknown });
     expect(r.nodes[1]!.retries).toBeGreaterThanOrEqual(8);
+    // given up after its retries and MIN_SILENCE_MS without an answer, not before
+    expect(r.nodes[1]!.timeMs).toBeGreaterThanOrEqual(MIN_SILENCE_MS);
   });
 
   it('a board staging another image point to point refuses JOIN (EBUSY) and keeps it; the others complete', async () => {
@@ -196,5 +199,18 @@ describe('broadcast flash over the emulator CAN bus', () => {
     const r = await rig.flash(NEW);
     expect(r.nodes.map((n) => n.result)).toEqual(['ok', 'ok']);
     expect(rig.nodes.get(2)!.busNode.stats.overruns).toBe(0);
+  });
+
+  it('a node silent for longer than its retries take (a board process not scheduled for 9 s) is kept, and completes', async () => {
+    const deafUntil = 9000;
+    const deaf: { now?: () => number } = {};
+    // until then, every frame reaches node 2 with an identifier no broadcast listener takes
+    const r2 = new BcastRig([{ node: 1 }, { node: 2, rx: (f) => ((deaf.now?.() ?? 0) < deafUntil ? { ...f, id: 0x123 } : f) }]);
+    rig = r2;
+    deaf.now = () => r2.clock.scheduler.now();
+    const r = await r2.flash(NEW);
+    expect(r.nodes.map((n) => n.result)).toEqual(['ok', 'ok']);
+    expect(r.nodes[1]!.retries).toBeGreaterThanOrEqual(8);
+    expect(r.timeMs).toBeGreaterThan(deafUntil);
   });
 });

@@ -11,7 +11,9 @@
  * the quiet time below; a round that ends with a node silent doubles the
  * next round's wait (back-off, up to MAX_ROUND_WAIT_MS), a round every node
  * answered resets it. Boards on a busy machine (processes under User-Mode
- * Linux) answer 100 ms or more late, where the bus alone would take a few ms.
+ * Linux) answer 100 ms or more late, where the bus alone would take a few ms,
+ * and can stay silent for seconds: a node is given up after its retries and
+ * at least MIN_SILENCE_MS without an answer.
  */
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { CanTransport } from '../../transports/types.js';
@@ -40,6 +42,12 @@ export type Answers = (rec: NodeRecord, r: Reply) => boolean;
 
 /** Longest wait of one round, ms: bounds the back-off (a dead node costs at most its retries times this). */
 export const MAX_ROUND_WAIT_MS = 2000;
+/**
+ * A node is given up only after its retries AND this long without an answer: a board process that a busy
+ * machine does not schedule for seconds, or that is still reading the DATA queued before the request, is
+ * slow, not gone. A dead node costs about this long.
+ */
+export const MIN_SILENCE_MS = 12_000;
 
 const OP_NAMES: Record<CtrlOp, string> = { [CtrlOp.Join]: 'JOIN', [CtrlOp.Poll]: 'POLL', [CtrlOp.Verify]: 'VERIFY', [CtrlOp.Commit]: 'COMMIT', [CtrlOp.Abort]: 'ABORT' };
 
@@ -136,8 +144,9 @@ export class Rounds {
 
   private silence(r: NodeRecord, op: CtrlOp): void {
     r.retries++;
-    r.silent++;
-    if (r.silent < this.deps.retries) return;
+    if (r.silent++ === 0) r.silentSince = this.sentAt;
+    const silentMs = this.deps.scheduler.now() - r.silentSince;
+    if (r.silent < this.deps.retries || silentMs < MIN_SILENCE_MS) return;
     r.endMs = this.deps.now();
     const v = r.verdict;
     if (v !== undefined) {
@@ -149,7 +158,7 @@ export class Rounds {
     r.phase = NodePhase.Lost;
     r.error = {
       code: 'peer_timeout',
-      message: `node ${r.node} on ${this.deps.transport.name} stopped answering: no reply to ${OP_NAMES[op]} after ${r.silent} tries; is it powered, in its loader, on this bus?`,
+      message: `node ${r.node} on ${this.deps.transport.name} stopped answering: no reply to ${OP_NAMES[op]} after ${r.silent} tries in ${(silentMs / 1000).toFixed(1)} s; is it powered, in its loader, on this bus?`,
     };
   }
 }

@@ -105,6 +105,8 @@ export class NodeRecord {
   retries = 0;
   /** Requests in a row without an answer. */
   silent = 0;
+  /** When the first of those requests went out (scheduler time, ms). */
+  silentSince = 0;
   bytesRepaired = 0;
   endMs: number | undefined;
   slot: number | undefined;
