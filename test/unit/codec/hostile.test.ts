@@ -79,14 +79,20 @@ describe('hlz1 hostile input', () => {
     );
     fc.assert(
       fc.property(input, fc.oneof(fc.constant(4096), fc.nat(8192)), (data, expected) => {
-        const t0 = performance.now();
-        try {
-          expect(decompressChunk(data, expected).length).toBe(expected);
-        } catch (e) {
-          expect(e).toBeInstanceOf(CodecError);
-          expect((e as CodecError).offset).toBeLessThanOrEqual(data.length);
-        }
-        expect(performance.now() - t0).toBeLessThan(100);
+        const once = (): number => {
+          const t0 = performance.now();
+          try {
+            expect(decompressChunk(data, expected).length).toBe(expected);
+          } catch (e) {
+            expect(e).toBeInstanceOf(CodecError);
+            expect((e as CodecError).offset).toBeLessThanOrEqual(data.length);
+          }
+          return performance.now() - t0;
+        };
+        // a slow case is timed again (as the fuzz harness does): a hang repeats, a pause of the shared machine does not
+        let ms = once();
+        for (let i = 0; i < 3 && ms >= 100; i++) ms = Math.min(ms, once());
+        expect(ms).toBeLessThan(100);
       }),
       { numRuns: 1000 },
     );

@@ -95,3 +95,22 @@ describe('hlz1 ratio (issue 15: >= 1.5x the line rate on firmware-like images)',
     expect(ratio(randomBytes(16384, 9), 1024)).toBe(1);
   });
 });
+
+describe('hlz1 encoder work is bounded', () => {
+  it('64 KiB chunks built to make long hash chains (2 and 4 symbols, runs, short periods) each compress in well under 3 s', () => {
+    const r = randomBytes(0xffff, 21);
+    const inputs = [
+      r.map((b) => b & 1),
+      r.map((b) => b & 3),
+      new Uint8Array(0xffff),
+      Uint8Array.from({ length: 0xffff }, (_, i) => i & 1),
+      Uint8Array.from({ length: 0xffff }, (_, i) => (i % 2049) & 0xff),
+    ];
+    for (const x of inputs) {
+      const t0 = performance.now();
+      const c = compressChunk(x);
+      expect(performance.now() - t0).toBeLessThan(3000);
+      if (c !== undefined) expect(decompressChunk(c, x.length)).toEqual(x);
+    }
+  });
+});
