@@ -64,6 +64,15 @@ describe('hlz1 round trip', () => {
     for (const chunk of [256, 1000, 4096]) for (let o = 0; o < img.length; o += chunk) roundTrip(img.subarray(o, o + chunk));
   });
 
+  it('is deterministic: a chunk compresses to the same bytes whatever was compressed before (a repeat matches the original)', () => {
+    const img = firmwareLike(16 * 1024, 6);
+    const a = img.subarray(4096, 8192);
+    const first = compressChunk(a);
+    for (let o = 0; o < img.length; o += 1024) compressChunk(img.subarray(o, o + 1024));
+    compressChunk(new Uint8Array(0xffff));
+    expect(compressChunk(a)).toEqual(first);
+  });
+
   it('random data is never sent compressed', () => {
     for (const n of [1, 2, 16, 256, 1024, 4096]) expect(compressChunk(randomBytes(n, n))).toBeUndefined();
   });
