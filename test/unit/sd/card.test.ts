@@ -8,9 +8,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify as stringifyToml } from 'smol-toml';
 import { buildBundle } from '../../../src/bundle/index.js';
 import { UsageError } from '../../../src/errors.js';
-import { SdError, bootOrder, checkCard, openCard, planCard } from '../../../src/sd/index.js';
+import { SdError, bootOrder, checkCard, openCard, planCard, writeFatImage } from '../../../src/sd/index.js';
 import { toHex } from '../../../src/util/hex.js';
 import { FORMATS, sample, sampleCard, tempDir, writeDir } from './helpers.js';
 
@@ -99,6 +100,17 @@ describe.each(FORMATS)('a %s card', (_label, write) => {
     const e = await refusal(openCard(path));
     expect((e as SdError).code).toBe('sd_manifest_invalid');
     expect(e.message).toContain(`${path}${path.endsWith('.img') ? ':' : '/'}hilbridge.json: entry 2 ("calib"), field images[2].bootDelay: unknown field "bootDelay"`);
+  });
+
+  it('reads a TOML manifest (hilbridge.toml) the same as the JSON one', async () => {
+    const { files, manifest } = sampleCard();
+    delete files['hilbridge.json'];
+    files['hilbridge.toml'] = stringifyToml(manifest);
+    const card = await openCard(write(files));
+    expect(card.manifestFile).toBe('hilbridge.toml');
+    expect(card.entries.map((e) => e.name)).toEqual(['motor_ctl', 'telemetry', 'calib']);
+    expect((await checkCard(card)).ok).toBe(true);
+    await card.close();
   });
 
   it('no manifest, or two: sd_manifest_missing, sd_manifest_ambiguous', async () => {
@@ -199,6 +211,23 @@ describe('what is not a card', () => {
     const e = await refusal(c.openEntry(c.entries[2]!));
     expect((e as SdError).code).toBe('sd_path_invalid');
     expect(e.message).toMatch(/outside the card/);
+  });
+
+  it('a manifest past its cap inside a FAT image: sd_file_too_large, nothing read', async () => {
+    const path = join(tempDir(), 'big.img');
+    writeFileSync(path, writeFatImage([{ path: 'hilbridge.json', bytes: new Uint8Array(1024 * 1024 + 1).fill(0x20) }], 4 * 1024 * 1024));
+    const e = await refusal(openCard(path));
+    expect((e as SdError).code).toBe('sd_file_too_large');
+    expect(e.message).toMatch(/hilbridge\.json is 1048577 bytes; a manifest is at most 1048576/);
+  });
+
+  it('more than 256 entries: sd_manifest_invalid', async () => {
+    const { files, manifest } = sampleCard();
+    manifest.images = Array.from({ length: 257 }, (_, i) => ({ ...manifest.images[0], name: `e${i}`, priority: i }));
+    files['hilbridge.json'] = JSON.stringify(manifest);
+    const e = await refusal(openCard(writeDir(files)));
+    expect((e as SdError).code).toBe('sd_manifest_invalid');
+    expect(e.message).toMatch(/field images: .*256/);
   });
 
   it('a manifest past its cap is refused before it is read whole', async () => {
