@@ -17,6 +17,7 @@ import { FramMapLine, ImageLine, PackedLine } from './files.js';
 import { BcastNodeLine, BcastResultLine } from './bcast.js';
 import { TrustAddedLine, TrustLine } from './trust.js';
 import { AuditLine } from './audit.js';
+import { SdCheckLine, SdWrittenLine } from './sd.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
 export { crc32Hex } from './common.js';
@@ -80,6 +81,8 @@ export const JSON_LINES = {
   node: NodeLine, // discover
   assigned: AssignedLine,
   discovery: DiscoveryLine,
+  sd_written: SdWrittenLine, // sd write
+  sd_check: SdCheckLine, // sd check
 } as const;
 
 export type JsonEvent = keyof typeof JSON_LINES;
