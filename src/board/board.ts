@@ -36,6 +36,11 @@ import { Executive, type RunningApp, type RunningValue } from './executive.js';
 import { BoardLoader, type CommitOutcome, type LoadOutcome } from './loader.js';
 import type { LoadSession } from './session.js';
 import { bundleStatus, checkContentPolicy, contentOf, type SlotContent } from './slot-content.js';
+import type { ImageReader } from '../image/reader.js';
+import type { BootcfgBody, BootcfgInfoMsg } from '../protocol/messages-bootcfg.js';
+import type { OriginInfo } from '../protocol/messages-types.js';
+import { bootConfigInfo, storeBootConfig } from './provision-config.js';
+import { type BootSources, type ProvisionResult, provisionAtBoot } from './provision.js';
 
 export interface VirtualBoardOptions {
   readonly fram: FramSpec;
@@ -222,6 +227,43 @@ export class VirtualBoard implements ImageSink, BoardControl {
     return c;
   }
 
+  /**
+   * Install an image read through an image reader (the boot sequence's host
+   * preload and SD card, src/board/provision.ts): the loader's begin, writes
+   * in 1 KiB pieces and end, as `install`; `path` is recorded as the image's
+   * origin before the commit.
+   */
+  async installFrom(reader: ImageReader, source: ImageOrigin, path: string | null): Promise<CommitOutcome> {
+    const sha = toHex(reader.sha256);
+    const head = await reader.read(0, Math.min(4, reader.size));
+    const b = this.loader.begin({ size: reader.size, crc32: reader.crc32, sha256: sha, imageKind: isBundleHead(head) ? 'bundle' : 'hxe', fresh: true, source });
+    try {
+      for (let o = 0; o < reader.size; o += 1024) {
+        const end = Math.min(reader.size, o + 1024);
+        this.loader.write(o, await reader.read(o, end - o), end);
+      }
+    } catch (e) {
+      if (this.loader.active !== null) this.loader.abort(`reading ${reader.name} failed`);
+      throw e;
+    }
+    if (path !== null) framOp('record the image origin', () => this.fram.writeSlotOrigin(b.slot, sha, path));
+    return this.loader.end();
+  }
+
+  /** The boot order (src/board/provision.ts): scan the sources the boot configuration names; run once after power-on, before serving. */
+  provision(sources: BootSources): Promise<ProvisionResult> {
+    return provisionAtBoot(
+      {
+        fram: this.fram,
+        nodeId: this.nodeId,
+        board: this.name,
+        emit: (type, fields) => this.bus.emit(type, 0, 'BOOT', fields),
+        install: (reader, source, path) => this.installFrom(reader, source, path),
+      },
+      sources,
+    );
+  }
+
   // ---- ImageSink and BoardControl -------------------------------------------
 
   async info(): Promise<BackendInfo> {
@@ -232,7 +274,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const slots = slotTable(this.fram.map()).map((s) => (s.state === 'active' || s.state === 'trial' ? s : { ...s, limits }));
     // bit 30 says the image policy is signed, so a host refuses an unsigned image before sending it
     const signedOnly = this.fram.trust()?.policy === 'signed' ? LoaderCapability.signedOnly : 0;
-    return { nodeId: this.nodeId, identity: this.identity, capabilities: (this.capabilities | signedOnly) >>> 0, framSize: this.device.size, slots };
+    return { nodeId: this.nodeId, identity: this.identity, capabilities: (this.capabilities | signedOnly | LoaderCapability.bootcfg) >>> 0, framSize: this.device.size, slots };
   }
 
   async held(): Promise<HeldImage | undefined> {
@@ -283,7 +325,21 @@ export class VirtualBoard implements ImageSink, BoardControl {
       ...(lastEvent === undefined ? {} : { lastEvent }),
       ...(st === null || held === 0 ? {} : { staged: { slot: slotNumber(st.slot), size: st.size, held } }),
       ...(bundle === undefined ? {} : { bundle }),
+      ...this.originInfo(),
     };
+  }
+
+  /** Where the active image came from: the slot header's source and the path its origin record names (src/fram/origin.ts). */
+  origin(): OriginInfo | undefined {
+    const s = this.fram.map().slots.find((x) => x.role === 'active' && x.verified);
+    if (s === undefined || s.source === null || s.sha256 === null) return undefined;
+    const path = framOp('read the slot origin', () => this.fram.slotOrigin(s.slot, s.sha256!));
+    return path === null ? { source: s.source } : { source: s.source, path };
+  }
+
+  private originInfo(): { origin?: OriginInfo } {
+    const o = this.origin();
+    return o === undefined ? {} : { origin: o };
   }
 
   async rollback(slot: number): Promise<void> {
@@ -352,6 +408,16 @@ export class VirtualBoard implements ImageSink, BoardControl {
   async authorise(cmd: AuthCommand): Promise<void> {
     await Promise.resolve();
     this.auth.authorise(cmd);
+  }
+
+  async bootConfig(): Promise<Omit<BootcfgInfoMsg, 'kind'>> {
+    await Promise.resolve();
+    return bootConfigInfo(this.fram);
+  }
+
+  async setBootConfig(cfg: BootcfgBody): Promise<string> {
+    await Promise.resolve();
+    return storeBootConfig(this.fram, cfg, this.name);
   }
 
   async audit(): Promise<readonly AuditEntryWire[]> {
