@@ -17,7 +17,7 @@ export const MAX_PRELOAD_FILES = 64;
 const IMAGE_FILE = /\.(hxe|hxb)$/i;
 
 export async function hostPreloadSource(dir: string): Promise<ImageSource> {
-  let isDir = false;
+  let isDir: boolean;
   try {
     isDir = (await stat(dir)).isDirectory();
   } catch (cause) {
@@ -34,7 +34,7 @@ export async function hostPreloadSource(dir: string): Promise<ImageSource> {
         const r = await openFileImageReader(join(dir, name));
         try {
           const head = r.size >= 4 ? await r.read(0, 4) : new Uint8Array(0);
-          out.push({ path: name, appName: null, version: null, sha256: toHex(r.sha256), size: r.size, kind: isBundleHead(head) ? 'bundle' : 'hxe', priority: i, nodes: [], values: [], fallback: null });
+          out.push({ name, path: name, appName: null, version: null, sha256: toHex(r.sha256), size: r.size, kind: isBundleHead(head) ? 'bundle' : 'hxe', priority: i, nodes: [], values: [], fallback: null });
         } finally {
           await r.close();
         }

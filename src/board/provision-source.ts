@@ -7,6 +7,8 @@
 import type { ImageReader } from '../image/reader.js';
 
 export interface ProvisionEntry {
+  /** Unique in its source: what a fallback names (the manifest entry's name, the file name of a host preload image). */
+  readonly name: string;
   /** Names the entry in its source (a file path in the directory or on the card). */
   readonly path: string;
   /** The app (or bundle) name the source lists, or null. */
@@ -20,9 +22,9 @@ export interface ProvisionEntry {
   readonly priority: number;
   /** Node ids the entry is for; empty = every node. */
   readonly nodes: readonly number[];
-  /** FRAM value defaults: persist key and value (written as an f16 only where no value is stored). */
-  readonly values: readonly { readonly key: number; readonly value: number }[];
-  /** Path of the entry to try when this one fails, or null. */
+  /** FRAM value defaults: persist key and the raw f16 (written only where no value is stored). */
+  readonly values: readonly { readonly key: number; readonly raw: number }[];
+  /** Name of the entry to try when this one fails, or null. */
   readonly fallback: string | null;
 }
 

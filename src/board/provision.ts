@@ -25,7 +25,7 @@
 import type { EventFields } from './events.js';
 import { type BootConfig, type BootSource, failedPrefix, type Fram, type ImageOrigin, MAX_FAILED_IMAGES } from '../fram/index.js';
 import { encodeF16Record } from '../fram/index.js';
-import { numberToF16 } from '../hxe/f16.js';
+import { f16ToNumber } from '../hxe/f16.js';
 import { asHilbridgeError } from '../errors.js';
 import type { ImageReader } from '../image/reader.js';
 import { toHex } from '../util/hex.js';
@@ -105,11 +105,11 @@ async function scanSource(deps: ProvisionDeps, src: Exclude<BootSource, 'can'>, 
   return null;
 }
 
-/** The entries for `nodeId`: by the configuration's image names when it has any (in their order), else by priority, then path. */
+/** The entries for `nodeId`: by the configuration's image names when it has any (in their order), else by priority, then name. */
 export function candidates(all: readonly ProvisionEntry[], nodeId: number, images: readonly string[]): ProvisionEntry[] {
-  const mine = all.filter((e) => e.nodes.length === 0 || e.nodes.includes(nodeId)).slice().sort((a, b) => a.priority - b.priority || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const mine = all.filter((e) => e.nodes.length === 0 || e.nodes.includes(nodeId)).slice().sort((a, b) => a.priority - b.priority);
   if (images.length === 0) return mine;
-  return images.flatMap((name) => mine.filter((e) => e.appName === name || baseName(e.path) === name));
+  return images.flatMap((name) => mine.filter((e) => e.appName === name || e.name === name || baseName(e.path) === name));
 }
 
 function baseName(path: string): string {
@@ -119,14 +119,14 @@ function baseName(path: string): string {
 async function tryEntry(
   deps: ProvisionDeps, src: Exclude<BootSource, 'can'>, source: ImageSource, all: readonly ProvisionEntry[], entry: ProvisionEntry, config: BootConfig, seen: Set<string>,
 ): Promise<{ result: EntryOutcome; entry: ProvisionEntry }> {
-  seen.add(entry.path);
+  seen.add(entry.name);
   const ev = (action: EventFields<'provisioning.entry'>['action'], code: string | null, detail: string, fallback: string | null = null): void =>
     deps.emit('provisioning.entry', { source: src, path: entry.path, appName: entry.appName, sha256: entry.sha256, action, code, fallback, detail });
   const failed = async (code: string, detail: string): Promise<{ result: EntryOutcome; entry: ProvisionEntry }> => {
-    const next = entry.fallback === null ? undefined : all.find((e) => e.path === entry.fallback);
+    const next = entry.fallback === null ? undefined : all.find((e) => e.name === entry.fallback);
     ev('skipped', code, `${source.name}: ${entry.path}: ${detail}`, next === undefined ? null : next.path);
     if (entry.fallback === null) return { result: 'failed', entry };
-    if (next === undefined || seen.has(next.path)) {
+    if (next === undefined || seen.has(next.name)) {
       ev('fallback', 'bad_fallback', `fallback "${entry.fallback}" of ${entry.path} is ${next === undefined ? 'not an entry of this source' : 'already tried (a fallback cycle)'}`);
       return { result: 'failed', entry };
     }
@@ -177,8 +177,8 @@ function writeDefaults(fram: Fram, entry: ProvisionEntry): string[] {
   for (const v of entry.values) {
     const stored = framOp(`read FRAM value 0x${v.key.toString(16)}`, () => fram.readValue(v.key));
     if (stored.status === 'found') continue;
-    framOp(`write the default of FRAM value 0x${v.key.toString(16)}`, () => fram.saveValue(v.key, encodeF16Record(numberToF16(v.value))));
-    out.push(`0x${v.key.toString(16).padStart(4, '0')}=${v.value}`);
+    framOp(`write the default of FRAM value 0x${v.key.toString(16)}`, () => fram.saveValue(v.key, encodeF16Record(v.raw)));
+    out.push(`0x${v.key.toString(16).padStart(4, '0')}=${f16ToNumber(v.raw)}`);
   }
   return out;
 }

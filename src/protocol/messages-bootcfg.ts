@@ -143,8 +143,8 @@ export function decodeBootcfgInfo(p: Uint8Array): Decoded {
   if ((flags & ~BootcfgFlag.stored) !== 0) return { ok: false, detail: `BOOTCFG_INFO has undefined flag bits 0x${flags.toString(16)}` };
   if (k > BOOTCFG_MAX_FAILED) return { ok: false, detail: `BOOTCFG_INFO failed count ${k} is above ${BOOTCFG_MAX_FAILED}` };
   const failed: string[] = [];
+  if (r.remaining < 8 * k) return { ok: false, detail: `BOOTCFG_INFO payload too short for its ${k} failed images` };
   for (let i = 0; i < k; i++) failed.push(Buffer.from(r.bytes(8, 'failed image')).toString('hex'));
-  if (r.short !== undefined) return { ok: false, detail: `BOOTCFG_INFO payload too short for field ${r.short}` };
   if (r.remaining !== 0) return { ok: false, detail: `BOOTCFG_INFO payload has ${r.remaining} trailing bytes` };
   return { ok: true, msg: { kind: 'bootcfg_info', stored: (flags & BootcfgFlag.stored) !== 0, ...body, failed } };
 }

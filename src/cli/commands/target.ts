@@ -141,11 +141,6 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     throw e;
   }
   const events = board.events$.subscribe((e) => out(boardEventLine(e), eventText(e)));
-  try {
-    await board.provision(sources); // the boot order, before anyone is served (docs/board.md)
-  } finally {
-    await Promise.all(Object.values(sources).map((s) => s.close()));
-  }
   // Serving waits on the link alone; a link with no handle of its own (an emulator pair) must not let the process end
   // under the pending await (node's exit 13): hold it open until the stop.
   const keepAlive = new MessageChannel();
@@ -155,6 +150,8 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   let discovery: DiscoveryResponder | undefined;
   let why: string | HilbridgeError;
   try {
+    // The boot order (docs/board.md): host preload, SD card, then a master; before anyone is served.
+    await board.provision(sources).finally(() => Promise.all(Object.values(sources).map((src) => src.close())));
     // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
     const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
     const served = serveTarget(link.channel, board, {
