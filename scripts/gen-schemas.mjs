@@ -1,6 +1,7 @@
 /**
  * Write docs/schemas/<event>.schema.json from the zod schemas of the --json
- * vocabulary (src/cli/json). Deterministic: same schemas, same bytes. Stale
+ * vocabulary (src/cli/json), and docs/schemas/sd-manifest.schema.json from the
+ * SD card manifest's (src/sd/manifest.ts). Deterministic: same schemas, same bytes. Stale
  * files (an event that no longer exists) are removed. `npm run schemas`.
  * test/unit/cli/json-schemas.test.ts checks the committed files match.
  */

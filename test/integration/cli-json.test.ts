@@ -310,6 +310,18 @@ describe('every --json line fits its schema', () => {
     }
   });
 
+  it('sd write and sd check: sd_written, sd_check', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 64, 'sdapp');
+    const card = join(dir, 'card.img');
+    const w = await drive(runCli('sd', 'write', card, img.path, '--json'));
+    expect(w.code).toBe(0);
+    expect(checked(w.stdout).map((l) => l.event)).toEqual(['sd_written']);
+    const c = await drive(runCli('sd', 'check', card, '--json'));
+    expect(c.code).toBe(0);
+    expect(of(checked(c.stdout), 'sd_check')[0]).toMatchObject({ ok: true, format: 'fat', findings: [] });
+  });
+
   it('every line type of the registry was printed by some command above', () => {
     const missing = Object.keys(JSON_LINES).filter((e) => !seen.has(e as JsonEvent));
     // The board refuses an image mid-transfer only when flash's pre-check could not foresee it (an older board whose

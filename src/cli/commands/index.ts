@@ -37,6 +37,7 @@ export const commandTable: readonly CommandEntry[] = [
   { name: 'image', args: '', summary: 'build (image build) and verify (image verify) deterministic, signed image bundles', load: () => import('./image.js') },
   { name: 'sign', args: '<file>', summary: 'sign a bundle, or make an HXE image a signed one-segment bundle', load: () => import('./sign.js') },
   { name: 'keygen', args: '', summary: 'make an Ed25519 key pair for signing bundles', load: () => import('./keygen.js') },
+  { name: 'sd', args: '', summary: 'lay out an SD card (sd write: a directory or a FAT image) and verify one (sd check)', load: () => import('./sd.js') },
   { name: 'fmap', args: '', summary: 'decode a FRAM image file, or ask a board for its FRAM map over a link', load: () => import('./fmap.js') },
   { name: 'decode', args: '<capture>', summary: 'decode a capture (candump, or flash --capture) into protocol messages', load: () => import('./decode.js') },
   { name: 'target', args: '', summary: 'run a virtual board on a link until stopped; its state lives in the FRAM file', load: () => import('./target.js') },

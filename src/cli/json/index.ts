@@ -18,6 +18,7 @@ import { BcastNodeLine, BcastResultLine } from './bcast.js';
 import { TrustAddedLine, TrustLine } from './trust.js';
 import { AuditLine } from './audit.js';
 import { BootcfgLine, ProvisioningEntryLine, ProvisioningSourceLine } from './bootcfg.js';
+import { SdCheckLine, SdWrittenLine } from './sd.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
 export { crc32Hex } from './common.js';
@@ -84,6 +85,8 @@ export const JSON_LINES = {
   node: NodeLine, // discover
   assigned: AssignedLine,
   discovery: DiscoveryLine,
+  sd_written: SdWrittenLine, // sd write
+  sd_check: SdCheckLine, // sd check
 } as const;
 
 export type JsonEvent = keyof typeof JSON_LINES;
