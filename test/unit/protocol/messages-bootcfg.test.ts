@@ -1,4 +1,5 @@
 /** BOOTCFG_SET / BOOTCFG_GET / BOOTCFG_INFO bytes (docs/protocol.md 4.3.5 worked example) and what a decoder refuses. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame } from '../../../src/protocol/frame.js';
 import { decodeMessage, encodeMessage } from '../../../src/protocol/messages.js';
@@ -33,6 +34,9 @@ describe('boot configuration messages', () => {
     const frame = encodeFrame({ type: 0x28, flags: 0, session: 0, seq: 9, payload: encodeMessage(SET).payload });
     expect(hex(frame)).toBe(`484201280042000000000009${SET_HEX}c16305a9`);
     expect(decodeFrame(frame)).toMatchObject({ ok: true });
+    // docs/protocol.md 4.3.5 shows the same frame (header | payload | CRC) and the BOOTCFG_INFO bytes
+    const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8').replace(/[\s|]+/g, '');
+    expect(doc.includes(hex(frame)), 'docs/protocol.md shows the BOOTCFG_SET frame').toBe(true);
   });
 
   it('refuses what does not match the layout', () => {
