@@ -48,7 +48,8 @@ function preloadDir(files: Record<string, Uint8Array>): string {
   return d;
 }
 
-const boot = (e: BoardEvent[]): BoardEvent[] => e.filter((x) => x.type === 'provisioning.source' || x.type === 'provisioning.entry');
+type BootEvent = Extract<BoardEvent, { type: 'provisioning.source' | 'provisioning.entry' }>;
+const boot = (e: BoardEvent[]): BootEvent[] => e.filter((x): x is BootEvent => x.type === 'provisioning.source' || x.type === 'provisioning.entry');
 const activeSha = (b: ReturnType<typeof openBoard>): string | null => b.report().slots.find((s) => s.state === 'active' || s.state === 'trial')?.sha256 ?? null;
 
 async function powerOn(chip: Uint8Array, sources: () => Promise<BootSources>, over: Parameters<typeof openBoard>[1] = {}): Promise<{ board: ReturnType<typeof openBoard>; events: BoardEvent[]; result: Awaited<ReturnType<ReturnType<typeof openBoard>['provision']>> }> {
