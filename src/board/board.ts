@@ -325,21 +325,13 @@ export class VirtualBoard implements ImageSink, BoardControl {
       ...(lastEvent === undefined ? {} : { lastEvent }),
       ...(st === null || held === 0 ? {} : { staged: { slot: slotNumber(st.slot), size: st.size, held } }),
       ...(bundle === undefined ? {} : { bundle }),
-      ...this.originInfo(),
+      ...originOf(map, this.fram),
     };
   }
 
   /** Where the active image came from: the slot header's source and the path its origin record names (src/fram/origin.ts). */
   origin(): OriginInfo | undefined {
-    const s = this.fram.map().slots.find((x) => x.role === 'active' && x.verified);
-    if (s === undefined || s.source === null || s.sha256 === null) return undefined;
-    const path = framOp('read the slot origin', () => this.fram.slotOrigin(s.slot, s.sha256!));
-    return path === null ? { source: s.source } : { source: s.source, path };
-  }
-
-  private originInfo(): { origin?: OriginInfo } {
-    const o = this.origin();
-    return o === undefined ? {} : { origin: o };
+    return originOf(this.fram.map(), this.fram).origin;
   }
 
   async rollback(slot: number): Promise<void> {
@@ -447,6 +439,15 @@ export class VirtualBoard implements ImageSink, BoardControl {
     this.bus.complete();
     this.device.close();
   }
+}
+
+/** STATUS_INFO `origin` of the active image, from a map already read. */
+function originOf(map: FramMap, fram: Fram): { origin?: OriginInfo } {
+  const s = map.slots.find((x) => x.role === 'active' && x.verified);
+  if (s === undefined || s.source === null || s.sha256 === null) return {};
+  const sha = s.sha256;
+  const path = framOp('read the slot origin', () => fram.slotOrigin(s.slot, sha));
+  return { origin: path === null ? { source: s.source } : { source: s.source, path } };
 }
 
 /** BEGIN's image kind as the loader names it. */
