@@ -94,7 +94,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const scheduler = opts.scheduler ?? asyncScheduler;
     this.nodeId = opts.nodeId ?? 1;
     this.identity = opts.identity ?? 'hsx-virtual';
-    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle)) >>> 0;
+    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle | LoaderCapability.bootcfg)) >>> 0;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.bus = new EventBus(scheduler, opts.progressWindowMs);
     const phase = (): Phase => (this.booting ? 'BOOT' : this.loader.state);
@@ -274,7 +274,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const slots = slotTable(this.fram.map()).map((s) => (s.state === 'active' || s.state === 'trial' ? s : { ...s, limits }));
     // bit 30 says the image policy is signed, so a host refuses an unsigned image before sending it
     const signedOnly = this.fram.trust()?.policy === 'signed' ? LoaderCapability.signedOnly : 0;
-    return { nodeId: this.nodeId, identity: this.identity, capabilities: (this.capabilities | signedOnly | LoaderCapability.bootcfg) >>> 0, framSize: this.device.size, slots };
+    return { nodeId: this.nodeId, identity: this.identity, capabilities: (this.capabilities | signedOnly) >>> 0, framSize: this.device.size, slots };
   }
 
   async held(): Promise<HeldImage | undefined> {
@@ -404,12 +404,21 @@ export class VirtualBoard implements ImageSink, BoardControl {
 
   async bootConfig(): Promise<Omit<BootcfgInfoMsg, 'kind'>> {
     await Promise.resolve();
+    this.requireBootcfg('BOOTCFG_GET');
     return bootConfigInfo(this.fram);
   }
 
   async setBootConfig(cfg: BootcfgBody): Promise<string> {
     await Promise.resolve();
+    this.requireBootcfg('BOOTCFG_SET');
     return storeBootConfig(this.fram, cfg, this.name);
+  }
+
+  /** A board whose capabilities lack bit 27 (`--caps` without it) keeps no boot configuration on the wire, as its INFO says. */
+  private requireBootcfg(what: string): void {
+    if (((this.capabilities & LoaderCapability.bootcfg) >>> 0) === 0) {
+      throw new BoardError('ENOTSUP', `${what}: ${this.name} keeps no boot configuration (capabilities 0x${this.capabilities.toString(16).padStart(8, '0')}, bit 27 clear)`);
+    }
   }
 
   async audit(): Promise<readonly AuditEntryWire[]> {

@@ -43,6 +43,18 @@ describe('boot configuration over the wire', () => {
     expect((await r.clock.until(bootcfgGet(r.host, o))).order).toEqual(['sd', 'can']);
   });
 
+  it('a board whose capabilities lack bit 27 says so in INFO and answers ENOTSUP', async () => {
+    const r = new BoardRig({ board: { nodeId: 5, capabilities: 0x1f } });
+    rigs.push(r);
+    expect((await r.board.info()).capabilities).toBe(0x1f);
+    const err = await r.clock.until(bootcfgGet(r.host, { scheduler: r.clock.scheduler })).then(
+      () => ({ code: 'OK', message: '' }),
+      (e: unknown) => e as { code: string; message: string },
+    );
+    expect(err.code).toBe('ENOTSUP');
+    expect(err.message).toContain('board 5 keeps no boot configuration');
+  });
+
   it('under a signed trust store: unsigned SET refused auth_required (nothing stored), signed SET runs and is audited', async () => {
     const r = await rig();
     const o = { scheduler: r.clock.scheduler };

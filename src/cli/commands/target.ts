@@ -52,7 +52,7 @@ export function register(program: Command): void {
   addLinkOptions(program.command('target').description('run a virtual board on a link until stopped; its state lives in the FRAM file'))
     .option('--fram <file>', 'FRAM image file (created when missing)')
     .option('--fram-size <bytes>', `size of a new FRAM file (default ${DEFAULT_FRAM_SIZE})`)
-    .option('--caps <mask>', 'HXE capability bits the board offers, e.g. 0x7 (default: all known)')
+    .option('--caps <mask>', 'capability bits the board offers: HXE bits, 0x80000000 bundles, 0x08000000 boot configuration (default: all known)')
     .option('--sd <card>', 'SD card the board boots from: a directory (a mounted card) or a FAT image file with a manifest (docs/board.md, Boot order)')
     .option('--host-preload <dir>', 'directory of .hxe/.hxb images the board loads first at boot (docs/board.md, Boot order)')
     .option('--limits <list>', `per-app budget, e.g. code=65536,rodata=65536,ram=32768,stack=2048 (default ${limitsText(DEFAULT_LIMITS)})`)
