@@ -15,6 +15,7 @@ import { sdCardSource } from '../../../src/board/provision-sd.js';
 import type { BootSources } from '../../../src/board/provision.js';
 import type { BoardEvent } from '../../../src/board/events.js';
 import { type CardEntry, manifestText, planCard, writeFatImage } from '../../../src/sd/index.js';
+import { buildBundle } from '../../../src/bundle/index.js';
 import { FRAM_SIZE, image, openBoard, persistImage, record, sha } from './helpers.js';
 
 const A = persistImage('alpha', 0x0301, 1.5);
@@ -90,6 +91,18 @@ describe('boot order on the virtual board', () => {
       expect(again.events.some((e) => e.type === 'provisioning.started')).toBe(false);
       again.board.close();
     }
+  });
+
+  it('a bundle entry for the node runs all its apps in bundle order; the entries for other nodes are not taken', async () => {
+    const { bytes: line } = buildBundle([{ kind: 'hxe', bytes: image('motor') }, { kind: 'hxe', bytes: image('logger') }], { name: 'line3', securityCounter: 2 });
+    const card = cardDir([{ source: 'line3.hxb', bytes: line }, { source: 'a.hxe', bytes: A }], (e) => [{ ...e[0]!, nodes: [7] }, { ...e[1]!, nodes: [3], priority: 0 }]);
+    const chip = new Uint8Array(FRAM_SIZE);
+    const { board, result } = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }), { nodeId: 7 });
+    expect(result).toMatchObject({ source: 'sd', action: 'loaded', entry: { appName: 'line3', kind: 'bundle' } });
+    expect(board.apps.map((a) => a.appName)).toEqual(['logger', 'motor']); // bundle order (the builder orders segments by name)
+    expect((await board.status()).bundle).toMatchObject({ name: 'line3', securityCounter: 2 });
+    expect(board.fram.trust()?.securityCounter).toBe(2); // the same commit path as a transfer: the counter is raised
+    board.close();
   });
 
   it('prefers host preload over SD over CAN (the default order), and follows a stored order', async () => {
