@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stopTargets } from '../../src/cli/commands/target.js';
 import { writeHxe } from '../../src/hxe/writer.js';
+import { generateKeyPair } from '../../src/bundle/index.js';
 import { drive, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
 
 let pairs = 0;
@@ -46,6 +47,23 @@ describe('hilbridge target: the boot order', () => {
     await startTargetCli(link2, fram, ['--sd', card, '--host-preload', pre]);
     const st2 = await drive(runCli('status', ...link2));
     expect(st2.stdout).toMatch(/: cardapp\norigin {6}sd_manifest images\/cardapp\.hxe\n/);
+  });
+
+  it('bootcfg set on a board that requires authenticated commands: refused without --key (exit 1, nothing stored), stored with it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hilbridge-boot-'));
+    const pair = generateKeyPair();
+    writeFileSync(join(dir, 'k.pub'), pair.publicPem);
+    writeFileSync(join(dir, 'k.pem'), pair.privatePem);
+    const link = ['--link', `emulator:uart@1000000,pair=boot${++pairs}`];
+    await startTargetCli(link, join(dir, 'b.fram'));
+    expect((await drive(runCli('trust', 'add', join(dir, 'k.pub'), ...link, '--require-signed'))).code).toBe(0);
+    const refused = await drive(runCli('bootcfg', 'set', ...link, '--order', 'can'));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('requires an authenticated BOOTCFG_SET');
+    expect((await drive(runCli('bootcfg', 'get', ...link))).stdout).toContain('(none stored: the defaults)');
+    const ok = await drive(runCli('bootcfg', 'set', ...link, '--order', 'can', '--key', join(dir, 'k.pem')));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await drive(runCli('bootcfg', 'get', ...link))).stdout).toContain('  order              can\n');
   });
 
   it('a --host-preload that is not a directory and a --sd that does not exist exit 2 before anything is opened', async () => {
