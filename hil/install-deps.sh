@@ -5,7 +5,8 @@
 #   hil/install-deps.sh --check  only report; exit 0 when complete, 4 when not
 #
 # Needed: socat (pty pairs), can-utils (cangen/candump), iproute2 (ip link),
-# kmod (modprobe), gcc (builds hil/uml-xstate-shim.c), zsh (the completion script's parse check), and
+# kmod (modprobe), gcc (builds hil/uml-xstate-shim.c), zsh (the completion script's parse check),
+# dosfstools and mtools (the SD card tests make and read FAT images with mkfs.vfat, fsck.fat, mcopy, mdir), and
 # user-mode-linux (a guest kernel with SocketCAN, used when the host kernel has no vcan). Exit 0 when everything is there, 4 when
 # something is still missing (and says what, loudly, on stderr).
 set -u
@@ -22,6 +23,10 @@ declare -A need=(
   [modprobe]=kmod
   [cc]=gcc
   [zsh]=zsh
+  [mkfs.vfat]=dosfstools
+  [fsck.fat]=dosfstools
+  [mcopy]=mtools
+  [mdir]=mtools
 )
 
 missing_pkgs=()
@@ -38,7 +43,7 @@ scan() {
 
 scan
 if [ ${#missing_pkgs[@]} -eq 0 ]; then
-  echo "hil/install-deps: all rig dependencies present (socat, can-utils, iproute2, kmod, gcc, zsh, user-mode-linux)"
+  echo "hil/install-deps: all rig dependencies present (socat, can-utils, iproute2, kmod, gcc, zsh, dosfstools, mtools, user-mode-linux)"
   exit 0
 fi
 

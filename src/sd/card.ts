@@ -68,7 +68,7 @@ export async function openCard(path: string): Promise<Card> {
   throw new UsageError('file_not_regular', `SD card "${path}" is ${kind}; a card is a directory (a mounted card) or a FAT image file: copy the card to an image first (dd if=/dev/sdX of=card.img)`);
 }
 
-function checkSizeAndHash(card: Card, entry: CardEntry, reader: ImageReader): void {
+function checkSizeAndHash(card: Card, entry: CardEntry, reader: Pick<ImageReader, 'size' | 'sha256'>): void {
   const where = `${entryLabel(entry)} of ${card.path}:${card.manifestFile}`;
   if (reader.size !== entry.size) {
     throw new SdError('sd_size_mismatch', `${where}: "${entry.path}" is ${reader.size} bytes, the manifest says ${entry.size}: the file was changed after the card was written; write the card again (hilbridge sd write)`, { path: entry.path, field: `images[${entry.index}].size` });
@@ -111,6 +111,11 @@ async function openDirectoryCard(path: string): Promise<Card> {
         throw missing(card, entry, 'is not on the card');
       }
       if (!real.startsWith(root + sep)) throw new SdError('sd_path_invalid', `${entryLabel(entry)}: "${entry.path}" resolves to ${real}, outside the card ${root} (a symbolic link?)`, { path: entry.path, field: `images[${entry.index}].path` });
+      if (opts.verify !== false) {
+        // a file of the wrong size is refused before it is read (and hashed) whole
+        const size = (await stat(real).catch(() => undefined))?.size;
+        if (size !== undefined && size !== entry.size) checkSizeAndHash(card, entry, { size, sha256: new Uint8Array(32) });
+      }
       const reader = await openFileImageReader(real);
       const named: ImageReader = { ...reader, name: entryFileName(card, entry), read: (o, l) => reader.read(o, l), close: () => reader.close() };
       if (opts.verify !== false) {
@@ -161,6 +166,7 @@ async function openFatCard(path: string, size: number): Promise<Card> {
         const e = await vol.stat(entry.path);
         if (e === undefined) throw missing(card, entry, 'is not on the card');
         if (e.isDirectory) throw missing(card, entry, 'is a directory');
+        if (opts.verify !== false && e.size !== entry.size) checkSizeAndHash(card, entry, { size: e.size, sha256: new Uint8Array(32) });
         const reader = await fatImageReader(vol.fileOf(entry.path, e), entryFileName(card, entry));
         if (opts.verify !== false) checkSizeAndHash(card, entry, reader);
         return reader;

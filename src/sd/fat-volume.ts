@@ -155,7 +155,10 @@ export class FatVolume {
           const pos = offset + done;
           const ci = Math.floor(pos / cb);
           const within = pos % cb;
-          const n = Math.min(cb - within, length - done);
+          // one read across clusters that lie one after another (a file the writer made is one run)
+          let run = 1;
+          while (ci + run < clusters.length && clusters[ci + run] === (clusters[ci] ?? 0) + run && run * cb - within < length - done) run++;
+          const n = Math.min(run * cb - within, length - done);
           out.set(await src.read(fat.clusterOffset(clusters[ci] ?? 0) + within, n), done);
           done += n;
         }
