@@ -36,6 +36,11 @@ import { Executive, type RunningApp, type RunningValue } from './executive.js';
 import { BoardLoader, type CommitOutcome, type LoadOutcome } from './loader.js';
 import type { LoadSession } from './session.js';
 import { bundleStatus, checkContentPolicy, contentOf, type SlotContent } from './slot-content.js';
+import type { ImageReader } from '../image/reader.js';
+import type { BootcfgBody, BootcfgInfoMsg } from '../protocol/messages-bootcfg.js';
+import type { OriginInfo } from '../protocol/messages-types.js';
+import { bootConfigInfo, storeBootConfig } from './provision-config.js';
+import { type BootSources, type ProvisionResult, provisionAtBoot } from './provision.js';
 
 export interface VirtualBoardOptions {
   readonly fram: FramSpec;
@@ -89,7 +94,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const scheduler = opts.scheduler ?? asyncScheduler;
     this.nodeId = opts.nodeId ?? 1;
     this.identity = opts.identity ?? 'hsx-virtual';
-    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle)) >>> 0;
+    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle | LoaderCapability.bootcfg)) >>> 0;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
     this.bus = new EventBus(scheduler, opts.progressWindowMs);
     const phase = (): Phase => (this.booting ? 'BOOT' : this.loader.state);
@@ -222,6 +227,43 @@ export class VirtualBoard implements ImageSink, BoardControl {
     return c;
   }
 
+  /**
+   * Install an image read through an image reader (the boot sequence's host
+   * preload and SD card, src/board/provision.ts): the loader's begin, writes
+   * in 1 KiB pieces and end, as `install`; `path` is recorded as the image's
+   * origin before the commit.
+   */
+  async installFrom(reader: ImageReader, source: ImageOrigin, path: string | null): Promise<CommitOutcome> {
+    const sha = toHex(reader.sha256);
+    const head = await reader.read(0, Math.min(4, reader.size));
+    const b = this.loader.begin({ size: reader.size, crc32: reader.crc32, sha256: sha, imageKind: isBundleHead(head) ? 'bundle' : 'hxe', fresh: true, source });
+    try {
+      for (let o = 0; o < reader.size; o += 1024) {
+        const end = Math.min(reader.size, o + 1024);
+        this.loader.write(o, await reader.read(o, end - o), end);
+      }
+    } catch (e) {
+      if (this.loader.active !== null) this.loader.abort(`reading ${reader.name} failed`);
+      throw e;
+    }
+    if (path !== null) framOp('record the image origin', () => this.fram.writeSlotOrigin(b.slot, sha, path));
+    return this.loader.end();
+  }
+
+  /** The boot order (src/board/provision.ts): scan the sources the boot configuration names; run once after power-on, before serving. */
+  provision(sources: BootSources): Promise<ProvisionResult> {
+    return provisionAtBoot(
+      {
+        fram: this.fram,
+        nodeId: this.nodeId,
+        board: this.name,
+        emit: (type, fields) => this.bus.emit(type, 0, 'BOOT', fields),
+        install: (reader, source, path) => this.installFrom(reader, source, path),
+      },
+      sources,
+    );
+  }
+
   // ---- ImageSink and BoardControl -------------------------------------------
 
   async info(): Promise<BackendInfo> {
@@ -283,7 +325,13 @@ export class VirtualBoard implements ImageSink, BoardControl {
       ...(lastEvent === undefined ? {} : { lastEvent }),
       ...(st === null || held === 0 ? {} : { staged: { slot: slotNumber(st.slot), size: st.size, held } }),
       ...(bundle === undefined ? {} : { bundle }),
+      ...originOf(map, this.fram),
     };
+  }
+
+  /** Where the active image came from: the slot header's source and the path its origin record names (src/fram/origin.ts). */
+  origin(): OriginInfo | undefined {
+    return originOf(this.fram.map(), this.fram).origin;
   }
 
   async rollback(slot: number): Promise<void> {
@@ -354,6 +402,25 @@ export class VirtualBoard implements ImageSink, BoardControl {
     this.auth.authorise(cmd);
   }
 
+  async bootConfig(): Promise<Omit<BootcfgInfoMsg, 'kind'>> {
+    await Promise.resolve();
+    this.requireBootcfg('BOOTCFG_GET');
+    return bootConfigInfo(this.fram);
+  }
+
+  async setBootConfig(cfg: BootcfgBody): Promise<string> {
+    await Promise.resolve();
+    this.requireBootcfg('BOOTCFG_SET');
+    return storeBootConfig(this.fram, cfg, this.name);
+  }
+
+  /** A board whose capabilities lack bit 27 (`--caps` without it) keeps no boot configuration on the wire, as its INFO says. */
+  private requireBootcfg(what: string): void {
+    if (((this.capabilities & LoaderCapability.bootcfg) >>> 0) === 0) {
+      throw new BoardError('ENOTSUP', `${what}: ${this.name} keeps no boot configuration (capabilities 0x${this.capabilities.toString(16).padStart(8, '0')}, bit 27 clear)`);
+    }
+  }
+
   async audit(): Promise<readonly AuditEntryWire[]> {
     await Promise.resolve();
     return this.fram.audit().entries;
@@ -381,6 +448,15 @@ export class VirtualBoard implements ImageSink, BoardControl {
     this.bus.complete();
     this.device.close();
   }
+}
+
+/** STATUS_INFO `origin` of the active image, from a map already read. */
+function originOf(map: FramMap, fram: Fram): { origin?: OriginInfo } {
+  const s = map.slots.find((x) => x.role === 'active' && x.verified);
+  if (s === undefined || s.source === null || s.sha256 === null) return {};
+  const sha = s.sha256;
+  const path = framOp('read the slot origin', () => fram.slotOrigin(s.slot, sha));
+  return { origin: path === null ? { source: s.source } : { source: s.source, path } };
 }
 
 /** BEGIN's image kind as the loader names it. */

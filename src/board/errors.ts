@@ -16,9 +16,11 @@ export type BoardErrorCode =
   | 'EEXIST' // app-name instance rule (raised as PolicyError by src/hxe/policy.ts)
   | 'EAGAIN' // END before every byte is held
   | 'EINVAL' // valid on the wire but not acceptable (raw image kind, wrong slot, nothing to confirm)
+  | 'ENOTSUP' // a request the board's capabilities say it does not serve (BOOTCFG without bit 27)
   | 'EIO' // the FRAM failed (power cut, file I/O, unformatted or damaged)
   | 'crc_mismatch' // whole-image CRC-32 differs from BEGIN's
-  | 'sha256_mismatch'; // whole-image SHA-256 differs from BEGIN's
+  | 'sha256_mismatch' // whole-image SHA-256 differs from BEGIN's
+  | 'bootcfg_invalid'; // BOOTCFG_SET names a source or an image twice
 
 /** `offset`: the image byte offset the error refers to, when one place is to blame. */
 export class BoardError extends OffsetError<BoardErrorCode> {}

@@ -102,6 +102,42 @@ export const RollbackEventSchema = z.object({
   detail: z.string(),
 });
 
+/** The boot sources (src/fram/bootcfg.ts): host preload, SD card, CAN/UART master. */
+const bootSource = z.enum(['host', 'sd', 'can']);
+
+/** A boot source at power-on (src/board/provision.ts): scanned, not given, unreadable, the one whose image runs, none usable, or the board waits for a master. */
+export const SourceEventSchema = z.object({
+  type: z.literal('provisioning.source'),
+  ...base,
+  source: bootSource,
+  /** The directory or card scanned; null when the board was not given this source (and for can). */
+  name: z.string().nullable(),
+  /** scan: listed; unavailable: not given; failed: could not be read; chosen: its image runs; none: nothing usable for this node; kept: the image a master provisioned runs; wait: waiting for a master. */
+  action: z.enum(['scan', 'unavailable', 'failed', 'chosen', 'none', 'kept', 'wait']),
+  /** Entries the source lists for this node (0 when not scanned). */
+  entries: z.number().int().nonnegative(),
+  detail: z.string(),
+});
+
+/** One image entry of a boot source (src/board/provision.ts). */
+export const EntryEventSchema = z.object({
+  type: z.literal('provisioning.entry'),
+  ...base,
+  source: bootSource,
+  /** The entry's path in its source. */
+  path: z.string(),
+  appName: z.string().nullable(),
+  /** The SHA-256 the source lists for it. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** active: it already runs, not written again; loading / loaded: staged through the loader and committed; skipped: refused (code says why); fallback: its fallback is tried next; defaults: FRAM values it lists were written where none was stored. */
+  action: z.enum(['active', 'loading', 'loaded', 'skipped', 'fallback', 'defaults']),
+  /** Why it was skipped: a wire code name (sha256_mismatch, EBUSY, ...) or failed_before; null otherwise. */
+  code: z.string().nullable(),
+  /** The entry tried next in its place (action fallback), else null. */
+  fallback: z.string().nullable(),
+  detail: z.string(),
+});
+
 export const BoardEventSchema = z.discriminatedUnion('type', [
   StartedEventSchema,
   ProgressEventSchema,
@@ -110,6 +146,8 @@ export const BoardEventSchema = z.discriminatedUnion('type', [
   AbortedEventSchema,
   PersistedEventSchema,
   RollbackEventSchema,
+  SourceEventSchema,
+  EntryEventSchema,
 ]);
 
 export type BoardEvent = z.infer<typeof BoardEventSchema>;

@@ -18,6 +18,9 @@ import { readTrust, type TrustArea, writeTrust } from './trust.js';
 import { appendAudit, readAudit, type AuditRing } from './audit.js';
 import type { AuditEntryWire } from '../protocol/messages-types.js';
 import { readValue, saveValue, type ValueRead } from './values.js';
+import { type BootConfig, readBootConfig, writeBootConfig } from './bootcfg.js';
+import { readSlotOrigin, writeSlotOrigin } from './origin.js';
+import { slotLayout } from './slot.js';
 import type { WearCounter } from './wear.js';
 
 export class Fram {
@@ -119,6 +122,25 @@ export class Fram {
 
   writeSettings(settings: Settings): void {
     this.op(() => writeSettings(this.store, this.layout, settings));
+  }
+
+  /** The boot configuration (bootcfg.ts), or the default one (`stored` false). */
+  bootConfig(): { config: BootConfig; stored: boolean } {
+    return readBootConfig(this.store, this.layout);
+  }
+
+  writeBootConfig(config: BootConfig): void {
+    this.op(() => writeBootConfig(this.store, this.layout, config));
+  }
+
+  /** The path the image with this SHA-256 in `slot` was read from (origin.ts), or null. */
+  slotOrigin(slot: SlotId, sha256: string): string | null {
+    return readSlotOrigin(this.store, slotLayout(this.layout, slot), sha256);
+  }
+
+  /** Record where the image about to be committed into `slot` came from (before its commit). */
+  writeSlotOrigin(slot: SlotId, sha256: string, path: string): void {
+    this.op(() => writeSlotOrigin(this.store, slotLayout(this.layout, slot), sha256, path));
   }
 
   trust(): TrustArea | null {

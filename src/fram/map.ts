@@ -12,6 +12,7 @@ import type { FramMap, MapCopy, MapFinding, MapSlot, MapValueRecord } from './ma
 import { readPartitionTable } from './partition-table.js';
 import { missingRanges } from '../util/ranges.js';
 import { readSettings, settingsSpec } from './settings.js';
+import { bootcfgSpec } from './bootcfg.js';
 import { type SlotCheck, slotLayout, verifySlot } from './slot.js';
 import { readJournal } from './staging-journal.js';
 import { decodeSuperblock, firstFormatUnfinished, readSuperblock, type Superblock } from './superblock.js';
@@ -113,7 +114,7 @@ export function decodeFramMap(dev: FramReader): FramMap {
     if (c.status === 'corrupt') findings.push({ severity: 'error', code: 'value_record_corrupt', offset: c.offset, message: `value record at ${at(c.offset)} fails its CRC: not a power cut` });
     if (c.status === 'incomplete') findings.push({ severity: 'info', code: 'value_record_incomplete', offset: c.offset, message: `value record at ${at(c.offset)} is incomplete (interrupted save); the previous copy, if any, counts` });
   }
-  const specs: [string, DualSpec][] = [['wear', wearSpec(L)], ['settings', settingsSpec(L)]];
+  const specs: [string, DualSpec][] = [['wear', wearSpec(L)], ['settings', settingsSpec(L)], ['bootcfg', bootcfgSpec(L)]];
   for (const [name, spec] of specs) dualFindings(name, readDual(dev, spec), findings);
   const tr = readTrustDual(dev, L);
   dualFindings('trust', tr.dual, findings);

@@ -97,6 +97,10 @@ function ownFields(msg: Message): Record<string, FieldValue> {
       return { boardId: msg.boardId, lifetimeMs: msg.lifetimeMs };
     case 'audit_info':
       return { entries: msg.entries.length };
+    case 'bootcfg_set':
+    case 'bootcfg_info':
+      return { order: msg.order.join(','), maxBootFailures: msg.maxBootFailures, images: msg.images.join(',') || '-' };
+    case 'bootcfg_get':
     case 'challenge':
     case 'audit':
     case 'trust_list':

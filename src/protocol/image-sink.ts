@@ -17,7 +17,8 @@
  * Implementations: src/protocol/engine/file-sink.ts (reference, a file on
  * disk) and the FRAM-backed virtual board in src/board.
  */
-import type { AuditEntryWire, AuthBlock, BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo, TrustAddMsg, TrustInfoMsg } from './messages-types.js';
+import type { BootcfgBody } from './messages-bootcfg.js';
+import type { AuditEntryWire, BootcfgInfoMsg, OriginInfo, AuthBlock, BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo, TrustAddMsg, TrustInfoMsg } from './messages-types.js';
 
 /** The trust store as TRUST_INFO carries it. */
 export type TrustStoreInfo = Omit<TrustInfoMsg, 'kind'>;
@@ -95,6 +96,8 @@ export interface BackendStatus {
   readonly staged?: StagedInfo;
   /** The bundle the active slot holds, when it holds one. */
   readonly bundle?: BundleStatusInfo;
+  /** Where the active image came from (source, and the path when the board's own loader read it). */
+  readonly origin?: OriginInfo;
 }
 
 /**
@@ -151,4 +154,8 @@ export interface BoardControl {
   authorise?(cmd: AuthCommand): Promise<void>;
   /** The audit ring, oldest first (AUDIT). */
   audit?(): Promise<readonly AuditEntryWire[]>;
+  /** The boot configuration in effect (BOOTCFG_GET); a board without one leaves it out (ENOTSUP). */
+  bootConfig?(): Promise<Omit<BootcfgInfoMsg, 'kind'>>;
+  /** Store a boot configuration (BOOTCFG_SET, authorised before); resolves with RESULT OK's detail. */
+  setBootConfig?(cfg: BootcfgBody): Promise<string>;
 }

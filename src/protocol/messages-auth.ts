@@ -24,11 +24,11 @@ export const AUTH_DOMAIN = 'hilbridge-auth-v1\0';
 export const MAX_AUDIT_ENTRIES = 16;
 
 /** The commands that change state and, under a `signed` trust store, need an AUTH block. */
-export const AUTHENTICATED_KINDS = ['begin', 'abort', 'rollback', 'confirm', 'factory_reset', 'set_baud', 'trust_add'] as const;
+export const AUTHENTICATED_KINDS = ['begin', 'abort', 'rollback', 'confirm', 'factory_reset', 'set_baud', 'trust_add', 'bootcfg_set'] as const;
 export type AuthenticatedKind = (typeof AUTHENTICATED_KINDS)[number];
 
 const AUTHENTICATED_TYPES: ReadonlySet<number> = new Set([
-  MessageType.BEGIN, MessageType.ABORT, MessageType.ROLLBACK, MessageType.CONFIRM, MessageType.FACTORY_RESET, MessageType.SET_BAUD, MessageType.TRUST_ADD,
+  MessageType.BEGIN, MessageType.ABORT, MessageType.ROLLBACK, MessageType.CONFIRM, MessageType.FACTORY_RESET, MessageType.SET_BAUD, MessageType.TRUST_ADD, MessageType.BOOTCFG_SET,
 ]);
 
 export function isAuthenticatedKind(kind: MessageKind): kind is AuthenticatedKind {

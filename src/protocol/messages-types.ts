@@ -8,6 +8,8 @@ import { FRAME_OVERHEAD } from './constants.js';
 import type { AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
 
 export type { AuditEntryWire, AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
+import type { BootcfgGetMsg, BootcfgInfoMsg, BootcfgSetMsg } from './messages-bootcfg.js';
+export type { BootcfgGetMsg, BootcfgInfoMsg, BootcfgSetMsg } from './messages-bootcfg.js';
 
 /** Message type numbers (the frame header's `type` byte). */
 export const MessageType = {
@@ -38,6 +40,9 @@ export const MessageType = {
   NONCE: 0x21,
   AUDIT: 0x22,
   AUDIT_INFO: 0x23,
+  BOOTCFG_SET: 0x28,
+  BOOTCFG_GET: 0x29,
+  BOOTCFG_INFO: 0x2a,
 } as const;
 export type MessageTypeName = keyof typeof MessageType;
 
@@ -78,7 +83,7 @@ export type ImageKind = (typeof ImageKind)[keyof typeof ImageKind];
  * Bit 30: the target's image policy is `signed` (it refuses HXE images and
  * unsigned bundles; docs/protocol.md 4.3.3).
  */
-export const LoaderCapability = { bundle: 0x8000_0000, signedOnly: 0x4000_0000 } as const;
+export const LoaderCapability = { bundle: 0x8000_0000, signedOnly: 0x4000_0000, bootcfg: 0x0800_0000 } as const;
 
 /** True when INFO's capabilities say the target requires signed images. */
 export function requiresSignedImages(capabilities: number): boolean {
@@ -278,6 +283,14 @@ export interface StatusInfoMsg {
   readonly staged?: StagedInfo | undefined;
   /** The bundle the active slot holds (docs/protocol.md 4.3.1); optional on the wire (absent: a single HXE, nothing active, or an older target). */
   readonly bundle?: BundleStatusInfo | undefined;
+  /** Where the active image came from (docs/protocol.md 4.3.1); optional on the wire. */
+  readonly origin?: OriginInfo | undefined;
+}
+
+/** STATUS_INFO `origin`: the active image's source (`host_file`, `uart`, `can_master`, `sd_manifest`; others may come) and, when the board's own loader read it, the path. */
+export interface OriginInfo {
+  readonly source: string;
+  readonly path?: string | undefined;
 }
 
 /** STATUS_INFO `bundle`: the active slot's bundle, its segments and the apps it runs. */
@@ -431,7 +444,10 @@ export type Message =
   | ChallengeMsg
   | NonceMsg
   | AuditMsg
-  | AuditInfoMsg;
+  | AuditInfoMsg
+  | BootcfgSetMsg
+  | BootcfgGetMsg
+  | BootcfgInfoMsg;
 
 export type MessageKind = Message['kind'];
 
@@ -464,6 +480,9 @@ export const typeOfKind: Readonly<Record<MessageKind, number>> = {
   nonce: MessageType.NONCE,
   audit: MessageType.AUDIT,
   audit_info: MessageType.AUDIT_INFO,
+  bootcfg_set: MessageType.BOOTCFG_SET,
+  bootcfg_get: MessageType.BOOTCFG_GET,
+  bootcfg_info: MessageType.BOOTCFG_INFO,
 };
 
 /** Fixed payload sizes (bytes before any variable part). */

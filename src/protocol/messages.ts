@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
 import { PayloadReader, PayloadWriter, fromUtf8, utf8 } from './messages-bytes.js';
 import { decodeTrustAdd, decodeTrustInfo, encodeTrustAdd, encodeTrustInfo } from './messages-trust.js';
+import { decodeBootcfgInfo, decodeBootcfgSet, encodeBootcfgInfo, encodeBootcfgSet } from './messages-bootcfg.js';
 import { decodeAuditInfo, decodeNonce, encodeAuditInfo, encodeAuthBlock, encodeNonce, splitAuth } from './messages-auth.js';
 import {
   BeginFlag,
@@ -69,6 +70,7 @@ const statusSchema = z.object({
     })
     .optional(),
   staged: z.object({ slot: z.number().int().min(0).max(254), size: z.number().int().min(0), held: z.number().int().min(0) }).optional(),
+  origin: z.object({ source: z.string(), path: z.string().optional() }).optional(),
   bundle: z
     .object({
       name: z.string(),
@@ -219,6 +221,12 @@ function encodePayload(msg: Message): Uint8Array {
       return new Uint8Array(0);
     case 'trust_add':
       return encodeTrustAdd(msg);
+    case 'bootcfg_get':
+      return new Uint8Array(0);
+    case 'bootcfg_set':
+      return encodeBootcfgSet(msg);
+    case 'bootcfg_info':
+      return encodeBootcfgInfo(msg);
     case 'trust_info':
       return encodeTrustInfo(msg);
     case 'done': {
@@ -246,7 +254,7 @@ function encodePayload(msg: Message): Uint8Array {
       return utf8(
         JSON.stringify({
           state: msg.state, session: msg.session, size: msg.size, held: msg.held, slots: msg.slots, bootCount: msg.bootCount, lastError: msg.lastError,
-          damage: msg.damage, lastEvent: msg.lastEvent, staged: msg.staged, bundle: msg.bundle,
+          damage: msg.damage, lastEvent: msg.lastEvent, staged: msg.staged, bundle: msg.bundle, origin: msg.origin,
         }),
       );
     case 'rollback':
@@ -418,6 +426,12 @@ function decodePayload(type: number, p: Uint8Array): DecodeResult {
       return finish(r, { kind: 'trust_list' }, 'TRUST_LIST');
     case MessageType.TRUST_ADD:
       return decodeTrustAdd(p);
+    case MessageType.BOOTCFG_GET:
+      return finish(r, { kind: 'bootcfg_get' }, 'BOOTCFG_GET');
+    case MessageType.BOOTCFG_SET:
+      return decodeBootcfgSet(p);
+    case MessageType.BOOTCFG_INFO:
+      return decodeBootcfgInfo(p);
     case MessageType.TRUST_INFO:
       return decodeTrustInfo(p);
     case MessageType.CHALLENGE:

@@ -6,7 +6,7 @@
  * or a missing key fails). The last test checks that every line type of the
  * registry was seen, so no schema is left without real output behind it.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -320,6 +320,31 @@ describe('every --json line fits its schema', () => {
     const c = await drive(runCli('sd', 'check', card, '--json'));
     expect(c.code).toBe(0);
     expect(of(checked(c.stdout), 'sd_check')[0]).toMatchObject({ ok: true, format: 'fat', findings: [] });
+  });
+
+  it('target --sd --host-preload, status with the origin, bootcfg set and get: provisioning.source, provisioning.entry, bootcfg', async () => {
+    const dir = tempDir();
+    const img = imageFile(dir, 64, 'sdboot');
+    const card = join(dir, 'card.img');
+    expect((await drive(runCli('sd', 'write', card, img.path))).code).toBe(0);
+    const preload = join(dir, 'preload');
+    mkdirSync(preload);
+    const t = await startTarget(join(dir, 'b.fram'), ['--sd', card, '--host-preload', preload]);
+    const st = await drive(runCli('status', ...t.link, '--json'));
+    expect(of(checked(st.stdout), 'status')[0]).toMatchObject({ active: { appName: 'sdboot' }, origin: { source: 'sd_manifest', path: 'images/sdboot.hxe' } });
+    const set = await drive(runCli('bootcfg', 'set', ...t.link, '--order', 'can,sd', '--max-boot-failures', '4', '--json'));
+    expect(set.code).toBe(0);
+    expect(of(checked(set.stdout), 'bootcfg')[0]).toMatchObject({ stored: true, order: ['can', 'sd'], maxBootFailures: 4, images: [], failed: [], message: expect.stringMatching(/^boot configuration stored/) as unknown });
+    const get = await drive(runCli('bootcfg', 'get', ...t.link, '--json'));
+    expect(of(checked(get.stdout), 'bootcfg')[0]).toMatchObject({ stored: true, order: ['can', 'sd'], maxBootFailures: 4, message: null });
+    stopTargets.next('test over');
+    const run = await drive(t.done);
+    const lines = checked(run.stdout);
+    expect(of(lines, 'provisioning.source').map((l) => `${l.source}:${l.action}`)).toEqual(['host:scan', 'sd:scan', 'sd:chosen']);
+    expect(of(lines, 'provisioning.entry').map((l) => `${l.path}:${l.action}`)).toEqual(['images/sdboot.hxe:loading', 'images/sdboot.hxe:loaded']);
+    const bad = await drive(runCli('bootcfg', 'set', '--link', 'emulator:uart@1000000,pair=never', '--order', 'sd,usb'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('"usb" is not a boot source');
   });
 
   it('every line type of the registry was printed by some command above', () => {

@@ -48,6 +48,7 @@ export const commandTable: readonly CommandEntry[] = [
   { name: 'rollback', args: '', summary: 'make the previous known-good image active', load: () => import('./rollback.js') },
   { name: 'confirm', args: '', summary: 'make the trial image permanent', load: () => import('./confirm.js') },
   { name: 'reset', args: '', summary: 'factory reset: erase every slot and the value store (--factory --yes)', load: () => import('./reset.js') },
+  { name: 'bootcfg', args: '', summary: "a board's boot configuration: boot source order, boot-failure limit, images (bootcfg set, bootcfg get)", load: () => import('./bootcfg.js') },
   { name: 'trust', args: '', summary: "provision a board's trust store (trust add) and show it (trust list)", load: () => import('./trust.js') },
   { name: 'ports', args: '', summary: 'list the serial ports and CAN interfaces a link option can name', load: () => import('./ports.js') },
   { name: 'completion', args: '<shell>', summary: 'print a bash or zsh completion script', load: () => import('./completion.js') },

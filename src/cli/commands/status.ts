@@ -47,6 +47,7 @@ export function statusJson(link: string, identity: string, st: StatusInfoMsg): J
     session: st.session === 0 ? null : { id: st.session, size: st.size, held: st.held },
     lastEvent: st.lastEvent === undefined ? null : { ...st.lastEvent, message: slotEventText(st.lastEvent).text },
     staged: st.staged ?? null,
+    ...(st.origin === undefined ? {} : { origin: { source: st.origin.source, path: st.origin.path ?? null } }),
     bundle: st.bundle === undefined ? null : { ...st.bundle, segments: st.bundle.segments.map((g) => ({ name: g.name, kind: g.kind, size: g.size, sha256: g.sha256 ?? null })), apps: [...st.bundle.apps] },
   };
 }
@@ -80,6 +81,7 @@ export function statusText(link: string, identity: string, st: StatusInfoMsg): s
   const lines = [
     `${link}: ${identity}, state ${st.state}`,
     `active      ${active === undefined ? 'none' : `slot ${slotLetter(active.slot)}${active.state === 'trial' ? ' (trial, not confirmed)' : ''}: ${active.app ?? '(unnamed)'}`}`,
+    ...(st.origin === undefined ? [] : [`origin      ${st.origin.source}${st.origin.path === undefined ? '' : ` ${st.origin.path}`}`]),
     `boot count  ${st.bootCount ?? 'not reported'}`,
     `last error  ${st.lastError === undefined ? 'not reported' : st.lastError === null ? 'none' : `[${st.lastError.code}] ${st.lastError.message}`}`,
   ];

@@ -20,6 +20,9 @@ import type { TargetHandle } from '../../protocol/engine/index.js';
 import type { BoardEvent } from '../../board/events.js';
 import { DEFAULT_LIMITS, VirtualBoard } from '../../board/board.js';
 import { boardDiscovery } from '../../board/board-discovery.js';
+import { hostPreloadSource } from '../../board/provision-host.js';
+import { sdCardSource } from '../../board/provision-sd.js';
+import type { BootSources } from '../../board/provision.js';
 import { serveDiscovery } from '../../protocol/engine/discover-target.js';
 import type { DiscoveryResponder } from '../../protocol/engine/discover-target.js';
 import { addLinkOptions, linkFromEnv, openPlannedLink, planLink } from '../link.js';
@@ -32,6 +35,8 @@ import type { JsonLine } from '../json/index.js';
 
 interface TargetOptions extends LinkCliOptions {
   fram?: string;
+  sd?: string;
+  hostPreload?: string;
   framSize?: string;
   caps?: string;
   limits?: string;
@@ -47,7 +52,9 @@ export function register(program: Command): void {
   addLinkOptions(program.command('target').description('run a virtual board on a link until stopped; its state lives in the FRAM file'))
     .option('--fram <file>', 'FRAM image file (created when missing)')
     .option('--fram-size <bytes>', `size of a new FRAM file (default ${DEFAULT_FRAM_SIZE})`)
-    .option('--caps <mask>', 'HXE capability bits the board offers, e.g. 0x7 (default: all known)')
+    .option('--caps <mask>', 'capability bits the board offers: HXE bits, 0x80000000 bundles, 0x08000000 boot configuration (default: all known)')
+    .option('--sd <card>', 'SD card the board boots from: a directory (a mounted card) or a FAT image file with a manifest (docs/board.md, Boot order)')
+    .option('--host-preload <dir>', 'directory of .hxe/.hxb images the board loads first at boot (docs/board.md, Boot order)')
     .option('--limits <list>', `per-app budget, e.g. code=65536,rodata=65536,ram=32768,stack=2048 (default ${limitsText(DEFAULT_LIMITS)})`)
     .action(action((opts: TargetOptions) => run(opts), (opts) => opts.json === true));
 }
@@ -83,6 +90,13 @@ function where(framing: 'can' | 'bytes', nodeId: number, linkName: string): stri
   return framing === 'can' ? linkName : `node ${nodeId} on ${linkName}`;
 }
 
+/** The boot sources the options name (host preload directory, SD card), opened before the link. */
+async function openBootSources(opts: TargetOptions): Promise<BootSources> {
+  const host = opts.hostPreload === undefined ? undefined : await hostPreloadSource(opts.hostPreload);
+  const sd = opts.sd === undefined ? undefined : await sdCardSource(opts.sd);
+  return { ...(host === undefined ? {} : { host }), ...(sd === undefined ? {} : { sd }) };
+}
+
 function eventText(e: BoardEvent): string {
   const { type, pid, phase, timestamp, ...fields } = e;
   const kv = Object.entries(fields)
@@ -106,6 +120,7 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
     );
   }
   await checkFileToCreate(opts.fram, 'FRAM file'); // a missing directory is the user's to fix (exit 2), before any link is opened
+  const sources = await openBootSources(opts); // a missing card or directory too
   const size = framSize ?? (existsSync(opts.fram) ? undefined : DEFAULT_FRAM_SIZE);
   const json = opts.json === true;
   const out = (obj: JsonLine, text: string): void => void process.stdout.write(json ? lineText(obj) : text + '\n');
@@ -135,6 +150,8 @@ async function run(opts: TargetOptions): Promise<ExitCode> {
   let discovery: DiscoveryResponder | undefined;
   let why: string | HilbridgeError;
   try {
+    // The boot order (docs/board.md): host preload, SD card, then a master; before anyone is served.
+    await board.provision(sources).finally(() => Promise.all(Object.values(sources).map((src) => src.close())));
     // On a UART the board answers SET_BAUD: it accepts the plan's rates and returns to the start rate on its own (docs/protocol.md 7.5).
     const baud = link.baud === undefined ? undefined : { link: link.baud.control, rate: link.baud.start, rates: link.baud.rates };
     const served = serveTarget(link.channel, board, {

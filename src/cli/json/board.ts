@@ -8,6 +8,7 @@ import {
   AbortedEventSchema, CompleteEventSchema, ErrorEventSchema, PersistedEventSchema, ProgressEventSchema, RollbackEventSchema, StartedEventSchema,
 } from '../../board/events.js';
 import type { BoardEvent } from '../../board/events.js';
+import { bootEventLine, type BootEventLine } from './bootcfg.js';
 import { Count, Crc32Hex, Sha256Hex, SlotLetter, SlotNumber, crc32Hex } from './common.js';
 
 /** One slot as STATUS reports it; `fileCrc32` is the CRC-32 of the whole image file in the slot. */
@@ -46,6 +47,8 @@ export const StatusLine = z.strictObject({
   }).nullable(),
   /** An uncommitted image the board keeps with no session open (suspended, power cut): bytes held of size. */
   staged: z.strictObject({ slot: SlotNumber, size: Count, held: Count }).nullable(),
+  /** Where the active image came from: host_file, uart, can_master, sd_manifest, and the path when the board's own loader read it (a host preload directory, an SD card); absent when the board does not say. */
+  origin: z.strictObject({ source: z.string(), path: z.string().nullable() }).optional(),
   /** The bundle the active slot runs (null: a single HXE image, nothing active, or a board that does not say): its segments and the apps its hxe segments run. */
   bundle: z.strictObject({
     name: z.string(),
@@ -112,7 +115,8 @@ export type ProvisioningLine =
   | z.infer<typeof ProvisioningErrorLine>
   | z.infer<typeof ProvisioningAbortedLine>
   | z.infer<typeof ProvisioningPersistedLine>
-  | z.infer<typeof ProvisioningRollbackLine>;
+  | z.infer<typeof ProvisioningRollbackLine>
+  | BootEventLine;
 
 /** A board event as a line: `type` becomes `event`, a CRC-32 becomes `fileCrc32` (hex). */
 export function boardEventLine(e: BoardEvent): ProvisioningLine {
@@ -145,5 +149,8 @@ export function boardEventLine(e: BoardEvent): ProvisioningLine {
       const { type, ...rest } = e;
       return { event: type, ...rest };
     }
+    case 'provisioning.source':
+    case 'provisioning.entry':
+      return bootEventLine(e);
   }
 }

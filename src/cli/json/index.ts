@@ -17,6 +17,7 @@ import { FramMapLine, ImageLine, PackedLine } from './files.js';
 import { BcastNodeLine, BcastResultLine } from './bcast.js';
 import { TrustAddedLine, TrustLine } from './trust.js';
 import { AuditLine } from './audit.js';
+import { BootcfgLine, ProvisioningEntryLine, ProvisioningSourceLine } from './bootcfg.js';
 import { SdCheckLine, SdWrittenLine } from './sd.js';
 import { BaudLine, BegunLine, CommittedLine, ConfirmedLine, DoneLine, EndingLine, ProgressLine, ResultLine, VerifiedLocallyLine } from './flash.js';
 
@@ -56,6 +57,9 @@ export const JSON_LINES = {
   'provisioning.aborted': ProvisioningAbortedLine,
   'provisioning.persisted': ProvisioningPersistedLine,
   'provisioning.rollback': ProvisioningRollbackLine,
+  'provisioning.source': ProvisioningSourceLine, // target (boot sequence)
+  'provisioning.entry': ProvisioningEntryLine,
+  bootcfg: BootcfgLine, // bootcfg get, bootcfg set
   verified_locally: VerifiedLocallyLine, // flash
   baud: BaudLine,
   begun: BegunLine,

@@ -39,4 +39,5 @@ export type { BcastImage } from './bcast-master.js';
 export { BCAST_DEFAULTS, BcastPhase, NodePhase } from './bcast-types.js';
 export type { BcastCounters, BcastNodeOutcome, BcastNodeResult, BcastOptions, BcastProgress, BcastResult } from './bcast-types.js';
 export { auditTrail, challenge, signCommand, attachAuth } from './auth.js';
+export { bootcfgGet, bootcfgSet } from './host-bootcfg.js';
 export type { CommandSigner, AuthOptions } from './auth.js';

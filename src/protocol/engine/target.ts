@@ -213,6 +213,7 @@ class TargetServer {
           ...(st.lastEvent === undefined ? {} : { lastEvent: st.lastEvent }),
           ...(st.staged === undefined || s !== undefined ? {} : { staged: st.staged }),
           ...(st.bundle === undefined ? {} : { bundle: st.bundle }),
+          ...(st.origin === undefined ? {} : { origin: st.origin }),
         }, this.channel.maxFrame - FRAME_OVERHEAD));
         return;
       }
@@ -239,6 +240,14 @@ class TargetServer {
         const { kind: _kind, ...req } = msg; // the AUTH block goes along: the board adds a further key only after authorising it
         return this.reply(m, this.result(WireCode.OK, (await this.board.trustAdd(req)).slice(0, MAX_DETAIL)));
       }
+      case 'bootcfg_get':
+        if (this.board.bootConfig === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no boot configuration'));
+        return this.reply(m, { kind: 'bootcfg_info', ...(await this.board.bootConfig()) });
+      case 'bootcfg_set': {
+        if (this.board.setBootConfig === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no boot configuration'));
+        const { kind: _k, auth: _a, ...cfg } = msg;
+        return this.reply(m, this.result(WireCode.OK, (await this.board.setBootConfig(cfg)).slice(0, MAX_DETAIL)));
+      }
       case 'info':
       case 'session':
       case 'ack':
@@ -249,6 +258,7 @@ class TargetServer {
       case 'trust_info':
       case 'nonce':
       case 'audit_info':
+      case 'bootcfg_info':
       case 'result':
         this.counters.malformed++;
         return this.reply(m, this.result(WireCode.ENOTSUP, `${msg.kind} is a target-to-host message`));

@@ -148,6 +148,29 @@ describe('power cut at every byte written', () => {
     expect(n).toBeGreaterThan(0);
   });
 
+  it('boot configuration write (and an overwrite): the old or the new configuration, never a mix; the image and values untouched', () => {
+    const { store, fram } = base();
+    const first = { order: ['sd', 'can'] as const, images: ['calib'], failed: [] };
+    fram.writeBootConfig({ ...first, order: [...first.order] });
+    const next = { order: ['host', 'sd', 'can'] as ('host' | 'sd' | 'can')[], images: ['motor_ctl', 'calib'], failed: ['0011223344556677'] };
+    const n = sweep(
+      store,
+      (f) => f.writeBootConfig(next),
+      (f, cut) => {
+        const got = f.bootConfig();
+        expect(got.stored, `cut ${cut}`).toBe(true);
+        expect([JSON.stringify({ ...first, order: [...first.order] }), JSON.stringify(next)], `cut ${cut}`).toContain(JSON.stringify(got.config));
+        const r = f.boot(check);
+        expect(r.kind === 'booted' && r.image.sha256).toBe(sha(OLD));
+        expect(f.settings().maxTrialBoots).toBe(3);
+        expectValuesIntact(f);
+        expectOnlyExplainable(f, cut);
+      },
+    );
+    counts.bootConfig = n;
+    expect(n).toBeGreaterThan(20);
+  });
+
   it('first format of a blank FRAM: a cut anywhere leaves it formatted or never-formatted, and power-on formats the latter', () => {
     const blank = new Uint8Array(32 * 1024);
     const n = sweep(
