@@ -131,6 +131,18 @@ export class SendWindow {
     return { index: i, repeat: false };
   }
 
+  /**
+   * Take new chunk `i` too, if it is exactly the next new chunk `take` would
+   * give, inside the window, with no repeat waiting (a run of chunks that
+   * travels in one frame: delta-coder.ts).
+   */
+  takeNext(i: number): boolean {
+    if (this.lostQueue.length > 0 || i !== this.skipHeld(this.nextNew) || i >= this.total || i >= this.base + this.window) return false;
+    this.nextNew = i + 1;
+    this.flight.set(i, { tx: 0, sentAt: undefined, sends: 0, lost: false });
+    return true;
+  }
+
   /** The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held). */
   sent(i: number, now: number): void {
     const f = this.flight.get(i);
