@@ -85,13 +85,14 @@ export class BoardRig {
 
   /** Provision with delta and compression as negotiated (docs/protocol.md 9); `host` replaces the host channel (a tap). */
   async provisionCoded(bytes: Uint8Array, opts: Partial<TransferOptions> & DeltaOptions = {}, host: FrameChannel = this.host): Promise<TransferEvent[]> {
-    return this.clock.until(
-      (async () => {
-        const peer = opts.peer ?? (await connect(host, { scheduler: this.clock.scheduler, tries: 8 }));
-        const events$ = transferCoded(host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, ...opts, peer });
-        return lastValueFrom(events$.pipe(toArray()));
-      })(),
-    );
+    return this.clock.until(this.startCoded(bytes, opts, host));
+  }
+
+  /** provisionCoded without running the clock. */
+  async startCoded(bytes: Uint8Array, opts: Partial<TransferOptions> & DeltaOptions = {}, host: FrameChannel = this.host): Promise<TransferEvent[]> {
+    const peer = opts.peer ?? (await connect(host, { scheduler: this.clock.scheduler, tries: 8 }));
+    const events$ = transferCoded(host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, ...opts, peer });
+    return lastValueFrom(events$.pipe(toArray()));
   }
 
   /** SHA-256 of the image in the active slot, from the FRAM map (null when none). */

@@ -4,6 +4,7 @@
  * virtual board on a memory FRAM chip, in virtual time.
  */
 import { createHash } from 'node:crypto';
+import { filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType } from '../../src/protocol/messages-types.js';
 import type { TransferEvent, TransferResult } from '../../src/protocol/engine/index.js';
@@ -107,5 +108,46 @@ describe('delta transfer to the virtual board', () => {
     const failed = r.events.flatMap((e) => (e.type === 'provisioning.error' ? [e.code] : []));
     expect(failed.length).toBe(1);
     expect(['crc_mismatch', 'sha256_mismatch']).toContain(failed[0]); // END's verification of the whole staged image
+  });
+
+  it('a power cut during a delta transfer leaves the old image active, and the transfer resumes and completes', async () => {
+    const r = await withOld({ bitRate: 115_200, board: { progressWindowMs: 0 } });
+    const from = r.events.length;
+    const run = r.startCoded(newImage);
+    run.catch(() => undefined);
+    const written = (): number => {
+      const p = r.events.slice(from).filter((e) => e.type === 'provisioning.progress').at(-1);
+      return p?.type === 'provisioning.progress' ? p.bytesWritten : 0;
+    };
+    while (written() === 0) await r.clock.advanceTo(r.clock.now + 1);
+    expect(written()).toBeLessThan(newImage.length);
+    await r.reboot(); // power cut mid-transfer
+    expect(r.activeSha()).toBe(sha(oldImage));
+    const kept = (await r.board.held())?.ranges.reduce((n, x) => n + x.end - x.start, 0) ?? 0;
+    expect(kept).toBeGreaterThan(0);
+    const res = resultOf(await r.clock.until(run));
+    expect(r.events.filter((e) => e.type === 'provisioning.started').at(-1)).toMatchObject({ resumed: true });
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(res.savings!.reusedBytes).toBeGreaterThan(0);
+  });
+
+  it('a new host process resumes a cut delta transfer (--resume) from what the board kept', async () => {
+    const r = await withOld({ bitRate: 115_200, board: { progressWindowMs: 0 } });
+    const from = r.events.length;
+    let dead = false; // the first host process dies with the board's power
+    const first = tapChannel(r.host, { send: (f) => (dead ? Promise.resolve() : r.host.send(f)), frames$: r.host.frames$.pipe(filter(() => !dead)) });
+    const run = r.startCoded(newImage, {}, first);
+    run.catch(() => undefined);
+    const written = (): number => {
+      const p = r.events.slice(from).filter((e) => e.type === 'provisioning.progress').at(-1);
+      return p?.type === 'provisioning.progress' ? p.bytesWritten : 0;
+    };
+    while (written() === 0) await r.clock.advanceTo(r.clock.now + 1);
+    dead = true;
+    await r.reboot();
+    const res = resultOf(await r.provisionCoded(newImage, { resume: true }));
+    expect(res.resumed).toBe(true);
+    expect(res.alreadyHeld).toBeGreaterThan(0);
+    expect(r.activeSha()).toBe(sha(newImage));
   });
 });
