@@ -208,7 +208,8 @@ export function decodeXdata(p: Uint8Array): Decoded {
       if (r.short === undefined && (rawLength === 0 || n === 0 || codec === 0)) return { ok: false, detail: `XDATA operation ${i} is packed with codec 0, or with a zero length` };
       ops.push({ op: 'packed', codec, rawLength, bytes });
     } else return { ok: false, detail: `XDATA operation ${i} has unknown code 0x${code.toString(16).padStart(2, '0')}` };
-    if (r.short !== undefined) return { ok: false, detail: `XDATA payload too short for field ${r.short} of operation ${i}` };
+    const short = r.short as string | undefined; // each read above may have set it
+    if (short !== undefined) return { ok: false, detail: `XDATA payload too short for field ${short} of operation ${i}` };
   }
   if (ops.length === 0) return { ok: false, detail: 'XDATA has no operations' };
   return { ok: true, msg: { kind: 'xdata', offset, count, ops } };

@@ -91,7 +91,7 @@ describe('delta transfer to the virtual board', () => {
       send: (f) => {
         if (f.type === MessageType.XDATA && !corrupted) {
           corrupted = true;
-          for (let i = 4096; i < 8192; i++) r.chip[activeData + i] ^= 0x5a; // the board's active slot changes under the plan
+          for (let i = 4096; i < 8192; i++) r.chip[activeData + i]! ^= 0x5a; // the board's active slot changes under the plan
         }
         return r.host.send(f);
       },

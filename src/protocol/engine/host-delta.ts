@@ -11,7 +11,8 @@
  * again once as plain DATA from zero (BEGIN fresh). Nothing wrong is ever
  * committed: END verifies the whole staged image either way.
  */
-import { Observable, asyncScheduler, defer } from 'rxjs';
+import type { Observable} from 'rxjs';
+import { asyncScheduler, defer } from 'rxjs';
 import { catchError, map, mergeMap } from 'rxjs/operators';
 import { isHilbridgeError } from '../../errors.js';
 import type { ImageReader } from '../../image/reader.js';

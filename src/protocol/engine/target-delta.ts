@@ -34,7 +34,9 @@ const DELTA_CODES: readonly string[] = ['bad_delta', 'bad_packed', 'codec_unsupp
 
 /** The delta code of a refusal while building XDATA's chunks (the board's own copy checks included), else undefined. */
 export function deltaRefusal(e: unknown): string | undefined {
-  return e instanceof HilbridgeError && DELTA_CODES.includes(e.code) ? e.code : undefined;
+  if (!(e instanceof HilbridgeError)) return undefined;
+  const code: string = String(e.code);
+  return DELTA_CODES.includes(code) ? code : undefined;
 }
 
 /** SIGS_INFO for `req`: as many signatures as the agreed max frame holds. */
