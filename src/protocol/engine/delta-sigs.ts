@@ -91,13 +91,15 @@ export async function learnDelta(channel: FrameChannel, image: Uint8Array, opts:
   if (segBytes(level1) >= FINE_MIN_REUSE * image.length) {
     const oldGaps = gaps(head.activeSize, level1.map((s) => ({ start: s.src, end: s.src + s.length }))).filter((g) => g.end - g.start >= fine);
     const budget = FINE_MAX_SHARE * image.length;
-    const finePages: SigPage[] = [];
+    const wanted: ByteRange[] = [];
     let cost = 0;
     for (const g of oldGaps) {
       cost += Math.ceil((g.end - g.start) / fine) * SIG_SIZE;
       if (cost > budget) break;
-      finePages.push(...(await f.range(g.start, g.end, fine)));
+      wanted.push(g);
     }
+    // one request per gap, all in flight at once: the board answers them in order, so they cost one round trip
+    const finePages = (await Promise.all(wanted.map((g) => f.range(g.start, g.end, fine)))).flat();
     const newGaps = gaps(image.length, level1.map((s) => ({ start: s.dst, end: s.dst + s.length })));
     segs = mergeSegs([...level1, ...matchBlocks(image, newGaps, finePages)]);
   }

@@ -7,6 +7,7 @@ import type { ImageReader } from '../../image/reader.js';
 import type { Message } from '../messages-types.js';
 import type { ChunkCoder } from './delta-coder.js';
 import type { SendWindow } from './send-window.js';
+import { opWireSize } from '../messages-delta.js';
 
 export interface ChunkFrame {
   readonly msg: Message;
@@ -15,6 +16,13 @@ export interface ChunkFrame {
   readonly run: number;
   /** Image bytes covered. */
   readonly bytes: number;
+  /**
+   * Its acknowledgement is a round-trip sample: not for a frame under a
+   * quarter of a chunk (a run of copies is a few bytes on the wire; its
+   * round trip would shrink the RTO below what a full chunk needs, and full
+   * chunks would be repeated while still on their way).
+   */
+  readonly sample: boolean;
 }
 
 export async function chunkFrame(win: SendWindow, source: ImageReader, coder: ChunkCoder | undefined, next: { index: number; repeat: boolean }): Promise<ChunkFrame> {
@@ -25,5 +33,6 @@ export async function chunkFrame(win: SendWindow, source: ImageReader, coder: Ch
   const { start } = win.range(next.index);
   const { end } = win.range(next.index + run - 1);
   const msg: Message = coder === undefined ? { kind: 'data', offset: start, bytes: await source.read(start, end - start) } : coder.message(next.index, run);
-  return { msg, first: next.index, run, bytes: end - start };
+  const wire = msg.kind === 'data' ? msg.bytes.length : msg.kind === 'xdata' ? msg.ops.reduce((n, op) => n + opWireSize(op), 6) : 0;
+  return { msg, first: next.index, run, bytes: end - start, sample: 4 * wire >= win.chunk || end - start < win.chunk };
 }

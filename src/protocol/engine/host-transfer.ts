@@ -200,7 +200,7 @@ class HostSender {
         if (this.done) return;
         await sendMessage(this.channel, f.msg, this.session, nextSeq(this.channel));
         countSent(this.counters, f.bytes, next.repeat);
-        for (let i = f.first; i < f.first + f.run; i++) this.win.sent(i, this.scheduler.now());
+        for (let i = f.first; i < f.first + f.run; i++) this.win.sent(i, this.scheduler.now(), f.sample);
       } else if (this.endWanted()) {
         if (!this.endEverSent) this.events.ending({ kind: 'ending', heldBytes: this.win.heldBytes, size: this.source.size });
         this.endEverSent = true;

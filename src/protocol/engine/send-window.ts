@@ -24,6 +24,8 @@ interface InFlight {
   sentAt: number | undefined;
   sends: number;
   lost: boolean;
+  /** False: this send's acknowledgement is no round-trip sample (a frame much smaller than a chunk: delta-coder.ts). */
+  sample?: boolean;
 }
 
 export interface AckOutcome {
@@ -143,13 +145,14 @@ export class SendWindow {
     return true;
   }
 
-  /** The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held). */
-  sent(i: number, now: number): void {
+  /** The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held); `sample` false: no RTT sample from it. */
+  sent(i: number, now: number, sample = true): void {
     const f = this.flight.get(i);
     if (f === undefined) return;
     f.tx = ++this.txCounter;
     f.sentAt = now;
     f.sends++;
+    f.sample = sample;
   }
 
   /** Apply an ACK at `now`. */
@@ -163,7 +166,7 @@ export class SendWindow {
       if (this.held[i] === 1) return;
       const f = this.flight.get(i);
       if (f !== undefined && f.sentAt !== undefined) {
-        if (f.sends === 1) samples.push(now - f.sentAt);
+        if (f.sends === 1 && f.sample !== false) samples.push(now - f.sentAt);
         highestTx = Math.max(highestTx, f.tx);
       }
       this.hold(i);

@@ -340,6 +340,7 @@ class TargetServer {
     if (delta === undefined) return this.nack(m, WireCode.ENOTSUP, msg.offset);
     try {
       for await (const c of xdataChunks(delta, msg, found.s)) if (!(await this.storeChunk(m, found.s, found.pacer, c.offset, c.bytes))) return;
+      if (msg.count > 1 && this.rx.session === found.s) found.pacer.ackNow(); // a run is one frame, and the window moves on its ACK
     } catch (e) {
       const code = deltaRefusal(e);
       if (code === undefined) throw e;
