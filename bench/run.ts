@@ -6,7 +6,8 @@
  * same arguments. `--only=startup` runs only the start-up figures; another
  * `--only=` filters the transfer scenarios and skips them; `--memory` is
  * transfer's memory run only; `--only=discovery` only the discovery figures
- * (bench/discovery.ts: 32 nodes on the emulated 1 Mbit/s bus).
+ * (bench/discovery.ts: 32 nodes on the emulated 1 Mbit/s bus); `--only=delta`
+ * only the delta and compression figures (bench/delta.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +16,10 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
 const startup = !args.includes('--memory') && (only === undefined || only === 'startup');
-const transfer = only !== 'startup' && only !== 'discovery' && only !== 'bcast';
+const transfer = only !== 'startup' && only !== 'discovery' && only !== 'bcast' && only !== 'delta';
 const discovery = !args.includes('--memory') && (only === undefined || only === 'discovery');
 const bcast = !args.includes('--memory') && (only === undefined || only === 'bcast');
+const delta = !args.includes('--memory') && (only === undefined || only === 'delta');
 
 function run(cmd: string, cmdArgs: string[]): void {
   const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit' });
@@ -35,6 +37,7 @@ try {
   if (transfer) run(process.execPath, ['--import', 'tsx', 'bench/transfer.ts', ...args]);
   if (discovery) run(process.execPath, ['--import', 'tsx', 'bench/discovery.ts', ...args.filter((a) => !a.startsWith('--only='))]);
   if (bcast) run(process.execPath, ['--import', 'tsx', 'bench/bcast.ts', ...args.filter((a) => !a.startsWith('--only='))]);
+  if (delta) run(process.execPath, ['--import', 'tsx', 'bench/delta.ts', ...args.filter((a) => !a.startsWith('--only='))]);
 } catch (e) {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
 }

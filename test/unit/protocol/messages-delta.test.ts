@@ -19,7 +19,7 @@ describe('SIGS, SIGS_INFO and XDATA codecs', () => {
     for (const m of msgs) expect(roundTrip(m)).toEqual({ ok: true, msg: m });
   });
 
-  it('encodes the worked example of docs/protocol.md 9.5 byte for byte', () => {
+  it('encodes XDATA and SIGS byte for byte', () => {
     const x = encodeMessage({ kind: 'xdata', offset: 0x400, count: 2, ops: [{ op: 'copy', src: 0x3c0, length: 0x7f0 }, { op: 'literal', bytes: new Uint8Array([0xde, 0xad, 0xbe, 0xef]) }, { op: 'packed', codec: 1, rawLength: 0x0c, bytes: new Uint8Array([0x21, 0x00, 0x00]) }] });
     expect(x.type).toBe(MessageType.XDATA);
     expect(Buffer.from(x.payload).toString('hex')).toBe('000004000002' + '01000003c0000007f0' + '020004deadbeef' + '0301000c0003210000');
