@@ -15,7 +15,7 @@ import { isBundleHead, keyIdOf } from '../bundle/index.js';
 import type { ResourceLimits } from '../hxe/policy.js';
 import { MAX_STATUS_DAMAGE } from '../protocol/messages.js';
 import { preview } from '../util/nesting.js';
-import { ANY_SLOT, ImageKind, LoaderCapability, type FramRegion } from '../protocol/messages-types.js';
+import { ANY_SLOT, ImageKind, LoaderCapability, takesCompression, takesDelta, type FramRegion } from '../protocol/messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink, TrustAddRequest, TrustStoreInfo } from '../protocol/image-sink.js';
 import { addTrust, trustInfo } from './board-trust.js';
 import { addFurtherKey } from './auth-trust.js';
@@ -44,11 +44,11 @@ export interface VirtualBoardOptions {
   readonly nodeId?: number;
   /** What INFO calls the board (default "hsx-virtual"). */
   readonly identity?: string;
-  /** Capability bits offered: HXE req_caps bits and LoaderCapability.bundle (default every known one, bundles taken). */
+  /** Capability bits offered: HXE req_caps bits and LoaderCapability bits (default every known one: bundles, delta and compression taken). */
   readonly capabilities?: number;
-  /** Copy unchanged parts of a new image from the active slot (INFO bit 29, docs/protocol.md 9; default true). */
+  /** Copy unchanged parts of a new image from the active slot (INFO bit 29, docs/protocol.md 9; default: that bit of `capabilities`). */
   readonly delta?: boolean;
-  /** Decode compressed chunks (INFO bit 28, codec hlz1; default true). */
+  /** Decode compressed chunks (INFO bit 28, codec hlz1; default: that bit of `capabilities`). */
   readonly compression?: boolean;
   /** What one app may use (default: 64 KiB code, 64 KiB rodata, 32 KiB RAM, 2 KiB stack). */
   readonly limits?: ResourceLimits;
@@ -97,10 +97,10 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const scheduler = opts.scheduler ?? asyncScheduler;
     this.nodeId = opts.nodeId ?? 1;
     this.identity = opts.identity ?? 'hsx-virtual';
-    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle)) >>> 0;
+    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle | LoaderCapability.delta | LoaderCapability.compression)) >>> 0;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
-    const copies = opts.delta ?? true;
-    const packs = opts.compression ?? true;
+    const copies = opts.delta ?? takesDelta(this.capabilities);
+    const packs = opts.compression ?? takesCompression(this.capabilities);
     this.delta = copies || packs ? new ActiveSlotCopy(fram, copies, packs ? BOARD_CODECS : []) : undefined;
     this.deltaBits = (copies ? LoaderCapability.delta : 0) | (packs ? LoaderCapability.compression : 0);
     this.bus = new EventBus(scheduler, opts.progressWindowMs);
@@ -245,7 +245,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const slots = slotTable(this.fram.map()).map((s) => (s.state === 'active' || s.state === 'trial' ? s : { ...s, limits }));
     // bit 30 says the image policy is signed, so a host refuses an unsigned image before sending it
     const signedOnly = this.fram.trust()?.policy === 'signed' ? LoaderCapability.signedOnly : 0;
-    return { nodeId: this.nodeId, identity: this.identity, capabilities: (this.capabilities | signedOnly | this.deltaBits) >>> 0, framSize: this.device.size, slots };
+    return { nodeId: this.nodeId, identity: this.identity, capabilities: ((this.capabilities & ~(LoaderCapability.delta | LoaderCapability.compression)) | signedOnly | this.deltaBits) >>> 0, framSize: this.device.size, slots };
   }
 
   async held(): Promise<HeldImage | undefined> {
