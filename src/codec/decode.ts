@@ -46,7 +46,8 @@ export function hlz1Decode(data: Uint8Array, expectedLength: number): Uint8Array
   while (o < expectedLength) {
     token = pos * 8 - cnt;
     if (bit() === 0) {
-      out[o++] = bits(8);
+      const literal = bits(8); // read before counting it: a truncated literal is not output
+      out[o++] = literal;
       continue;
     }
     let zeros = 0;

@@ -9,14 +9,17 @@
 import { HLZ1_FAR_BITS, HLZ1_NEAR, HLZ1_NEAR_BITS, HLZ1_WINDOW, MAX_CHUNK_BYTES } from './constants.js';
 
 /** Candidates examined per search (nearest first). */
-export const MAX_CHAIN = 64;
+export const MAX_CHAIN = 32;
 /** A match this long ends the search and the lazy look-ahead. */
 export const NICE_LENGTH = 128;
 
-/** Head of each 2-byte chain, as global positions (position + call base); entries below the call's base are stale. */
-const head = new Int32Array(1 << 16);
-/** Previous position with the same 2 bytes, per position of the current call (global positions). */
-const prev = new Int32Array(MAX_CHUNK_BYTES + 1);
+/**
+ * Head of each 2-byte chain, as global positions (position + call base;
+ * entries below the call's base are stale), and the previous position with
+ * the same 2 bytes per position of the current call. 512 KiB in all,
+ * allocated on first use and reused (compression is synchronous).
+ */
+let tables: { readonly head: Int32Array; readonly prev: Int32Array } | undefined;
 /** Base of the next call's global positions: bumping it invalidates every older head without clearing. */
 let nextBase = 1;
 
@@ -38,6 +41,8 @@ function gain(length: number, distance: number): number {
 export function hlz1Encode(data: Uint8Array): Uint8Array | undefined {
   const n = data.length;
   if (n < 2) return undefined;
+  tables ??= { head: new Int32Array(1 << 16), prev: new Int32Array(MAX_CHUNK_BYTES + 1) };
+  const { head, prev } = tables;
   if (nextBase + n > 0x3fffffff) {
     head.fill(0);
     nextBase = 1;

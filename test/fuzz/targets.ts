@@ -3,6 +3,7 @@ import { bundleTarget } from './bundle.js';
 import { canTarget } from './can-reassembly.js';
 import { candumpTarget } from './candump.js';
 import { cobsTarget } from './cobs.js';
+import { codecTarget } from './codec.js';
 import { frameTarget } from './frame.js';
 import type { FuzzTarget } from './harness.js';
 import { hxeTarget } from './hxe.js';
@@ -18,4 +19,5 @@ export const TARGETS: readonly FuzzTarget<unknown>[] = [
   bundleTarget,
   manifestTarget,
   candumpTarget,
+  codecTarget,
 ];

@@ -10,7 +10,7 @@ import { runTarget } from '../../fuzz/harness.js';
 import { TARGETS } from '../../fuzz/targets.js';
 
 /** Cases per target: about 3,000 in all. */
-const CASES: Record<string, number> = { frame: 500, can: 400, cobs: 500, messages: 500, hxe: 400, bundle: 300, manifest: 300, candump: 300 };
+const CASES: Record<string, number> = { frame: 500, can: 400, cobs: 500, messages: 500, hxe: 400, bundle: 300, manifest: 300, candump: 300, codec: 300 };
 const SEED = 13;
 
 describe('fuzz smoke (npm run fuzz, few cases)', () => {
