@@ -7,7 +7,8 @@
  * `--only=` filters the transfer scenarios and skips them; `--memory` is
  * transfer's memory run only; `--only=discovery` only the discovery figures
  * (bench/discovery.ts: 32 nodes on the emulated 1 Mbit/s bus); `--only=codec`
- * only the chunk codec's ratio and speed (bench/codec.ts).
+ * only the chunk codec's ratio and speed (bench/codec.ts); `--only=delta`
+ * only the delta and compression figures (bench/delta.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,9 +17,10 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7);
 const startup = !args.includes('--memory') && (only === undefined || only === 'startup');
-const transfer = only !== 'startup' && only !== 'discovery' && only !== 'bcast' && only !== 'codec';
+const transfer = only !== 'startup' && only !== 'discovery' && only !== 'bcast' && only !== 'codec' && only !== 'delta';
 const discovery = !args.includes('--memory') && (only === undefined || only === 'discovery');
 const bcast = !args.includes('--memory') && (only === undefined || only === 'bcast');
+const delta = !args.includes('--memory') && (only === undefined || only === 'delta');
 
 function run(cmd: string, cmdArgs: string[]): void {
   const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, stdio: 'inherit' });
@@ -37,6 +39,7 @@ try {
   if (discovery) run(process.execPath, ['--import', 'tsx', 'bench/discovery.ts', ...args.filter((a) => !a.startsWith('--only='))]);
   if (!args.includes('--memory') && (only === undefined || only === 'codec')) run(process.execPath, ['--import', 'tsx', 'bench/codec.ts', ...args.filter((a) => !a.startsWith('--only='))]);
   if (bcast) run(process.execPath, ['--import', 'tsx', 'bench/bcast.ts', ...args.filter((a) => !a.startsWith('--only='))]);
+  if (delta) run(process.execPath, ['--import', 'tsx', 'bench/delta.ts', ...args.filter((a) => !a.startsWith('--only='))]);
 } catch (e) {
   process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
 }

@@ -15,7 +15,7 @@ import { isBundleHead, keyIdOf } from '../bundle/index.js';
 import type { ResourceLimits } from '../hxe/policy.js';
 import { MAX_STATUS_DAMAGE } from '../protocol/messages.js';
 import { preview } from '../util/nesting.js';
-import { ANY_SLOT, ImageKind, LoaderCapability, type FramRegion } from '../protocol/messages-types.js';
+import { ANY_SLOT, ImageKind, LoaderCapability, takesCompression, takesDelta, type FramRegion } from '../protocol/messages-types.js';
 import type { BackendInfo, BackendStatus, BeginRequest, BeginResult, BoardControl, CommitResult, HeldImage, ImageSink, TrustAddRequest, TrustStoreInfo } from '../protocol/image-sink.js';
 import { addTrust, trustInfo } from './board-trust.js';
 import { addFurtherKey } from './auth-trust.js';
@@ -29,6 +29,7 @@ import { bootBoard, type BootSummary } from './board-boot.js';
 import { type FramSpec, mountFram, openFramDevice } from './board-fram.js';
 import { type BoardReport, slotEventInfo, slotNumber, slotReports, slotTable } from './board-report.js';
 import { rangesTotal } from '../util/ranges.js';
+import { ActiveSlotCopy, BOARD_CODECS } from './delta-copy.js';
 import { BoardError, framOp } from './errors.js';
 import { EventBus } from './event-bus.js';
 import type { BoardEvent, Phase } from './events.js';
@@ -48,8 +49,12 @@ export interface VirtualBoardOptions {
   readonly nodeId?: number;
   /** What INFO calls the board (default "hsx-virtual"). */
   readonly identity?: string;
-  /** Capability bits offered: HXE req_caps bits and LoaderCapability.bundle (default every known one, bundles taken). */
+  /** Capability bits offered: HXE req_caps bits and LoaderCapability bits (default every known one: bundles, delta and compression taken). */
   readonly capabilities?: number;
+  /** Copy unchanged parts of a new image from the active slot (INFO bit 29, docs/protocol.md 9; default: that bit of `capabilities`). */
+  readonly delta?: boolean;
+  /** Decode compressed chunks (INFO bit 28, codec hlz1; default: that bit of `capabilities`). */
+  readonly compression?: boolean;
   /** What one app may use (default: 64 KiB code, 64 KiB rodata, 32 KiB RAM, 2 KiB stack). */
   readonly limits?: ResourceLimits;
   /** Trial boots before falling back (stored in the FRAM settings; default: what the FRAM holds, 3 when new). */
@@ -82,6 +87,9 @@ export class VirtualBoard implements ImageSink, BoardControl {
   private readonly bootEvents: BoardEvent[] = [];
   /** Authenticated commands: the live nonce (RAM: a reboot forgets it) and the audit ring. */
   private readonly auth: BoardAuth;
+  /** Delta and compressed transfers: the active slot as copy source, the codecs (undefined when both are off). */
+  readonly delta: ActiveSlotCopy | undefined;
+  private readonly deltaBits: number;
   /** This power-on's number in the audit ring: one more than the last entry's, fixed at the first event. */
   private powerOn: number | undefined;
 
@@ -94,8 +102,12 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const scheduler = opts.scheduler ?? asyncScheduler;
     this.nodeId = opts.nodeId ?? 1;
     this.identity = opts.identity ?? 'hsx-virtual';
-    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle | LoaderCapability.bootcfg)) >>> 0;
+    this.capabilities = (opts.capabilities ?? (KNOWN_CAPABILITIES | LoaderCapability.bundle | LoaderCapability.bootcfg | LoaderCapability.delta | LoaderCapability.compression)) >>> 0;
     this.limits = opts.limits ?? DEFAULT_LIMITS;
+    const copies = opts.delta ?? takesDelta(this.capabilities);
+    const packs = opts.compression ?? takesCompression(this.capabilities);
+    this.delta = copies || packs ? new ActiveSlotCopy(fram, copies, packs ? BOARD_CODECS : []) : undefined;
+    this.deltaBits = (copies ? LoaderCapability.delta : 0) | (packs ? LoaderCapability.compression : 0);
     this.bus = new EventBus(scheduler, opts.progressWindowMs);
     const phase = (): Phase => (this.booting ? 'BOOT' : this.loader.state);
     this.executive = new Executive({
@@ -223,6 +235,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
       this.loader.write(o, bytes.subarray(o, end), end);
     }
     const c = this.loader.end();
+    this.delta?.forget();
     if (opts.confirm === true) framOp('confirm', () => this.fram.confirm());
     return c;
   }
@@ -274,7 +287,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     const slots = slotTable(this.fram.map()).map((s) => (s.state === 'active' || s.state === 'trial' ? s : { ...s, limits }));
     // bit 30 says the image policy is signed, so a host refuses an unsigned image before sending it
     const signedOnly = this.fram.trust()?.policy === 'signed' ? LoaderCapability.signedOnly : 0;
-    return { nodeId: this.nodeId, identity: this.identity, capabilities: (this.capabilities | signedOnly) >>> 0, framSize: this.device.size, slots };
+    return { nodeId: this.nodeId, identity: this.identity, capabilities: ((this.capabilities & ~(LoaderCapability.delta | LoaderCapability.compression)) | signedOnly | this.deltaBits) >>> 0, framSize: this.device.size, slots };
   }
 
   async held(): Promise<HeldImage | undefined> {
@@ -302,6 +315,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
   async end(): Promise<CommitResult> {
     await Promise.resolve();
     const c = this.loader.end();
+    this.delta?.forget();
     return { slot: slotNumber(c.slot), size: c.size, crc32: c.crc32, sha256: fromHex(c.sha256) };
   }
 
@@ -349,6 +363,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
         return { appName: content.name };
       }),
     );
+    this.delta?.forget();
     const pid = this.executive.allocatePid();
     this.bus.emit('provisioning.rollback', pid, this.loader.state, { from: r.from, to: r.to, reason: 'host', appName: r.image.appName, detail: `ROLLBACK requested by the host: slot ${r.to} is active again` });
     if (content !== undefined) this.executive.registerSlot(content, { slot: r.to, source: r.image.source, crc32: r.image.crc32 }, pid);
@@ -375,6 +390,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
     await Promise.resolve();
     this.executive.stopSlotApp();
     framOp('FACTORY_RESET', () => this.fram.factoryReset());
+    this.delta?.forget();
   }
 
   async trustList(): Promise<TrustStoreInfo> {

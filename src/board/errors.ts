@@ -20,7 +20,9 @@ export type BoardErrorCode =
   | 'EIO' // the FRAM failed (power cut, file I/O, unformatted or damaged)
   | 'crc_mismatch' // whole-image CRC-32 differs from BEGIN's
   | 'sha256_mismatch' // whole-image SHA-256 differs from BEGIN's
-  | 'bootcfg_invalid'; // BOOTCFG_SET names a source or an image twice
+  | 'bootcfg_invalid' // BOOTCFG_SET names a source or an image twice
+  | 'bad_delta' // a copy from the active slot outside the active image (docs/protocol.md 9)
+  | 'no_active_image'; // a copy from the active slot with no active image
 
 /** `offset`: the image byte offset the error refers to, when one place is to blame. */
 export class BoardError extends OffsetError<BoardErrorCode> {}

@@ -97,6 +97,12 @@ function ownFields(msg: Message): Record<string, FieldValue> {
       return { boardId: msg.boardId, lifetimeMs: msg.lifetimeMs };
     case 'audit_info':
       return { entries: msg.entries.length };
+    case 'sigs':
+      return { start: msg.start, end: msg.end, blockSize: msg.blockSize };
+    case 'sigs_info':
+      return { activeSize: msg.activeSize, codecs: msg.codecs.map((c) => c.id).join(',') || '-', blockSize: msg.blockSize, start: msg.start, sigs: msg.sigs.length };
+    case 'xdata':
+      return { offset: msg.offset, count: msg.count, ops: msg.ops.map((o) => o.op).join(',') };
     case 'bootcfg_set':
     case 'bootcfg_info':
       return { order: msg.order.join(','), maxBootFailures: msg.maxBootFailures, images: msg.images.join(',') || '-' };

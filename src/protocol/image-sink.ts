@@ -18,7 +18,7 @@
  * disk) and the FRAM-backed virtual board in src/board.
  */
 import type { BootcfgBody } from './messages-bootcfg.js';
-import type { AuditEntryWire, BootcfgInfoMsg, OriginInfo, AuthBlock, BundleStatusInfo, ByteRange, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo, TrustAddMsg, TrustInfoMsg } from './messages-types.js';
+import type { AuditEntryWire, BootcfgInfoMsg, OriginInfo, AuthBlock, BundleStatusInfo, ByteRange, CodecInfoWire, FramRegion, ImageKind, SlotEventInfo, SlotInfo, StagedInfo, TrustAddMsg, TrustInfoMsg } from './messages-types.js';
 
 /** The trust store as TRUST_INFO carries it. */
 export type TrustStoreInfo = Omit<TrustInfoMsg, 'kind'>;
@@ -158,4 +158,16 @@ export interface BoardControl {
   bootConfig?(): Promise<Omit<BootcfgInfoMsg, 'kind'>>;
   /** Store a boot configuration (BOOTCFG_SET, authorised before); resolves with RESULT OK's detail. */
   setBootConfig?(cfg: BootcfgBody): Promise<string>;
+  /** Delta and compressed transfers (docs/protocol.md 9): what the board can copy and decode; a board without them leaves it out (SIGS, XDATA: ENOTSUP). */
+  readonly delta?: ActiveImageSource | undefined;
+}
+
+/** The board's active image as delta transfers use it (copies come only from there, never from the slot being staged). */
+export interface ActiveImageSource {
+  /** Size and SHA-256 of the active image, undefined when the board has none (or does not copy). */
+  activeImage(): Promise<{ readonly size: number; readonly sha256: Uint8Array } | undefined>;
+  /** Bytes of the active image; throws (bad_delta, no_active_image) outside it. */
+  readActive(offset: number, length: number): Promise<Uint8Array>;
+  /** Codecs the board decodes in XDATA (empty: none). */
+  readonly codecs: readonly CodecInfoWire[];
 }

@@ -6,7 +6,7 @@
  * Ranges: 0 success; 0x0001-0x00FF transport/session errors (errno-like);
  * 0x0100-0x01FF the HXE verifier's codes (src/hxe/errors.ts); 0x0200-0x02FF
  * policy codes; 0x0300-0x03FF bundle codes; 0x0400-0x04FF image policy and
- * trust store codes (docs/protocol.md 4.3.3); 0x0500-0x05FF authenticated commands (4.3.4); 0x0700-0x07FF boot configuration (4.3.5); 0xFFFF an error this table does not know (detail says which).
+ * trust store codes (docs/protocol.md 4.3.3); 0x0500-0x05FF authenticated commands (4.3.4); 0x0600-0x06FF delta and compressed transfers (9); 0x0700-0x07FF boot configuration (4.3.5); 0xFFFF an error this table does not know (detail says which).
  */
 import { HilbridgeError } from '../errors.js';
 
@@ -56,6 +56,10 @@ export const WireCode = {
   auth_failed: 0x0500, // the AUTH block's signature does not verify (signed for another board, another command, or changed)
   nonce_stale: 0x0501, // the AUTH block's nonce is not the board's live one (used, replaced, expired, or the board restarted)
   key_untrusted: 0x0502, // the AUTH block names a key that is not in the board's trust store
+  bad_delta: 0x0600, // an XDATA's operations do not build its chunks exactly (copy outside the active image, lengths, count beyond the window): docs/protocol.md 9
+  bad_packed: 0x0601, // a compressed XDATA operation does not decompress to its declared length (corrupt or hostile): docs/protocol.md 9
+  codec_unsupported: 0x0602, // an XDATA operation names a codec this board does not decode
+  no_active_image: 0x0603, // SIGS or a copy from the active slot while the board has no valid active image
   bootcfg_invalid: 0x0700, // BOOTCFG_SET names a source twice or an image twice (docs/protocol.md 4.3.5)
   unknown: 0xffff,
 } as const;
@@ -95,6 +99,9 @@ const hints: Partial<Record<WireCodeName, string>> = {
   auth_required: 'the board takes this command only signed by a key of its trust store: pass --key <file> or set HILBRIDGE_SIGNING_KEY',
   auth_failed: 'the signature was made for another board or another command: run the command again with the right --key',
   nonce_stale: "the board's challenge was used, replaced or expired: run the command again (hilbridge asks for a new one)",
+  bad_delta: 'the host built a copy the board cannot make (or the board changed since the signatures): flash again with --no-delta',
+  bad_packed: 'a compressed chunk did not decompress: flash again (or with --no-compress)',
+  codec_unsupported: 'the board does not decode that codec: flash with --no-compress',
   bootcfg_invalid: 'name each source and each image at most once (hilbridge bootcfg set --order host,sd,can)',
   key_untrusted: "sign with a key of the board's trust store (hilbridge trust list shows their ids)",
 };

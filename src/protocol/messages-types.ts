@@ -6,10 +6,12 @@
 import type { ByteRange } from '../util/ranges.js';
 import { FRAME_OVERHEAD } from './constants.js';
 import type { AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
+import type { SigsInfoMsg, SigsMsg, XdataMsg } from './messages-delta.js';
 
 export type { AuditEntryWire, AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
 import type { BootcfgGetMsg, BootcfgInfoMsg, BootcfgSetMsg } from './messages-bootcfg.js';
 export type { BootcfgGetMsg, BootcfgInfoMsg, BootcfgSetMsg } from './messages-bootcfg.js';
+export type { BlockSig, CodecInfoWire, SigsInfoMsg, SigsMsg, XOp, XdataMsg } from './messages-delta.js';
 
 /** Message type numbers (the frame header's `type` byte). */
 export const MessageType = {
@@ -40,6 +42,9 @@ export const MessageType = {
   NONCE: 0x21,
   AUDIT: 0x22,
   AUDIT_INFO: 0x23,
+  SIGS: 0x24,
+  SIGS_INFO: 0x25,
+  XDATA: 0x26,
   BOOTCFG_SET: 0x28,
   BOOTCFG_GET: 0x29,
   BOOTCFG_INFO: 0x2a,
@@ -81,9 +86,21 @@ export type ImageKind = (typeof ImageKind)[keyof typeof ImageKind];
  * HXE image may require (those are the HXE `req_caps` bits, src/hxe/constants.ts
  * Capability, bits 0..15). Bit 31: the target takes bundles (BEGIN image kind 2).
  * Bit 30: the target's image policy is `signed` (it refuses HXE images and
- * unsigned bundles; docs/protocol.md 4.3.3).
+ * unsigned bundles; docs/protocol.md 4.3.3). Bit 29: the target builds chunks
+ * by copying from its active slot (delta); bit 28: it decodes compressed
+ * chunks (docs/protocol.md 9).
  */
-export const LoaderCapability = { bundle: 0x8000_0000, signedOnly: 0x4000_0000, bootcfg: 0x0800_0000 } as const;
+export const LoaderCapability = { bundle: 0x8000_0000, signedOnly: 0x4000_0000, delta: 0x2000_0000, compression: 0x1000_0000, bootcfg: 0x0800_0000 } as const;
+
+/** True when INFO's capabilities say the target builds chunks from its active slot (XDATA copy, SIGS; docs/protocol.md 9). */
+export function takesDelta(capabilities: number): boolean {
+  return ((capabilities >>> 0) & LoaderCapability.delta) >>> 0 !== 0;
+}
+
+/** True when INFO's capabilities say the target decodes compressed XDATA (which codecs: SIGS_INFO; docs/protocol.md 9). */
+export function takesCompression(capabilities: number): boolean {
+  return ((capabilities >>> 0) & LoaderCapability.compression) >>> 0 !== 0;
+}
 
 /** True when INFO's capabilities say the target requires signed images. */
 export function requiresSignedImages(capabilities: number): boolean {
@@ -447,7 +464,10 @@ export type Message =
   | AuditInfoMsg
   | BootcfgSetMsg
   | BootcfgGetMsg
-  | BootcfgInfoMsg;
+  | BootcfgInfoMsg
+  | SigsMsg
+  | SigsInfoMsg
+  | XdataMsg;
 
 export type MessageKind = Message['kind'];
 
@@ -480,6 +500,9 @@ export const typeOfKind: Readonly<Record<MessageKind, number>> = {
   nonce: MessageType.NONCE,
   audit: MessageType.AUDIT,
   audit_info: MessageType.AUDIT_INFO,
+  sigs: MessageType.SIGS,
+  sigs_info: MessageType.SIGS_INFO,
+  xdata: MessageType.XDATA,
   bootcfg_set: MessageType.BOOTCFG_SET,
   bootcfg_get: MessageType.BOOTCFG_GET,
   bootcfg_info: MessageType.BOOTCFG_INFO,

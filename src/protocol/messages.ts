@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { ProtocolError } from '../errors.js';
 import { PayloadReader, PayloadWriter, fromUtf8, utf8 } from './messages-bytes.js';
+import { decodeSigs, decodeSigsInfo, decodeXdata, encodeSigs, encodeSigsInfo, encodeXdata } from './messages-delta.js';
 import { decodeTrustAdd, decodeTrustInfo, encodeTrustAdd, encodeTrustInfo } from './messages-trust.js';
 import { decodeBootcfgInfo, decodeBootcfgSet, encodeBootcfgInfo, encodeBootcfgSet } from './messages-bootcfg.js';
 import { decodeAuditInfo, decodeNonce, encodeAuditInfo, encodeAuthBlock, encodeNonce, splitAuth } from './messages-auth.js';
@@ -206,6 +207,12 @@ function encodePayload(msg: Message): Uint8Array {
         .u8(msg.fresh ? BeginFlag.fresh : 0)
         .u16(msg.ackDelayMs)
         .done();
+    case 'sigs':
+      return encodeSigs(msg);
+    case 'sigs_info':
+      return encodeSigsInfo(msg);
+    case 'xdata':
+      return encodeXdata(msg);
     case 'data':
       return new PayloadWriter(DATA_HEADER_SIZE + msg.bytes.length).u32(msg.offset).bytes(msg.bytes).done();
     case 'ack':
@@ -442,6 +449,12 @@ function decodePayload(type: number, p: Uint8Array): DecodeResult {
       return decodeNonce(p);
     case MessageType.AUDIT_INFO:
       return decodeAuditInfo(p);
+    case MessageType.SIGS:
+      return decodeSigs(p);
+    case MessageType.SIGS_INFO:
+      return decodeSigsInfo(p);
+    case MessageType.XDATA:
+      return decodeXdata(p);
     case MessageType.DONE: {
       const slot = r.u8('slot');
       const reserved = r.u8('reserved') | r.u16('reserved');

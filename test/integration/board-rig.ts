@@ -6,8 +6,8 @@
  */
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import { openByteStreamChannel } from '../../src/protocol/channel.js';
-import { connect, serveTarget, transfer, confirm, status } from '../../src/protocol/engine/index.js';
-import type { CommandOutcome, CommandSigner, PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
+import { connect, serveTarget, transfer, transferCoded, confirm, status } from '../../src/protocol/engine/index.js';
+import type { CommandOutcome, CommandSigner, DeltaOptions, PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
 import { ANY_SLOT, ImageKind, type StatusInfoMsg } from '../../src/protocol/messages-types.js';
 import type { FrameChannel } from '../../src/protocol/types.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../src/board/board.js';
@@ -80,6 +80,18 @@ export class BoardRig {
   async start(bytes: Uint8Array, opts: Partial<TransferOptions> = {}): Promise<TransferEvent[]> {
     const peer = opts.peer ?? (await connect(this.host, { scheduler: this.clock.scheduler, tries: 8 }));
     const events$: Observable<TransferEvent> = transfer(this.host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, signer: this.opts.signer, ...opts, peer });
+    return lastValueFrom(events$.pipe(toArray()));
+  }
+
+  /** Provision with delta and compression as negotiated (docs/protocol.md 9); `host` replaces the host channel (a tap). */
+  async provisionCoded(bytes: Uint8Array, opts: Partial<TransferOptions> & DeltaOptions = {}, host: FrameChannel = this.host): Promise<TransferEvent[]> {
+    return this.clock.until(this.startCoded(bytes, opts, host));
+  }
+
+  /** provisionCoded without running the clock. */
+  async startCoded(bytes: Uint8Array, opts: Partial<TransferOptions> & DeltaOptions = {}, host: FrameChannel = this.host): Promise<TransferEvent[]> {
+    const peer = opts.peer ?? (await connect(host, { scheduler: this.clock.scheduler, tries: 8 }));
+    const events$ = transferCoded(host, bytesImageReader(bytes), { scheduler: this.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT, ...opts, peer });
     return lastValueFrom(events$.pipe(toArray()));
   }
 

@@ -96,7 +96,7 @@ describe('hilbridge flash <bundle>', () => {
     const b = bundleFile(dir, 20_000);
     const first = await startTarget(fram, `b${++pairs}`, 1_000_000);
     const since = mark();
-    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50');
+    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50', '--no-compress'); // plain DATA: the cut lands before END
     await drive(outputMatches(/"event":"progress".*"segment":\{"index":2/, since));
     stopTargets.next('power cut');
     const interrupted = await drive(cut);
@@ -129,7 +129,7 @@ describe('hilbridge flash <bundle>', () => {
     const b = bundleFile(dir, 20_000);
     const first = await startTarget(fram, `b${++pairs}`, 1_000_000);
     const since = mark();
-    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50');
+    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50', '--no-compress'); // plain DATA: the cut lands before END
     await drive(outputMatches(/"event":"progress".*"segment":\{"index":2/, since));
     stopTargets.next('power cut');
     await drive(cut);

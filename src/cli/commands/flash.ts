@@ -20,8 +20,8 @@ import type { Command } from 'commander';
 import { InterruptedError, LinkError, UsageError, asHilbridgeError } from '../../errors.js';
 import { flashNodes } from '../flash-nodes.js';
 import { ImageKind, ANY_SLOT, slotLetter } from '../../protocol/messages-types.js';
-import { ConfirmFailedError, confirm, precheckBundle, precheckImage, status, transfer, transferWithFallback } from '../../protocol/engine/index.js';
-import type { AdaptiveTransferEvent, TransferOptions } from '../../protocol/engine/index.js';
+import { ConfirmFailedError, confirm, precheckBundle, precheckImage, status, transferCoded, transferWithFallback } from '../../protocol/engine/index.js';
+import type { AdaptiveTransferEvent, DeltaOptions, TransferOptions, TransferSavings } from '../../protocol/engine/index.js';
 import { peerProtocol } from '../../protocol/engine/errors.js';
 import { toHex } from '../../util/hex.js';
 import { Subject, lastValueFrom, merge, tap } from 'rxjs';
@@ -54,6 +54,8 @@ interface FlashOptions extends LinkCliOptions {
   capture?: string;
   pub?: string[];
   key?: string;
+  delta?: boolean;
+  compress?: boolean;
 }
 
 /** Stop requests to a running flash besides Ctrl-C and SIGTERM (tests that run the program in process). */
@@ -71,6 +73,8 @@ export function register(program: Command): void {
       .option('--resume', 'ask the board what it holds of this image and send only the rest')
       .option('--confirm', 'confirm the image once committed: it is permanent at once, no trial')
       .option('--pub <key>', 'a bundle must be signed by this key (PEM file or 64 hex digits; repeat for several)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('--no-delta', "do not reuse what the board's active slot holds (send every chunk)")
+      .option('--no-compress', 'do not compress chunks')
       .option('--capture <file>', 'record every frame of the session, both ways, as the wire saw it (candump -l on CAN; hilbridge decode reads it)')
       .option('--nodes <list>', 'broadcast to many CAN nodes in one session: ids and ranges (1,2,5 or 1-16) or all; instead of --node')
       .option('--all-or-none', 'with --nodes: no node activates the image unless every node verified it')
@@ -183,7 +187,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
               return;
           }
         };
-        const topts: TransferOptions = {
+        const topts: TransferOptions & DeltaOptions = {
           peer,
           scheduler: link.scheduler,
           slot: ANY_SLOT,
@@ -191,9 +195,11 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
           resume: opts.resume === true,
           fresh: opts.resume !== true,
           signer: request.signer,
+          delta: opts.delta !== false,
+          compress: opts.compress !== false,
         };
         const events = baud === undefined
-          ? transfer(link.channel, source, topts)
+          ? transferCoded(link.channel, source, topts)
           : transferWithFallback(link.channel, source, topts, { ...baud.options, rate: baud.rate });
         tally.now = () => link.scheduler.now();
         tally.requestedAt = link.scheduler.now();
@@ -220,7 +226,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
           throw peerProtocol(link.name, `slot ${slotLetter(r.slot)} reports SHA-256 ${active.sha256} after committing ${toHex(source.sha256)}`);
         }
         if (json) line({ event: 'committed', slot: r.slot, state: active?.state ?? null, boardState: st.state });
-        else say(`committed to slot ${slotLetter(r.slot)} (${active?.state ?? 'state not reported'})${manifest === undefined ? '' : `: bundle "${manifest.name}", every one of its ${manifest.segments.length} segments`}: ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}`);
+        else say(`committed to slot ${slotLetter(r.slot)} (${active?.state ?? 'state not reported'})${manifest === undefined ? '' : `: bundle "${manifest.name}", every one of its ${manifest.segments.length} segments`}: ${r.size} bytes in ${r.transferMs.toFixed(0)} ms, ${r.counters.retransmits} retransmits${r.resumed ? `, ${r.alreadyHeld} bytes already held` : ''}${savingsText(r.size, r.savings)}`);
         if (opts.confirm === true) {
           await confirm(link.channel, r.slot, request).catch((e: unknown) => {
             throw new ConfirmFailedError(link.name, slotLetter(r.slot), 'hilbridge confirm <same link options>', e);
@@ -233,7 +239,7 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
       captureChecked = true;
       const lost = capture?.close();
       if (lost !== undefined) throw lost;
-      if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot, confirmed: opts.confirm === true, ...(manifest === undefined ? {} : { bundle: { name: manifest.name, segments: manifest.segments.length } }) });
+      if (json) line({ event: 'result', ok: true, bytes: result.size, transferMs: result.transferMs, retransmits: result.counters.retransmits, resumed: result.resumed, alreadyHeld: result.alreadyHeld, slot: result.slot, confirmed: opts.confirm === true, ...(result.savings === undefined ? {} : { wireBytes: result.savings.wireBytes, reusedBytes: result.savings.reusedBytes, compressedBytes: result.savings.compressedBytes }), ...(manifest === undefined ? {} : { bundle: { name: manifest.name, segments: manifest.segments.length } }) });
       return ExitCode.Ok;
     } finally {
       await source.close();
@@ -247,6 +253,19 @@ async function run(file: string, opts: FlashOptions, imagePath = file): Promise<
     line({ event: 'result', ok: false, bytes: tally.held, transferMs: failedTransferMs(tally), retransmits: tally.retransmits, ...(tally.segment === undefined ? {} : { segment: tally.segment }), error: e.toJSON() });
     return exitCodeFor(err);
   }
+}
+
+/** The human result's account of a delta or compressed transfer: bytes on the wire against the image, and why. */
+export function savingsText(size: number, s: TransferSavings | undefined): string {
+  if (s === undefined) return '';
+  const pct = (n: number): string => `${((100 * n) / Math.max(1, size)).toFixed(1)} %`;
+  const parts = [
+    ...(s.reusedBytes > 0 ? [`${s.reusedBytes} reused from the active slot`] : []),
+    ...(s.compressedBytes > 0 ? [`${s.compressedBytes} compressed to ${s.packedBytes} (${s.codec ?? 'codec'})`] : []),
+    ...(s.sigBytes > 0 ? [`${s.sigBytes} of signatures`] : []),
+  ];
+  const why = parts.length === 0 ? '' : `: ${parts.join(', ')}`;
+  return `; ${s.wireBytes} bytes on the wire (${pct(s.wireBytes)} of the image)${why}${s.repaired === true ? '; the delta failed verification and the image was sent again in full' : ''}`;
 }
 
 /** What an interrupted flash left on the board, and what to do next. */

@@ -27,6 +27,25 @@ export const TargetCounters = z.strictObject({
   malformed: Count,
 });
 
+/** Where a delta or compressed transfer's bytes went (docs/protocol.md 9); absent for a plain transfer. */
+export const SavingsJson = z.strictObject({
+  /** Image bytes the board copied from its active slot instead of receiving them. */
+  reusedBytes: Count,
+  /** Image bytes that travelled compressed, and the bytes they took on the wire. */
+  compressedBytes: Count,
+  packedBytes: Count,
+  /** DATA and XDATA payload bytes sent, repeats included (the image's size for a plain transfer). */
+  wireBytes: Count,
+  /** SIGS_INFO payload bytes received before BEGIN, the SIGS requests, and their time. */
+  sigBytes: Count,
+  sigRequests: Count,
+  sigMs: Millis,
+  /** Codec of the compressed operations ('none': nothing compressed). */
+  codec: z.string(),
+  /** The delta transfer failed the board's verification and the image was sent again plain. */
+  repaired: z.boolean(),
+});
+
 /** A finished transfer (flash `done`, demo `demo.transfer`). */
 export const TransferResultJson = z.strictObject({
   session: Count,
@@ -41,6 +60,7 @@ export const TransferResultJson = z.strictObject({
   window: Count,
   counters: TransferCounters,
   target: TargetCounters,
+  savings: SavingsJson.optional(),
 });
 export type TransferResultJson = z.infer<typeof TransferResultJson>;
 
@@ -48,6 +68,14 @@ export function transferResultJson(r: TransferResult): TransferResultJson {
   return {
     session: r.session, slot: r.slot, size: r.size, fileCrc32: crc32Hex(r.crc32), sha256: r.sha256, resumed: r.resumed, alreadyHeld: r.alreadyHeld,
     transferMs: r.transferMs, chunk: r.chunk, window: r.window, counters: { ...r.counters }, target: { ...r.target },
+    ...(r.savings === undefined ? {} : { savings: savingsJson(r.savings) }),
+  };
+}
+
+export function savingsJson(s: NonNullable<TransferResult['savings']>): z.infer<typeof SavingsJson> {
+  return {
+    reusedBytes: s.reusedBytes, compressedBytes: s.compressedBytes, packedBytes: s.packedBytes, wireBytes: s.wireBytes, sigBytes: s.sigBytes,
+    sigRequests: s.sigRequests ?? 0, sigMs: s.sigMs ?? 0, codec: s.codec ?? 'none', repaired: s.repaired === true,
   };
 }
 
@@ -152,6 +180,10 @@ export const ResultOkLine = z.strictObject({
   slot: SlotNumber,
   /** CONFIRM was sent and answered in this run (--confirm). */
   confirmed: z.boolean(),
+  /** Payload bytes on the wire against the image's size, and where the savings came from (absent: a plain transfer). */
+  wireBytes: Count.optional(),
+  reusedBytes: Count.optional(),
+  compressedBytes: Count.optional(),
 });
 
 export const ResultFailedLine = z.strictObject({

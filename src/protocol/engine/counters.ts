@@ -55,3 +55,13 @@ export function mergeCounters(
     outOfWindow: host.outOfWindow + (target?.outOfWindow ?? 0),
   };
 }
+
+/** A chunk frame went out: `bytes` image bytes it covers, `repeat` when they were sent before. */
+export function countSent(c: TransferCounters, bytes: number, repeat: boolean): void {
+  c.framesSent++;
+  c.bytesSent += bytes;
+  if (repeat) {
+    c.retransmits++;
+    c.bytesRetransmitted += bytes;
+  }
+}

@@ -18,7 +18,7 @@ import type { BaudAttempt, BaudOptions } from './host-baud.js';
 import type { PeerInfo } from './host-connect.js';
 import type { TransferEvent, TransferOptions, TransferResult } from './host-options.js';
 import { newSessionId } from './host-begin.js';
-import { transfer } from './host-transfer.js';
+import { transferCoded, type DeltaOptions } from './host-delta.js';
 
 export interface FallbackOptions extends BaudOptions {
   /** The rate both ends run at when the transfer starts. */
@@ -57,7 +57,7 @@ function sumCounters(a: TransferCounters, b: TransferCounters): TransferCounters
  * transfer: transferMs from the first BEGIN, counters summed over every
  * segment, resumed/alreadyHeld as at the start. `baud` events say when and why the rate changed.
  */
-export function transferWithFallback(channel: FrameChannel, source: ImageReader, opts: TransferOptions, fb: FallbackOptions): Observable<AdaptiveTransferEvent> {
+export function transferWithFallback(channel: FrameChannel, source: ImageReader, opts: TransferOptions & DeltaOptions, fb: FallbackOptions): Observable<AdaptiveTransferEvent> {
   return new Observable<AdaptiveTransferEvent>((out) => {
     const scheduler = opts.scheduler ?? fb.scheduler ?? asyncScheduler;
     const windowFrames = fb.errorWindowFrames ?? BAUD_DEFAULTS.errorWindowFrames;
@@ -77,7 +77,7 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
     const run = (segment: number): void => {
       let window = { frames: 0, errors: 0 };
       const resume = segment === 0 ? opts : { ...opts, resume: true, fresh: false };
-      sub = transfer(channel, source, { ...resume, scheduler, peer, sessionId }).subscribe({
+      sub = transferCoded(channel, source, { ...resume, scheduler, peer, sessionId }).subscribe({
         next: (e) => {
           switch (e.kind) {
             case 'begun': {

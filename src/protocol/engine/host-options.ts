@@ -8,6 +8,7 @@ import type { TransferCounters } from './counters.js';
 import type { PeerInfo } from './host-connect.js';
 import type { RtoOptions } from './rto.js';
 import type { CommandSigner } from './auth.js';
+import type { ChunkCoder, WireSavings } from './delta-coder.js';
 
 export interface TransferOptions {
   /** What connect() agreed with the target. */
@@ -39,6 +40,8 @@ export interface TransferOptions {
   readonly sessionId?: number;
   /** Signs BEGIN for a board that requires authenticated commands (auth.ts). */
   readonly signer?: CommandSigner | undefined;
+  /** Builds each chunk's frame (DATA, or XDATA copying from the board's active slot or compressed: docs/protocol.md 9); default plain DATA. */
+  readonly coder?: ChunkCoder | undefined;
   /** When this emits, the host aborts: ABORT to the target, which frees the session; then the stream errors with code 'aborted'. */
   readonly abort$?: Observable<unknown>;
 }
@@ -73,6 +76,19 @@ export interface TransferResult {
   /** Smoothed RTT and RTO at the end, ms. */
   readonly srttMs: number | undefined;
   readonly rtoMs: number;
+  /** Where the bytes went in a delta or compressed transfer (absent for a plain one). */
+  readonly savings?: TransferSavings | undefined;
+}
+
+/** A delta or compressed transfer's bytes (host-delta.ts adds how the plan was made). */
+export interface TransferSavings extends WireSavings {
+  /** Codec name used for compressed operations ('none' when nothing was compressed). */
+  readonly codec?: string;
+  /** SIGS requests made, and their time before BEGIN, ms. */
+  readonly sigRequests?: number;
+  readonly sigMs?: number;
+  /** The delta transfer failed verification (a copy the board made differed) and the image was sent again plain. */
+  readonly repaired?: boolean;
 }
 
 /** A transfer's events, in this order whatever the wire did (transfer-events.ts): `begun`, then `progress` and `ending`, then `done`. */

@@ -17,7 +17,7 @@ import { TargetError, WireCode } from '../messages-codes.js';
 import { HoldState } from '../messages-types.js';
 import type { AckMsg, ByteRange, DoneMsg, Message, NackMsg, ResultMsg, SessionMsg } from '../messages-types.js';
 import type { ChannelCounters, FrameChannel } from '../types.js';
-import { mergeCounters, zeroCounters } from './counters.js';
+import { countSent, mergeCounters, zeroCounters } from './counters.js';
 import { TransferAbortedError, peerProtocol, sessionTimeout } from './errors.js';
 import { beginMessage, newSessionId } from './host-begin.js';
 import { TRANSFER_DEFAULTS } from './host-options.js';
@@ -29,6 +29,7 @@ import { signCommand } from './auth.js';
 import { RTO_DEFAULTS, RtoEstimator } from './rto.js';
 import { SendWindow } from './send-window.js';
 import { Timer } from './timer.js';
+import { chunkFrame } from './host-frames.js';
 import { TransferEvents } from './transfer-events.js';
 import type { Incoming } from './wire.js';
 import { nextSeq, sendMessage } from './wire.js';
@@ -46,7 +47,6 @@ export enum HostState {
 
 /** A DATA frame's bytes beyond its chunk: header, 4-byte offset, CRC. */
 const DATA_OVERHEAD = FRAME_OVERHEAD + 4;
-
 /** Tolerance for comparing scheduler times against computed deadlines, ms. */
 const TIME_EPSILON_MS = 1e-6;
 
@@ -159,9 +159,7 @@ class HostSender {
     this.kick();
   }
 
-  private get done(): boolean {
-    return this.state === HostState.Finished;
-  }
+  private get done(): boolean { return this.state === HostState.Finished; } // prettier-ignore
 
   /** Send whatever is due, one frame at a time, then re-arm the timer. */
   private kick(): void {
@@ -198,17 +196,11 @@ class HostSender {
       } else if (this.win.canSend) {
         const next = this.win.take();
         if (next === undefined) continue;
-        const { start, end } = this.win.range(next.index);
-        const bytes = await this.source.read(start, end - start);
+        const f = await chunkFrame(this.win, this.source, this.opts.coder, next);
         if (this.done) return;
-        await sendMessage(this.channel, { kind: 'data', offset: start, bytes }, this.session, nextSeq(this.channel));
-        this.counters.framesSent++;
-        this.counters.bytesSent += bytes.length;
-        if (next.repeat) {
-          this.counters.retransmits++;
-          this.counters.bytesRetransmitted += bytes.length;
-        }
-        this.win.sent(next.index, this.scheduler.now());
+        await sendMessage(this.channel, f.msg, this.session, nextSeq(this.channel));
+        countSent(this.counters, f.bytes, next.repeat);
+        for (let i = f.first; i < f.first + f.run; i++) this.win.sent(i, this.scheduler.now(), f.sample);
       } else if (this.endWanted()) {
         if (!this.endEverSent) this.events.ending({ kind: 'ending', heldBytes: this.win.heldBytes, size: this.source.size });
         this.endEverSent = true;
@@ -434,6 +426,7 @@ class HostSender {
       target: msg.counters,
       srttMs: this.rto.smoothedRtt,
       rtoMs: this.rto.rto,
+      ...(this.opts.coder === undefined ? {} : { savings: { ...this.opts.coder.savings } }),
     };
     this.finish();
     this.events.done({ kind: 'done', result }, this.begunEvent());

@@ -11,8 +11,10 @@ export { precheckImage, precheckBundle, beginSlot, BundleUnsupportedError, Unsig
 export { chunkLimit } from '../messages-types.js';
 export type { ConnectOptions, PeerInfo } from './host-connect.js';
 export { transfer, HostState } from './host-transfer.js';
+export { transferCoded, MAX_CODED_IMAGE } from './host-delta.js';
+export type { DeltaOptions } from './host-delta.js';
 export { TRANSFER_DEFAULTS } from './host-options.js';
-export type { TransferEvent, TransferOptions, TransferResult } from './host-options.js';
+export type { TransferEvent, TransferOptions, TransferResult, TransferSavings } from './host-options.js';
 export type { TransferCounters } from './counters.js';
 export { serveTarget } from './target.js';
 export { TargetState, SERVE_DEFAULTS } from './target-types.js';

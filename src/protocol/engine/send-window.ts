@@ -24,6 +24,8 @@ interface InFlight {
   sentAt: number | undefined;
   sends: number;
   lost: boolean;
+  /** False: this send's acknowledgement is no round-trip sample (a frame much smaller than a chunk: delta-coder.ts). */
+  sample?: boolean;
 }
 
 export interface AckOutcome {
@@ -131,13 +133,26 @@ export class SendWindow {
     return { index: i, repeat: false };
   }
 
-  /** The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held). */
-  sent(i: number, now: number): void {
+  /**
+   * Take new chunk `i` too, if it is exactly the next new chunk `take` would
+   * give, inside the window, with no repeat waiting (a run of chunks that
+   * travels in one frame: delta-coder.ts).
+   */
+  takeNext(i: number): boolean {
+    if (this.lostQueue.length > 0 || i !== this.skipHeld(this.nextNew) || i >= this.total || i >= this.base + this.window) return false;
+    this.nextNew = i + 1;
+    this.flight.set(i, { tx: 0, sentAt: undefined, sends: 0, lost: false });
+    return true;
+  }
+
+  /** The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held); `sample` false: no RTT sample from it. */
+  sent(i: number, now: number, sample = true): void {
     const f = this.flight.get(i);
     if (f === undefined) return;
     f.tx = ++this.txCounter;
     f.sentAt = now;
     f.sends++;
+    f.sample = sample;
   }
 
   /** Apply an ACK at `now`. */
@@ -151,7 +166,7 @@ export class SendWindow {
       if (this.held[i] === 1) return;
       const f = this.flight.get(i);
       if (f !== undefined && f.sentAt !== undefined) {
-        if (f.sends === 1) samples.push(now - f.sentAt);
+        if (f.sends === 1 && f.sample !== false) samples.push(now - f.sentAt);
         highestTx = Math.max(highestTx, f.tx);
       }
       this.hold(i);

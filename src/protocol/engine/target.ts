@@ -15,7 +15,7 @@ import type { HilbridgeError } from '../../errors.js';
 import { FRAME_OVERHEAD, PROTOCOL_VERSION } from '../constants.js';
 import { WireCode, wireCodeOf } from '../messages-codes.js';
 import { HoldState, Size } from '../messages-types.js';
-import type { BeginMsg, DataMsg, Message } from '../messages-types.js';
+import type { BeginMsg, DataMsg, Message, XdataMsg } from '../messages-types.js';
 import type { BoardControl, ImageSink } from '../image-sink.js';
 import type { FrameChannel } from '../types.js';
 import { chunkLimit } from '../messages-types.js';
@@ -25,6 +25,7 @@ import { authoriseCommand } from './auth-target.js';
 import { isAuthenticatedKind } from '../messages-auth.js';
 import { fitStatus, fitTrust } from './status-fit.js';
 import { Receiver } from './receiver.js';
+import { deltaRefusal, sigsReply, xdataChunks } from './target-delta.js';
 import type { ReceiveSession } from './receiver.js';
 import { TargetBaud } from './target-baud.js';
 import { SERVE_DEFAULTS, TargetState } from './target-types.js';
@@ -199,6 +200,11 @@ class TargetServer {
         return this.onBegin(m, msg);
       case 'data':
         return this.onData(m, msg);
+      case 'xdata':
+        return this.onData(m, msg);
+      case 'sigs':
+        if (this.board.delta === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target does not copy from its active slot nor decode compressed chunks'));
+        return this.reply(m, await sigsReply(this.board.delta, msg, this.channel.maxFrame));
       case 'end':
         return this.onEnd(m);
       case 'abort':
@@ -259,6 +265,7 @@ class TargetServer {
       case 'nonce':
       case 'audit_info':
       case 'bootcfg_info':
+      case 'sigs_info':
       case 'result':
         this.counters.malformed++;
         return this.reply(m, this.result(WireCode.ENOTSUP, `${msg.kind} is a target-to-host message`));
@@ -326,7 +333,8 @@ class TargetServer {
     return this.aborted.includes(id) ? WireCode.ECANCELED : WireCode.ESRCH;
   }
 
-  private async onData(m: Incoming, msg: DataMsg): Promise<void> {
+  /** DATA, or XDATA (docs/protocol.md 9): each chunk it builds goes the way of a DATA chunk. */
+  private async onData(m: Incoming, msg: DataMsg | XdataMsg): Promise<void> {
     const done = this.lastDone;
     if (done?.session === m.session && done.msg.kind === 'done') {
       // a repeat that was on its way when the image completed: everything is held (and committed)
@@ -336,33 +344,52 @@ class TargetServer {
     }
     const found = this.sessionFor(m.session);
     if (typeof found === 'number') return this.nack(m, found, msg.offset);
-    const { s, pacer } = found;
     this.rx.touch();
-    switch (s.classify(msg.offset, msg.bytes.length)) {
+    if (msg.kind === 'data') return void (await this.storeChunk(m, found.s, found.pacer, msg.offset, msg.bytes));
+    const delta = this.board.delta;
+    if (delta === undefined) return this.nack(m, WireCode.ENOTSUP, msg.offset);
+    try {
+      for await (const c of xdataChunks(delta, msg, found.s)) if (!(await this.storeChunk(m, found.s, found.pacer, c.offset, c.bytes))) return;
+      if (msg.count > 1 && this.rx.session === found.s) found.pacer.ackNow(); // a run is one frame, and the window moves on its ACK
+    } catch (e) {
+      const code = deltaRefusal(e);
+      if (code === undefined) throw e;
+      this.counters.malformed++;
+      return this.nack(m, wireCodeOf(code), msg.offset);
+    }
+  }
+
+  /** Store one chunk of the session; false when the rest of the frame is not to be stored (refused, or the session ended). */
+  private async storeChunk(m: Incoming, s: ReceiveSession, pacer: AckPacer, offset: number, bytes: Uint8Array): Promise<boolean> {
+    switch (s.classify(offset, bytes.length)) {
       case 'bad':
         this.counters.malformed++;
-        return this.nack(m, WireCode.EBADMSG, msg.offset);
+        this.nack(m, WireCode.EBADMSG, offset);
+        return false;
       case 'beyond':
         this.counters.outOfWindow++;
-        return;
+        return false;
       case 'held':
         this.counters.duplicates++;
-        return pacer.ackNow();
+        pacer.ackNow();
+        return true;
       case 'new':
         break;
     }
     try {
-      await this.rx.write(s, msg.offset, msg.bytes);
+      await this.rx.write(s, offset, bytes);
     } catch (e) {
       const code = isHilbridgeError(e) ? wireCodeOf(e.code) : WireCode.EIO;
       // The image itself was refused (HXE checks, capabilities, budget): the session is over, and NACK has no room for
       // why; ABORT carries the code and the board's own words, so the host says which limit, not "at byte 0x0".
-      if (code >= WireCode.sha256_mismatch && code !== WireCode.unknown) return this.abortSession(code, asHilbridgeError(e).message.slice(0, MAX_DETAIL), s);
-      return this.nack(m, code === WireCode.unknown ? WireCode.EIO : code, msg.offset);
+      if (code >= WireCode.sha256_mismatch && code !== WireCode.unknown) await this.abortSession(code, asHilbridgeError(e).message.slice(0, MAX_DETAIL), s);
+      else this.nack(m, code === WireCode.unknown ? WireCode.EIO : code, offset);
+      return false;
     }
-    if (this.rx.session !== s) return;
+    if (this.rx.session !== s) return false;
     pacer.stored();
     if (s.endRequested && s.complete) this.verify(s, pacer, m);
+    return true;
   }
 
   private nack(m: Incoming, code: number, offset: number): void {

@@ -35,7 +35,7 @@ describe('verbosity of flash', () => {
     const b = await board();
     const r = await drive(runCli('flash', b.image, ...b.link));
     expect(r.code).toBe(0);
-    expect(own(r.stdout)).toMatch(/^committed to slot A \(trial\): \d+ bytes in \d+ ms, \d+ retransmits\n$/);
+    expect(own(r.stdout)).toMatch(/^committed to slot A \(trial\): \d+ bytes in \d+ ms, \d+ retransmits(; \d+ bytes on the wire [^\n]*)?\n$/);
     expect(r.stderr).toMatch(/app\.hxe: valid HXE v2 image "quietly"/);
     expect(r.stderr).toMatch(/sending \d+ bytes\nWriting at 0x00000000\.\.\. \(0 %\)\n/);
     expect(r.stderr).toMatch(/Writing at 0x[0-9a-f]{8}\.\.\. \(100 %\)\n/);

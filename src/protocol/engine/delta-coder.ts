@@ -1,0 +1,144 @@
+/**
+ * How the host sends each chunk of a delta or compressed transfer
+ * (docs/protocol.md 9.2): as DATA (nothing to save), or as XDATA whose
+ * operations copy what the board holds in its active slot, carry the rest
+ * literally or compressed (only when smaller). Consecutive chunks copied
+ * from consecutive active-image bytes travel in one XDATA (a run), so an
+ * unchanged image costs a few frames, not one per chunk.
+ *
+ * The window, ACKs, resume and held ranges stay in chunk units of the
+ * uncompressed image: this only chooses the bytes of each frame.
+ */
+import type { Message, XOp } from '../messages-types.js';
+import { opWireSize } from '../messages-delta.js';
+import type { CopySeg } from './delta-plan.js';
+
+/** Compresses one literal run; undefined when the codec would not make it smaller. */
+export interface Packer {
+  readonly codec: number;
+  pack(bytes: Uint8Array): Uint8Array | undefined;
+}
+
+/** Where a transfer's bytes went (reported in the result, docs/cli.md). */
+export interface WireSavings {
+  /** Image bytes the board copied from its active slot instead of receiving them. */
+  reusedBytes: number;
+  /** Image bytes that travelled compressed, and what they took on the wire. */
+  compressedBytes: number;
+  packedBytes: number;
+  /** DATA and XDATA payload bytes sent (repeats included). */
+  wireBytes: number;
+  /** SIGS_INFO payload bytes received before the transfer. */
+  sigBytes: number;
+}
+
+/** Literal runs shorter than this are not worth a compression attempt. */
+const MIN_PACK = 32;
+/** Chunks one XDATA run carries at most (its count is a u16, and the window bounds it anyway). */
+const MAX_RUN = 0xffff;
+
+export class ChunkCoder {
+  readonly savings: WireSavings;
+  private readonly cache = new Map<number, XOp[]>();
+
+  constructor(
+    private readonly image: Uint8Array,
+    readonly chunk: number,
+    private readonly segs: readonly CopySeg[],
+    private readonly packer: Packer | undefined,
+    sigBytes: number,
+  ) {
+    this.savings = { reusedBytes: 0, compressedBytes: 0, packedBytes: 0, wireBytes: 0, sigBytes };
+  }
+
+  private range(i: number): { start: number; end: number } {
+    const start = i * this.chunk;
+    return { start, end: Math.min(this.image.length, start + this.chunk) };
+  }
+
+  /** The active-image offset chunk `i` is a whole copy of, if it is one. */
+  private copyOf(i: number): number | undefined {
+    const ops = this.ops(i);
+    const op = ops[0];
+    return ops.length === 1 && op?.op === 'copy' ? op.src : undefined;
+  }
+
+  /** True when chunk `j` can ride in the same XDATA run as chunk `i` (j = i + 1, both copies of consecutive bytes). */
+  joins(i: number, j: number): boolean {
+    if (j !== i + 1) return false;
+    const a = this.copyOf(i);
+    const b = this.copyOf(j);
+    return a !== undefined && b !== undefined && b === a + this.chunk;
+  }
+
+  get maxRun(): number {
+    return MAX_RUN;
+  }
+
+  /** The frame for chunks [first, first + count) (count > 1 only for a run that joins). */
+  message(first: number, count: number): Message {
+    const { start } = this.range(first);
+    const { end } = this.range(first + count - 1);
+    let ops: XOp[];
+    if (count > 1) ops = [{ op: 'copy', src: this.copyOf(first)!, length: end - start }];
+    else ops = this.ops(first);
+    const only = ops[0];
+    if (ops.length === 1 && only?.op === 'literal') {
+      this.savings.wireBytes += 4 + only.bytes.length;
+      return { kind: 'data', offset: start, bytes: only.bytes };
+    }
+    let wire = 6;
+    for (const op of ops) {
+      wire += opWireSize(op);
+      if (op.op === 'copy') this.savings.reusedBytes += op.length;
+      if (op.op === 'packed') {
+        this.savings.compressedBytes += op.rawLength;
+        this.savings.packedBytes += op.bytes.length;
+      }
+    }
+    this.savings.wireBytes += wire;
+    return { kind: 'xdata', offset: start, count, ops };
+  }
+
+  /** Chunk `i`'s operations: copies where the plan says, the rest literal or packed. */
+  private ops(i: number): XOp[] {
+    const hit = this.cache.get(i);
+    if (hit !== undefined) return hit;
+    const { start, end } = this.range(i);
+    const ops: XOp[] = [];
+    let at = start;
+    for (const s of this.overlapping(start, end)) {
+      const from = Math.max(s.dst, start);
+      const to = Math.min(s.dst + s.length, end);
+      if (from > at) ops.push(this.literal(at, from));
+      ops.push({ op: 'copy', src: s.src + (from - s.dst), length: to - from });
+      at = to;
+    }
+    if (at < end) ops.push(this.literal(at, end));
+    this.cache.set(i, ops);
+    return ops;
+  }
+
+  private literal(from: number, to: number): XOp {
+    const bytes = this.image.subarray(from, to);
+    if (this.packer !== undefined && bytes.length >= MIN_PACK) {
+      const packed = this.packer.pack(bytes);
+      if (packed !== undefined && packed.length > 0 && packed.length + 6 < bytes.length + 3) return { op: 'packed', codec: this.packer.codec, rawLength: bytes.length, bytes: packed };
+    }
+    return { op: 'literal', bytes };
+  }
+
+  /** Plan segments overlapping [start, end) (the plan is sorted by dst and disjoint). */
+  private overlapping(start: number, end: number): CopySeg[] {
+    let lo = 0;
+    let hi = this.segs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.segs[mid]!.dst + this.segs[mid]!.length <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: CopySeg[] = [];
+    for (let k = lo; k < this.segs.length && this.segs[k]!.dst < end; k++) out.push(this.segs[k]!);
+    return out;
+  }
+}

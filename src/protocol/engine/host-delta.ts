@@ -1,0 +1,77 @@
+/**
+ * A transfer that sends fewer bytes when the board can take them
+ * (docs/protocol.md 9): negotiated from INFO's loader bits (29 delta, 28
+ * compression) and SIGS_INFO's codec list, it asks for the active image's
+ * signatures, plans the copies, and runs the usual transfer (host-transfer.ts)
+ * with a chunk coder. A board without the bits gets today's plain transfer.
+ *
+ * Repair: a delta transfer whose staged image fails verification at END (a
+ * copy the board made was not what the signatures promised: its active slot
+ * changed or a hash collided), or whose copies the board refused, is sent
+ * again once as plain DATA from zero (BEGIN fresh). Nothing wrong is ever
+ * committed: END verifies the whole staged image either way.
+ */
+import type { Observable} from 'rxjs';
+import { asyncScheduler, defer } from 'rxjs';
+import { catchError, map, mergeMap } from 'rxjs/operators';
+import { isHilbridgeError } from '../../errors.js';
+import type { ImageReader } from '../../image/reader.js';
+import { CodecId, codecInfo, compressChunk } from '../../codec/index.js';
+import { takesCompression, takesDelta } from '../messages-types.js';
+import type { FrameChannel } from '../types.js';
+import { ChunkCoder, type Packer } from './delta-coder.js';
+import { learnDelta } from './delta-sigs.js';
+import type { TransferEvent, TransferOptions, TransferSavings } from './host-options.js';
+import { transfer } from './host-transfer.js';
+import { RTO_DEFAULTS } from './rto.js';
+
+export interface DeltaOptions {
+  /** Reuse what the board's active slot holds (default true; only with INFO bit 29). */
+  readonly delta?: boolean;
+  /** Compress chunks when smaller (default true; only with INFO bit 28 and a codec both know). */
+  readonly compress?: boolean;
+}
+
+/** Largest image the host plans a delta or compression for (it holds the image in memory). */
+export const MAX_CODED_IMAGE = 64 * 1024 * 1024;
+
+/** Codes after which a delta transfer is repeated plain: the staged bytes or the copies were wrong. */
+const REPAIRABLE = new Set(['sha256_mismatch', 'crc_mismatch', 'bad_delta', 'bad_packed', 'no_active_image', 'codec_unsupported']);
+
+function packerFor(codecs: readonly { id: number }[], wanted: boolean): Packer | undefined {
+  if (!wanted) return undefined;
+  const c = codecs.find((x) => x.id === CodecId.Hlz1 && codecInfo(x.id) !== undefined);
+  return c === undefined ? undefined : { codec: c.id, pack: (b) => compressChunk(b, CodecId.Hlz1) };
+}
+
+/** Move `source` into the target's slot, reusing and compressing what the target's INFO says it can take. */
+export function transferCoded(channel: FrameChannel, source: ImageReader, opts: TransferOptions & DeltaOptions): Observable<TransferEvent> {
+  const caps = opts.peer.info.capabilities;
+  const wantDelta = opts.delta !== false && takesDelta(caps);
+  const wantPack = opts.compress !== false && takesCompression(caps);
+  if ((!wantDelta && !wantPack) || source.size === 0 || source.size > MAX_CODED_IMAGE) return transfer(channel, source, opts);
+  const scheduler = opts.scheduler ?? asyncScheduler;
+  return defer(async () => {
+    const t0 = scheduler.now();
+    const image = await source.read(0, source.size);
+    const info = await learnDelta(channel, image, { scheduler, timeoutMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), tries: opts.tries, delta: wantDelta });
+    const packer = packerFor(info.codecs, wantPack);
+    const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
+    const coder = new ChunkCoder(image, chunk, info.segs, packer, info.sigBytes);
+    const extra = { codec: packer === undefined ? 'none' : (codecInfo(packer.codec)?.name ?? String(packer.codec)), sigRequests: info.requests, sigMs: scheduler.now() - t0 };
+    return { coder, extra, copies: info.segs.length > 0 };
+  }).pipe(
+    mergeMap(({ coder, extra, copies }) => {
+      const withSavings = (e: TransferEvent, more: Partial<TransferSavings> = {}): TransferEvent =>
+        e.kind === 'done' ? { kind: 'done', result: { ...e.result, savings: { ...coder.savings, ...extra, ...more } } } : e;
+      return transfer(channel, source, { ...opts, coder }).pipe(
+        map((e) => withSavings(e)),
+        catchError((e: unknown) => {
+          if (!copies || !isHilbridgeError(e) || !REPAIRABLE.has(e.code)) throw e;
+          // the copies built a wrong image (or were refused): nothing was committed; send it again, plain, from zero
+          return transfer(channel, source, { ...opts, fresh: true, sessionId: undefined }).pipe(map((x) => withSavings(x, { repaired: true })));
+        }),
+      );
+    }),
+  );
+}

@@ -1,0 +1,216 @@
+/**
+ * Messages of delta and compressed transfers (docs/protocol.md section 9):
+ * SIGS (0x24, host asks for block signatures of the board's active image and
+ * what the board decodes), SIGS_INFO (0x25, the answer) and XDATA (0x26,
+ * chunks built from operations: copy from the active slot, literal bytes,
+ * compressed bytes). Types and codecs; big-endian like every message.
+ */
+import { ProtocolError } from '../errors.js';
+import { PayloadReader, PayloadWriter } from './messages-bytes.js';
+import type { Message } from './messages-types.js';
+
+/** SIGS payload bytes. */
+export const SIGS_SIZE = 10;
+/** SIGS_INFO bytes before the codec list (size, SHA-256, codec count). */
+export const SIGS_INFO_HEAD = 4 + 32 + 1;
+/** Bytes per codec entry of SIGS_INFO (id u8, decoder RAM u32). */
+export const SIGS_CODEC_SIZE = 5;
+/** SIGS_INFO bytes between the codec list and the signatures (block size, start, count). */
+export const SIGS_INFO_MID = 2 + 4 + 2;
+/** Bytes per block signature (weak u32, strong u32). */
+export const SIG_SIZE = 8;
+/** Smallest and largest signature block a board must serve. */
+export const MIN_SIG_BLOCK = 16;
+export const MAX_SIG_BLOCK = 0x8000;
+/** XDATA bytes before the operations (offset u32, count u16). */
+export const XDATA_HEAD = 6;
+
+/** XDATA operation codes. */
+export const XdataOp = { copy: 0x01, literal: 0x02, packed: 0x03 } as const;
+
+/** SIGS: "signatures of your active image's blocks of `blockSize` bytes in [start, end)"; blockSize 0 asks only for the header. */
+export interface SigsMsg {
+  readonly kind: 'sigs';
+  readonly start: number;
+  readonly end: number;
+  readonly blockSize: number;
+}
+
+/** A codec the board decodes (wire id as in src/codec; 0 is "none" and never listed) and the RAM its decoder needs. */
+export interface CodecInfoWire {
+  readonly id: number;
+  readonly decoderRamBytes: number;
+}
+
+/** One block's signature: the rolling weak hash and the first 4 bytes of its SHA-256 (big-endian u32). */
+export interface BlockSig {
+  readonly weak: number;
+  readonly strong: number;
+}
+
+export interface SigsInfoMsg {
+  readonly kind: 'sigs_info';
+  /** Size and SHA-256 of the active image (0 and zeros: none). */
+  readonly activeSize: number;
+  readonly activeSha256: Uint8Array;
+  readonly codecs: readonly CodecInfoWire[];
+  readonly blockSize: number;
+  /** Active-image offset of the first signature's block. */
+  readonly start: number;
+  /** Signatures of consecutive blocks from `start` (the last may be short: it ends at activeSize). */
+  readonly sigs: readonly BlockSig[];
+}
+
+export type XOp =
+  | { readonly op: 'copy'; readonly src: number; readonly length: number }
+  | { readonly op: 'literal'; readonly bytes: Uint8Array }
+  | { readonly op: 'packed'; readonly codec: number; readonly rawLength: number; readonly bytes: Uint8Array };
+
+/** XDATA: `count` consecutive chunks from `offset` (chunk-aligned), their bytes built by `ops` in order. */
+export interface XdataMsg {
+  readonly kind: 'xdata';
+  readonly offset: number;
+  readonly count: number;
+  readonly ops: readonly XOp[];
+}
+
+/** Bytes an operation takes on the wire. */
+export function opWireSize(op: XOp): number {
+  switch (op.op) {
+    case 'copy':
+      return 9;
+    case 'literal':
+      return 3 + op.bytes.length;
+    case 'packed':
+      return 6 + op.bytes.length;
+  }
+}
+
+/** Bytes an operation produces. */
+export function opLength(op: XOp): number {
+  switch (op.op) {
+    case 'copy':
+      return op.length;
+    case 'literal':
+      return op.bytes.length;
+    case 'packed':
+      return op.rawLength;
+  }
+}
+
+function range(what: string, v: number, max: number, min = 0): void {
+  if (!Number.isInteger(v) || v < min || v > max) throw new ProtocolError('message_field_range', `cannot encode ${what} ${v} (must be ${min}..${max}; a bug in the caller)`);
+}
+
+export function encodeSigs(m: SigsMsg): Uint8Array {
+  range('SIGS start', m.start, 0xffffffff);
+  range('SIGS end', m.end, 0xffffffff);
+  range('SIGS block size', m.blockSize, MAX_SIG_BLOCK);
+  return new PayloadWriter(SIGS_SIZE).u32(m.start).u32(m.end).u16(m.blockSize).done();
+}
+
+export function encodeSigsInfo(m: SigsInfoMsg): Uint8Array {
+  if (m.activeSha256.length !== 32) throw new ProtocolError('message_field_range', 'cannot encode SIGS_INFO: the SHA-256 must be 32 bytes (a bug in the caller)');
+  range('SIGS_INFO codec count', m.codecs.length, 0xff);
+  range('SIGS_INFO signature count', m.sigs.length, 0xffff);
+  const w = new PayloadWriter(SIGS_INFO_HEAD + SIGS_CODEC_SIZE * m.codecs.length + SIGS_INFO_MID + SIG_SIZE * m.sigs.length);
+  w.u32(m.activeSize).bytes(m.activeSha256).u8(m.codecs.length);
+  for (const c of m.codecs) w.u8(c.id).u32(c.decoderRamBytes);
+  w.u16(m.blockSize).u32(m.start).u16(m.sigs.length);
+  for (const s of m.sigs) w.u32(s.weak).u32(s.strong);
+  return w.done();
+}
+
+export function encodeXdata(m: XdataMsg): Uint8Array {
+  range('XDATA count', m.count, 0xffff, 1);
+  let n = XDATA_HEAD;
+  for (const op of m.ops) n += opWireSize(op);
+  const w = new PayloadWriter(n).u32(m.offset).u16(m.count);
+  for (const op of m.ops) {
+    switch (op.op) {
+      case 'copy':
+        range('XDATA copy length', op.length, 0xffffffff, 1);
+        w.u8(XdataOp.copy).u32(op.src).u32(op.length);
+        break;
+      case 'literal':
+        range('XDATA literal length', op.bytes.length, 0xffff, 1);
+        w.u8(XdataOp.literal).u16(op.bytes.length).bytes(op.bytes);
+        break;
+      case 'packed':
+        range('XDATA packed raw length', op.rawLength, 0xffff, 1);
+        range('XDATA packed length', op.bytes.length, 0xffff, 1);
+        w.u8(XdataOp.packed).u8(op.codec).u16(op.rawLength).u16(op.bytes.length).bytes(op.bytes);
+        break;
+    }
+  }
+  return w.done();
+}
+
+type Decoded = { readonly ok: true; readonly msg: Message } | { readonly ok: false; readonly detail: string };
+
+export function decodeSigs(p: Uint8Array): Decoded {
+  const r = new PayloadReader(p);
+  const start = r.u32('start');
+  const end = r.u32('end');
+  const blockSize = r.u16('block size');
+  if (r.short !== undefined) return { ok: false, detail: `SIGS payload too short for field ${r.short}` };
+  if (r.remaining !== 0) return { ok: false, detail: `SIGS payload has ${r.remaining} trailing bytes` };
+  if (blockSize !== 0 && (blockSize < MIN_SIG_BLOCK || blockSize > MAX_SIG_BLOCK)) return { ok: false, detail: `SIGS block size ${blockSize} is not 0 or ${MIN_SIG_BLOCK}..${MAX_SIG_BLOCK}` };
+  if (end < start) return { ok: false, detail: `SIGS range [${start}, ${end}) ends before it starts` };
+  return { ok: true, msg: { kind: 'sigs', start, end, blockSize } };
+}
+
+export function decodeSigsInfo(p: Uint8Array): Decoded {
+  const r = new PayloadReader(p);
+  const activeSize = r.u32('active size');
+  const activeSha256 = new Uint8Array(r.bytes(32, 'active sha256'));
+  const m = r.u8('codec count');
+  const codecs: CodecInfoWire[] = [];
+  for (let i = 0; i < m; i++) codecs.push({ id: r.u8('codec id'), decoderRamBytes: r.u32('codec RAM') });
+  const blockSize = r.u16('block size');
+  const start = r.u32('start');
+  const n = r.u16('signature count');
+  if (r.short !== undefined) return { ok: false, detail: `SIGS_INFO payload too short for field ${r.short}` };
+  if (r.remaining !== n * SIG_SIZE) return { ok: false, detail: `SIGS_INFO says ${n} signatures but carries ${r.remaining} bytes for them` };
+  if (n > 0 && (blockSize < MIN_SIG_BLOCK || start + (n - 1) * blockSize >= activeSize)) return { ok: false, detail: `SIGS_INFO signatures of ${blockSize}-byte blocks from ${start} go beyond the ${activeSize}-byte active image` };
+  if (codecs.some((c) => c.id === 0)) return { ok: false, detail: 'SIGS_INFO lists codec 0 (none)' };
+  const sigs: BlockSig[] = [];
+  for (let i = 0; i < n; i++) sigs.push({ weak: r.u32('weak'), strong: r.u32('strong') });
+  return { ok: true, msg: { kind: 'sigs_info', activeSize, activeSha256, codecs, blockSize, start, sigs } };
+}
+
+/** Decode XDATA's structure (lengths inside the payload); whether it fits the session is the target's check. */
+export function decodeXdata(p: Uint8Array): Decoded {
+  const r = new PayloadReader(p);
+  const offset = r.u32('offset');
+  const count = r.u16('count');
+  if (r.short !== undefined) return { ok: false, detail: `XDATA payload too short for field ${r.short}` };
+  if (count === 0) return { ok: false, detail: 'XDATA covers zero chunks' };
+  const ops: XOp[] = [];
+  while (r.remaining > 0) {
+    const code = r.u8('op');
+    const i = ops.length;
+    if (code === XdataOp.copy) {
+      const src = r.u32('copy source');
+      const length = r.u32('copy length');
+      if (r.short === undefined && length === 0) return { ok: false, detail: `XDATA operation ${i} copies zero bytes` };
+      ops.push({ op: 'copy', src, length });
+    } else if (code === XdataOp.literal) {
+      const n = r.u16('literal length');
+      const bytes = r.bytes(n, 'literal bytes');
+      if (r.short === undefined && n === 0) return { ok: false, detail: `XDATA operation ${i} is an empty literal` };
+      ops.push({ op: 'literal', bytes });
+    } else if (code === XdataOp.packed) {
+      const codec = r.u8('codec');
+      const rawLength = r.u16('raw length');
+      const n = r.u16('packed length');
+      const bytes = r.bytes(n, 'packed bytes');
+      if (r.short === undefined && (rawLength === 0 || n === 0 || codec === 0)) return { ok: false, detail: `XDATA operation ${i} is packed with codec 0, or with a zero length` };
+      ops.push({ op: 'packed', codec, rawLength, bytes });
+    } else return { ok: false, detail: `XDATA operation ${i} has unknown code 0x${code.toString(16).padStart(2, '0')}` };
+    const short = r.short as string | undefined; // each read above may have set it
+    if (short !== undefined) return { ok: false, detail: `XDATA payload too short for field ${short} of operation ${i}` };
+  }
+  if (ops.length === 0) return { ok: false, detail: 'XDATA has no operations' };
+  return { ok: true, msg: { kind: 'xdata', offset, count, ops } };
+}

@@ -1,0 +1,153 @@
+/**
+ * Delta and compressed transfers end to end (docs/protocol.md 9): host
+ * engine, real codecs and channels, the link emulator, serveTarget and the
+ * virtual board on a memory FRAM chip, in virtual time.
+ */
+import { createHash } from 'node:crypto';
+import { filter } from 'rxjs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MessageType } from '../../src/protocol/messages-types.js';
+import type { TransferEvent, TransferResult } from '../../src/protocol/engine/index.js';
+import { BoardRig } from './board-rig.js';
+import { editCode, firmwareImage } from './delta-images.js';
+import { tapChannel } from '../unit/protocol/engine/tap-channel.js';
+
+const SIZE = 32 * 1024;
+const FRAM = 96 * 1024;
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const oldImage = firmwareImage(SIZE);
+const newImage = firmwareImage(SIZE, 1, (c) => editCode(c, Math.round(SIZE / 100), 128));
+
+function resultOf(events: readonly TransferEvent[]): TransferResult {
+  const last = events.at(-1);
+  if (last?.kind !== 'done') throw new Error('no result');
+  return last.result;
+}
+
+let rig: BoardRig | undefined;
+afterEach(async () => {
+  await rig?.dispose();
+  rig = undefined;
+});
+
+/** A rig whose active slot holds the old image (sent plain). */
+async function withOld(board: ConstructorParameters<typeof BoardRig>[0] = {}): Promise<BoardRig> {
+  rig = new BoardRig({ framSize: FRAM, ...board });
+  await rig.provision(oldImage);
+  await rig.confirm();
+  expect(rig.activeSha()).toBe(sha(oldImage));
+  return rig;
+}
+
+describe('delta transfer to the virtual board', () => {
+  it('reuses what the active slot holds, moved content included, and commits the new image', async () => {
+    const r = await withOld();
+    const res = resultOf(await r.provisionCoded(newImage));
+    expect(r.activeSha()).toBe(sha(newImage));
+    const s = res.savings!;
+    expect(s.reusedBytes).toBeGreaterThan(0.9 * SIZE);
+    expect(s.wireBytes + s.sigBytes).toBeLessThan(0.12 * newImage.length);
+    expect(s.repaired).toBeUndefined();
+  });
+
+  it('an old board (no delta or compression bits) gets the plain transfer, no SIGS', async () => {
+    const r = await withOld({ board: { delta: false, compression: false } });
+    const sent: number[] = [];
+    const host = tapChannel(r.host, { send: (f) => (sent.push(f.type), r.host.send(f)) });
+    const res = resultOf(await r.provisionCoded(newImage, {}, host));
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(res.savings).toBeUndefined();
+    expect(sent).not.toContain(MessageType.SIGS);
+    expect(sent).not.toContain(MessageType.XDATA);
+  });
+
+  it('compression only: a board without delta gets compressed chunks and no copies', async () => {
+    const r = await withOld({ board: { delta: false } });
+    const res = resultOf(await r.provisionCoded(newImage));
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(res.savings!.reusedBytes).toBe(0);
+    expect(res.savings!.compressedBytes).toBeGreaterThan(0.5 * newImage.length);
+    expect(res.savings!.packedBytes).toBeLessThan(res.savings!.compressedBytes);
+  });
+
+  it('the host can turn either off (--no-delta, --no-compress)', async () => {
+    const r = await withOld();
+    const res = resultOf(await r.provisionCoded(newImage, { compress: false }));
+    expect(res.savings!.compressedBytes).toBe(0);
+    expect(res.savings!.reusedBytes).toBeGreaterThan(0.9 * SIZE);
+    await r.confirm();
+    const again = firmwareImage(SIZE, 3);
+    const res2 = resultOf(await r.provisionCoded(again, { delta: false }));
+    expect(res2.savings!.reusedBytes).toBe(0);
+    expect(res2.savings!.sigBytes).toBeLessThan(100); // only SIGS_INFO's header (the codecs)
+    expect(r.activeSha()).toBe(sha(again));
+  });
+
+  it('copies corrupted on the active slot after the signatures are caught at END and repaired, never committed', async () => {
+    const r = await withOld();
+    const activeData = r.board.fram.map().slots.find((s) => s.role === 'active')!.dataOffset;
+    let corrupted = false;
+    const host = tapChannel(r.host, {
+      send: (f) => {
+        if (f.type === MessageType.XDATA && !corrupted) {
+          corrupted = true;
+          for (let i = 4096; i < 8192; i++) r.chip[activeData + i]! ^= 0x5a; // the board's active slot changes under the plan
+        }
+        return r.host.send(f);
+      },
+    });
+    const committed: string[] = [];
+    r.board.allEvents$.subscribe((e) => {
+      if (e.type === 'provisioning.complete') committed.push(e.sha256);
+    });
+    const res = resultOf(await r.provisionCoded(newImage, {}, host));
+    expect(corrupted).toBe(true);
+    expect(res.savings!.repaired).toBe(true);
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(committed).toEqual([sha(newImage)]); // the wrong staged image was never committed
+    const failed = r.events.flatMap((e) => (e.type === 'provisioning.error' ? [e.code] : []));
+    expect(failed.length).toBe(1);
+    expect(['crc_mismatch', 'sha256_mismatch']).toContain(failed[0]); // END's verification of the whole staged image
+  });
+
+  it('a power cut during a delta transfer leaves the old image active, and the transfer resumes and completes', async () => {
+    const r = await withOld({ bitRate: 115_200, board: { progressWindowMs: 0 } });
+    const from = r.events.length;
+    const run = r.startCoded(newImage);
+    run.catch(() => undefined);
+    const written = (): number => {
+      const p = r.events.slice(from).filter((e) => e.type === 'provisioning.progress').at(-1);
+      return p?.type === 'provisioning.progress' ? p.bytesWritten : 0;
+    };
+    while (written() === 0) await r.clock.advanceTo(r.clock.now + 1);
+    expect(written()).toBeLessThan(newImage.length);
+    await r.reboot(); // power cut mid-transfer
+    expect(r.activeSha()).toBe(sha(oldImage));
+    const kept = (await r.board.held())?.ranges.reduce((n, x) => n + x.end - x.start, 0) ?? 0;
+    expect(kept).toBeGreaterThan(0);
+    const res = resultOf(await r.clock.until(run));
+    expect(r.events.filter((e) => e.type === 'provisioning.started').at(-1)).toMatchObject({ resumed: true });
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(res.savings!.reusedBytes).toBeGreaterThan(0);
+  });
+
+  it('a new host process resumes a cut delta transfer (--resume) from what the board kept', async () => {
+    const r = await withOld({ bitRate: 115_200, board: { progressWindowMs: 0 } });
+    const from = r.events.length;
+    let dead = false; // the first host process dies with the board's power
+    const first = tapChannel(r.host, { send: (f) => (dead ? Promise.resolve() : r.host.send(f)), frames$: r.host.frames$.pipe(filter(() => !dead)) });
+    const run = r.startCoded(newImage, {}, first);
+    run.catch(() => undefined);
+    const written = (): number => {
+      const p = r.events.slice(from).filter((e) => e.type === 'provisioning.progress').at(-1);
+      return p?.type === 'provisioning.progress' ? p.bytesWritten : 0;
+    };
+    while (written() === 0) await r.clock.advanceTo(r.clock.now + 1);
+    dead = true;
+    await r.reboot();
+    const res = resultOf(await r.provisionCoded(newImage, { resume: true }));
+    expect(res.resumed).toBe(true);
+    expect(res.alreadyHeld).toBeGreaterThan(0);
+    expect(r.activeSha()).toBe(sha(newImage));
+  });
+});

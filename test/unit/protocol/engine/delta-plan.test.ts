@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { blockSig } from '../../../../src/protocol/delta-hash.js';
+import { RollingHash, weakHash } from '../../../../src/protocol/delta-hash.js';
+import { blockSizes, gaps, matchBlocks, mergeSegs, segBytes } from '../../../../src/protocol/engine/delta-plan.js';
+import { ChunkCoder } from '../../../../src/protocol/engine/delta-coder.js';
+import { prng } from '../../../integration/delta-images.js';
+
+function sigsOf(old: Uint8Array, b: number): { blockSize: number; start: number; sigs: ReturnType<typeof blockSig>[]; activeSize: number } {
+  const sigs = [];
+  for (let o = 0; o < old.length; o += b) sigs.push(blockSig(old.subarray(o, Math.min(old.length, o + b))));
+  return { blockSize: b, start: 0, sigs, activeSize: old.length };
+}
+
+const rnd = prng(5);
+const old = new Uint8Array(8192).map(() => Math.floor(rnd() * 256));
+
+describe('delta plan', () => {
+  it('the rolling hash equals the block hash at every offset', () => {
+    const r = new RollingHash(old, 0, 64);
+    for (let p = 0; p < 500; p++) {
+      expect(r.value).toBe(weakHash(old.subarray(p, p + 64)));
+      r.roll();
+    }
+  });
+
+  it('finds content that moved (a block inserted near the start) and copies it from where it was', () => {
+    const ins = new Uint8Array(100).fill(7);
+    const img = new Uint8Array([...old.subarray(0, 300), ...ins, ...old.subarray(300)]);
+    const segs = mergeSegs(matchBlocks(img, [{ start: 0, end: img.length }], [sigsOf(old, 256)]));
+    expect(segBytes(segs)).toBeGreaterThan(img.length - 100 - 2 * 256);
+    for (const s of segs) expect(img.subarray(s.dst, s.dst + s.length)).toEqual(old.subarray(s.src, s.src + s.length));
+    expect(segs.some((s) => s.dst - s.src === 100)).toBe(true);
+  });
+
+  it('an image unlike the old one matches nothing', () => {
+    const other = new Uint8Array(8192).map(() => Math.floor(rnd() * 256));
+    expect(matchBlocks(other, [{ start: 0, end: other.length }], [sigsOf(old, 256)])).toEqual([]);
+  });
+
+  it('gaps and block sizes', () => {
+    expect(gaps(100, [{ start: 10, end: 20 }, { start: 15, end: 30 }, { start: 90, end: 120 }])).toEqual([{ start: 0, end: 10 }, { start: 30, end: 90 }]);
+    expect(blockSizes(128 * 1024)).toEqual({ coarse: 2048, fine: 128 });
+    expect(blockSizes(1000)).toEqual({ coarse: 256, fine: 64 });
+  });
+
+  it('the coder sends whole copies of consecutive bytes as one run, the rest as DATA', () => {
+    const img = new Uint8Array([...old.subarray(0, 4096), ...new Uint8Array(1024).fill(1)]);
+    const c = new ChunkCoder(img, 1024, [{ dst: 0, src: 0, length: 4096 }], undefined, 0);
+    expect(c.joins(0, 1) && c.joins(1, 2) && c.joins(2, 3)).toBe(true);
+    expect(c.joins(3, 4)).toBe(false);
+    expect(c.message(0, 4)).toEqual({ kind: 'xdata', offset: 0, count: 4, ops: [{ op: 'copy', src: 0, length: 4096 }] });
+    expect(c.message(4, 1)).toMatchObject({ kind: 'data', offset: 4096 });
+    expect(c.savings).toMatchObject({ reusedBytes: 4096, wireBytes: 6 + 9 + 4 + 1024 });
+  });
+});
