@@ -6,18 +6,7 @@
  * inserted near the start (so everything after it moves). Deterministic.
  */
 import { writeHxe } from '../../src/hxe/writer.js';
-
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../unit/codec/firmware-like.js';
 
 /** Code bytes that look like firmware: 4-byte instructions from a few shapes, small operands, padded functions. */
 export function firmwareCode(bytes: number, seed = 1): Uint8Array {

@@ -3,7 +3,7 @@ import { blockSig } from '../../../../src/protocol/delta-hash.js';
 import { RollingHash, weakHash } from '../../../../src/protocol/delta-hash.js';
 import { blockSizes, gaps, matchBlocks, mergeSegs, segBytes } from '../../../../src/protocol/engine/delta-plan.js';
 import { ChunkCoder } from '../../../../src/protocol/engine/delta-coder.js';
-import { prng } from '../../../integration/delta-images.js';
+import { prng } from '../../codec/firmware-like.js';
 
 function sigsOf(old: Uint8Array, b: number): { blockSize: number; start: number; sigs: ReturnType<typeof blockSig>[]; activeSize: number } {
   const sigs = [];
