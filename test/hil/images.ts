@@ -30,18 +30,28 @@ function bytes(length: number, seed: number): Uint8Array {
 
 /** Pack `<dir>/<appName>.hxe` with `codeBytes` of code (a multiple of 4, at most 64 KiB) and `rodataBytes` of rodata. */
 export async function packImage(dir: string, appName: string, codeBytes: number, rodataBytes: number, seed: number): Promise<Image> {
-  const desc = join(dir, `${appName}.toml`);
-  const code = join(dir, `${appName}.code.bin`);
-  const ro = join(dir, `${appName}.ro.bin`);
-  const path = join(dir, `${appName}.hxe`);
+  return packCode(dir, appName, appName, bytes(codeBytes, seed), bytes(rodataBytes, seed * 7 + 1));
+}
+
+/** The seeded code `packImage` would pack, to derive another version of an image from. */
+export function seededCode(codeBytes: number, seed: number): Uint8Array {
+  return bytes(codeBytes, seed);
+}
+
+/** Pack `<dir>/<file>.hxe` for app `appName` from the given code (a multiple of 4) and rodata. */
+export async function packCode(dir: string, file: string, appName: string, codeBytes: Uint8Array, rodataBytes: Uint8Array = new Uint8Array(0)): Promise<Image> {
+  const desc = join(dir, `${file}.toml`);
+  const code = join(dir, `${file}.code.bin`);
+  const ro = join(dir, `${file}.ro.bin`);
+  const path = join(dir, `${file}.hxe`);
   writeFileSync(desc, `app_name = "${appName}"\ncapabilities = 0\n`);
-  writeFileSync(code, bytes(codeBytes, seed));
-  writeFileSync(ro, bytes(rodataBytes, seed * 7 + 1));
-  const r = await runCli(['pack', '--desc', desc, '--code', code, ...(rodataBytes > 0 ? ['--rodata', ro] : []), '-o', path, '--json']);
-  if (r.code !== 0) throw new Error(`hilbridge pack ${appName} exited ${r.code}: ${r.stdout}${r.stderr}`);
-  const file = readFileSync(path);
-  const sha256 = createHash('sha256').update(file).digest('hex');
+  writeFileSync(code, codeBytes);
+  writeFileSync(ro, rodataBytes);
+  const r = await runCli(['pack', '--desc', desc, '--code', code, ...(rodataBytes.length > 0 ? ['--rodata', ro] : []), '-o', path, '--json']);
+  if (r.code !== 0) throw new Error(`hilbridge pack ${file} exited ${r.code}: ${r.stdout}${r.stderr}`);
+  const content = readFileSync(path);
+  const sha256 = createHash('sha256').update(content).digest('hex');
   const packed = r.json[0] as { size: number; sha256: string };
-  if (packed.sha256 !== sha256 || packed.size !== file.length) throw new Error(`hilbridge pack ${appName}: reported ${JSON.stringify(packed)}, file has ${file.length} bytes, sha256 ${sha256}`);
-  return { path, appName, size: file.length, sha256 };
+  if (packed.sha256 !== sha256 || packed.size !== content.length) throw new Error(`hilbridge pack ${file}: reported ${JSON.stringify(packed)}, file has ${content.length} bytes, sha256 ${sha256}`);
+  return { path, appName, size: content.length, sha256 };
 }
