@@ -9,8 +9,9 @@
  * The window, ACKs, resume and held ranges stay in chunk units of the
  * uncompressed image: this only chooses the bytes of each frame.
  */
+import { DATA_HEADER_SIZE } from '../messages-types.js';
 import type { Message, XOp } from '../messages-types.js';
-import { opWireSize } from '../messages-delta.js';
+import { XDATA_HEAD, opWireSize } from '../messages-delta.js';
 import type { CopySeg } from './delta-plan.js';
 
 /** Compresses one literal run; undefined when the codec would not make it smaller. */
@@ -34,12 +35,16 @@ export interface WireSavings {
 
 /** Literal runs shorter than this are not worth a compression attempt. */
 const MIN_PACK = 32;
+/** A copy shorter than this costs more on the wire (9 bytes) than the bytes it saves: they travel as part of a literal. */
+const MIN_COPY = 12;
 /** Chunks one XDATA run carries at most (its count is a u16, and the window bounds it anyway). */
 const MAX_RUN = 0xffff;
 
 export class ChunkCoder {
   readonly savings: WireSavings;
   private readonly cache = new Map<number, XOp[]>();
+  /** Chunks whose reused and compressed bytes are in the savings already (a repeated chunk counts on the wire only). */
+  private readonly counted = new Set<number>();
 
   constructor(
     private readonly image: Uint8Array,
@@ -75,29 +80,40 @@ export class ChunkCoder {
     return MAX_RUN;
   }
 
-  /** The frame for chunks [first, first + count) (count > 1 only for a run that joins). */
+  /**
+   * The frame for chunks [first, first + count) (count > 1 only for a run that joins). Never larger than the chunks'
+   * DATA frame: an XDATA that would not be smaller (copies and literals that cost more than they save) goes as DATA.
+   */
   message(first: number, count: number): Message {
     const { start } = this.range(first);
     const { end } = this.range(first + count - 1);
-    let ops: XOp[];
-    if (count > 1) ops = [{ op: 'copy', src: this.copyOf(first)!, length: end - start }];
-    else ops = this.ops(first);
+    const ops: XOp[] = count > 1 ? [{ op: 'copy', src: this.copyOf(first)!, length: end - start }] : this.ops(first);
+    const wire = ops.reduce((n, op) => n + opWireSize(op), XDATA_HEAD);
     const only = ops[0];
-    if (ops.length === 1 && only?.op === 'literal') {
-      this.savings.wireBytes += 4 + only.bytes.length;
-      return { kind: 'data', offset: start, bytes: only.bytes };
-    }
-    let wire = 6;
-    for (const op of ops) {
-      wire += opWireSize(op);
-      if (op.op === 'copy') this.savings.reusedBytes += op.length;
-      if (op.op === 'packed') {
-        this.savings.compressedBytes += op.rawLength;
-        this.savings.packedBytes += op.bytes.length;
-      }
+    if ((ops.length === 1 && only?.op === 'literal') || wire >= DATA_HEADER_SIZE + (end - start)) {
+      this.savings.wireBytes += DATA_HEADER_SIZE + (end - start);
+      return { kind: 'data', offset: start, bytes: this.image.subarray(start, end) };
     }
     this.savings.wireBytes += wire;
+    if (count > 1) {
+      for (let i = first; i < first + count; i++) if (this.count(i)) this.savings.reusedBytes += this.range(i).end - this.range(i).start;
+    } else if (this.count(first)) {
+      for (const op of ops) {
+        if (op.op === 'copy') this.savings.reusedBytes += op.length;
+        if (op.op === 'packed') {
+          this.savings.compressedBytes += op.rawLength;
+          this.savings.packedBytes += op.bytes.length;
+        }
+      }
+    }
     return { kind: 'xdata', offset: start, count, ops };
+  }
+
+  /** True the first time chunk `i` is counted in the savings. */
+  private count(i: number): boolean {
+    if (this.counted.has(i)) return false;
+    this.counted.add(i);
+    return true;
   }
 
   /** Chunk `i`'s operations: copies where the plan says, the rest literal or packed. */
@@ -110,6 +126,7 @@ export class ChunkCoder {
     for (const s of this.overlapping(start, end)) {
       const from = Math.max(s.dst, start);
       const to = Math.min(s.dst + s.length, end);
+      if (to - from < MIN_COPY) continue; // cheaper inside the literal around it
       if (from > at) ops.push(this.literal(at, from));
       ops.push({ op: 'copy', src: s.src + (from - s.dst), length: to - from });
       at = to;

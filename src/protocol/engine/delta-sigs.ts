@@ -9,7 +9,8 @@
 import type { SchedulerLike } from 'rxjs';
 import type { ByteRange, CodecInfoWire, SigsInfoMsg } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
-import { SIG_SIZE } from '../messages-delta.js';
+import { SIGS_CODEC_SIZE, SIGS_INFO_HEAD, SIGS_INFO_MID, SIG_SIZE } from '../messages-delta.js';
+import { peerProtocol } from './errors.js';
 import { blockSizes, gaps, matchBlocks, mergeSegs, segBytes, type CopySeg, type SigPage } from './delta-plan.js';
 import { request } from './request.js';
 
@@ -36,6 +37,8 @@ export interface DeltaInfo {
 const FINE_MIN_REUSE = 0.25;
 /** The fine level's upload is capped at this fraction of the image. */
 const FINE_MAX_SHARE = 0.02;
+/** SIGS requests in flight at once for the fine level (the board answers them in order; more only queue). */
+const FINE_IN_FLIGHT = 16;
 
 class SigFetcher {
   sigBytes = 0;
@@ -55,7 +58,7 @@ class SigFetcher {
       tries: this.opts.tries,
       what: 'SIGS',
     });
-    this.sigBytes += 50 + 5 * r.codecs.length + SIG_SIZE * r.sigs.length;
+    this.sigBytes += SIGS_INFO_HEAD + SIGS_CODEC_SIZE * r.codecs.length + SIGS_INFO_MID + SIG_SIZE * r.sigs.length;
     this.first ??= r;
     return r;
   }
@@ -67,6 +70,10 @@ class SigFetcher {
     while (at < end) {
       const r = await this.page(at, end, blockSize);
       if (r.sigs.length === 0) break;
+      // a page must go on where asked, at the size asked: anything else would never end, or match the wrong bytes
+      if (r.start !== at || r.blockSize !== blockSize) {
+        throw peerProtocol(this.channel.name, `SIGS from ${at} at ${blockSize}-byte blocks answered with signatures from ${r.start} at ${r.blockSize}-byte blocks`);
+      }
       pages.push({ blockSize, start: r.start, sigs: r.sigs, activeSize: r.activeSize });
       at = r.start + r.sigs.length * blockSize;
       if (at >= r.activeSize) break;
@@ -98,8 +105,11 @@ export async function learnDelta(channel: FrameChannel, image: Uint8Array, opts:
       if (cost > budget) break;
       wanted.push(g);
     }
-    // one request per gap, all in flight at once: the board answers them in order, so they cost one round trip
-    const finePages = (await Promise.all(wanted.map((g) => f.range(g.start, g.end, fine)))).flat();
+    // up to FINE_IN_FLIGHT gaps' requests in flight at once: the board answers them in order, so a batch costs one round trip
+    const finePages: SigPage[] = [];
+    for (let i = 0; i < wanted.length; i += FINE_IN_FLIGHT) {
+      finePages.push(...(await Promise.all(wanted.slice(i, i + FINE_IN_FLIGHT).map((g) => f.range(g.start, g.end, fine)))).flat());
+    }
     const newGaps = gaps(image.length, level1.map((s) => ({ start: s.dst, end: s.dst + s.length })));
     segs = mergeSegs([...level1, ...matchBlocks(image, newGaps, finePages)]);
   }

@@ -18,6 +18,7 @@ import { isHilbridgeError } from '../../errors.js';
 import type { ImageReader } from '../../image/reader.js';
 import { CodecId, codecInfo, compressChunk } from '../../codec/index.js';
 import { takesCompression, takesDelta } from '../messages-types.js';
+import { wireCodeOf } from '../messages-codes.js';
 import type { FrameChannel } from '../types.js';
 import { ChunkCoder, type Packer } from './delta-coder.js';
 import { learnDelta } from './delta-sigs.js';
@@ -37,6 +38,17 @@ export const MAX_CODED_IMAGE = 64 * 1024 * 1024;
 
 /** Codes after which a delta transfer is repeated plain: the staged bytes or the copies were wrong. */
 const REPAIRABLE = new Set(['sha256_mismatch', 'crc_mismatch', 'bad_delta', 'bad_packed', 'no_active_image', 'codec_unsupported']);
+
+/**
+ * Whether a delta transfer that ended with `code` is repeated plain: a wrong copy can land anywhere, also in
+ * the HXE header, a bundle's manifest or its signature, which the board checks as the bytes arrive; so every
+ * refusal of the image's content (HXE 0x01xx, policy 0x02xx, bundle 0x03xx, image policy 0x04xx) is repeated
+ * once too. A plain image the board refuses is refused again, and that answer is final.
+ */
+function repairable(code: string): boolean {
+  const n = wireCodeOf(code);
+  return REPAIRABLE.has(code) || (n >= 0x0100 && n < 0x0500);
+}
 
 function packerFor(codecs: readonly { id: number }[], wanted: boolean): Packer | undefined {
   if (!wanted) return undefined;
@@ -67,7 +79,7 @@ export function transferCoded(channel: FrameChannel, source: ImageReader, opts: 
       return transfer(channel, source, { ...opts, coder }).pipe(
         map((e) => withSavings(e)),
         catchError((e: unknown) => {
-          if (!copies || !isHilbridgeError(e) || !REPAIRABLE.has(e.code)) throw e;
+          if (!copies || !isHilbridgeError(e) || !repairable(e.code)) throw e;
           // the copies built a wrong image (or were refused): nothing was committed; send it again, plain, from zero
           return transfer(channel, source, { ...opts, fresh: true, sessionId: undefined }).pipe(map((x) => withSavings(x, { repaired: true })));
         }),

@@ -4,9 +4,12 @@
  * chunks it stands for. Every XDATA is checked whole before any byte is
  * built (chunk-aligned, inside the session's window, operations that fill
  * exactly its chunks, copies inside the active image, codecs the board
- * decodes); decompression is bounded by the operation's declared length.
- * A refusal is a typed error (bad_delta, bad_packed, codec_unsupported,
- * no_active_image) and nothing of the frame is written. The chunks then go
+ * decodes, no literal or packed operation longer than a chunk);
+ * decompression is bounded by the operation's declared length. A refusal of
+ * those checks is a typed error (bad_delta, codec_unsupported,
+ * no_active_image) and nothing of the frame is written; a packed operation
+ * that does not decode (bad_packed) stops the frame there: chunks of it
+ * completed before are stored, nothing after. The chunks then go
  * the way of DATA: the same held record, storage and verification at END.
  */
 import { HilbridgeError } from '../../errors.js';
@@ -76,6 +79,10 @@ async function checkXdata(src: ActiveImageSource, m: XdataMsg, s: XdataSession):
   let active: { size: number } | undefined;
   for (const op of m.ops) {
     sum += opLength(op);
+    if (op.op !== 'copy' && opLength(op) > s.chunk) {
+      // one chunk buffer (and, for a packed op, one codec window) is all the board spends on an operation
+      throw fail('bad_delta', `a ${op.op} operation of ${opLength(op)} bytes is longer than a chunk (${s.chunk} bytes)`);
+    }
     if (op.op === 'copy') {
       active ??= await src.activeImage();
       if (active === undefined) throw fail('no_active_image', 'a copy from the active slot, and this board has no valid active image');
@@ -92,7 +99,7 @@ async function checkXdata(src: ActiveImageSource, m: XdataMsg, s: XdataSession):
 /**
  * The chunks an XDATA builds, in order, each exactly one chunk of the
  * session (the last may be short at the image's end). Memory: one chunk, one
- * decompressed operation (at most 65535 bytes) and the codec's window.
+ * decompressed operation (at most one chunk: checkXdata) and the codec's window.
  */
 export async function* xdataChunks(src: ActiveImageSource, m: XdataMsg, s: XdataSession): AsyncGenerator<{ offset: number; bytes: Uint8Array }> {
   const total = await checkXdata(src, m, s);

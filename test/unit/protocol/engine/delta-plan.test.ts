@@ -52,4 +52,29 @@ describe('delta plan', () => {
     expect(c.message(4, 1)).toMatchObject({ kind: 'data', offset: 4096 });
     expect(c.savings).toMatchObject({ reusedBytes: 4096, wireBytes: 6 + 9 + 4 + 1024 });
   });
+
+  it('never builds an XDATA larger than the chunk\'s DATA: tiny copies ride in the literal, a chunk that saves nothing goes as DATA', () => {
+    const img = old.slice(0, 4096);
+    // 3 bytes copyable at the start and 2 at the end of chunk 0, the rest new: copies cost more than they save
+    const c = new ChunkCoder(img, 4096, [{ dst: 0, src: 0, length: 3 }, { dst: 4094, src: 4094, length: 2 }], undefined, 0);
+    expect(c.message(0, 1)).toEqual({ kind: 'data', offset: 0, bytes: img });
+    // a chunk that compresses by a few bytes only: the packed op plus its header is no smaller than DATA
+    const rnd2 = prng(9);
+    const nearlyRandom = new Uint8Array(4096).map((_, i) => (i % 9 === 0 ? 0 : Math.floor(rnd2() * 256)));
+    const packer = { codec: 1, pack: (b: Uint8Array): Uint8Array | undefined => (b.length > 8 ? b.subarray(0, b.length - 4) : undefined) };
+    const p = new ChunkCoder(nearlyRandom, 4096, [], packer, 0);
+    const m = p.message(0, 1);
+    expect(m.kind).toBe('data');
+    expect(p.savings).toMatchObject({ compressedBytes: 0, wireBytes: 4 + 4096 });
+  });
+
+  it('a chunk sent again counts on the wire again, but its reused bytes once', () => {
+    const img = new Uint8Array([...old.subarray(0, 2048), ...new Uint8Array(1024).fill(3)]);
+    const c = new ChunkCoder(img, 1024, [{ dst: 0, src: 0, length: 2048 }], undefined, 0);
+    c.message(0, 2);
+    c.message(0, 2);
+    c.message(1, 1);
+    expect(c.savings.reusedBytes).toBe(2048);
+    expect(c.savings.wireBytes).toBe(2 * (6 + 9) + (6 + 9));
+  });
 });

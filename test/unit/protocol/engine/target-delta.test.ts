@@ -63,6 +63,9 @@ describe('XDATA on the target', () => {
     ['more chunks than the image', x(2048, 2, [{ op: 'copy', src: 0, length: 952 }]), 'bad_delta'],
     ['a codec the board does not decode', x(0, 1, [{ op: 'packed', codec: 7, rawLength: 1024, bytes: new Uint8Array(10) }]), 'codec_unsupported'],
     ['packed bytes that do not decompress', x(0, 1, [{ op: 'packed', codec: CodecId.Hlz1, rawLength: 1024, bytes: new Uint8Array(40).fill(0xff) }]), 'bad_packed'],
+    // 2 chunks of 1024 bytes, one packed op decoding 2048 at once: more than the one chunk buffer the board spends
+    ['a packed operation longer than a chunk', x(0, 2, [{ op: 'packed', codec: CodecId.Hlz1, rawLength: 2048, bytes: compressChunk(new Uint8Array(2048).fill(1))! }]), 'bad_delta'],
+    ['a literal longer than a chunk', x(0, 2, [{ op: 'literal', bytes: new Uint8Array(2048) }]), 'bad_delta'],
   ])('refuses %s, typed, before writing anything', async (_what, m, code) => {
     const src = activeOf(active);
     const out: unknown[] = [];
