@@ -83,6 +83,17 @@ describe('delta transfer to the virtual board', () => {
     expect(r.activeSha()).toBe(sha(again));
   });
 
+  it('over a line that loses, corrupts and duplicates frames: the delta completes bit-exact, repeats counted on the wire only', async () => {
+    const r = await withOld({ faults: [{ direction: 'toTarget', lossEvery: 7 }, { corrupt: 0.02 }, { duplicate: 0.02 }] });
+    const res = resultOf(await r.provisionCoded(newImage));
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(res.counters.retransmits).toBeGreaterThan(0);
+    const s = res.savings!;
+    expect(s.repaired).toBeUndefined();
+    expect(s.reusedBytes).toBeGreaterThan(0.9 * SIZE);
+    expect(s.reusedBytes + s.compressedBytes).toBeLessThanOrEqual(newImage.length);
+  });
+
   it('copies corrupted on the active slot after the signatures are caught at END and repaired, never committed', async () => {
     const r = await withOld();
     const activeData = r.board.fram.map().slots.find((s) => s.role === 'active')!.dataOffset;
