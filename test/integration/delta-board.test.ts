@@ -94,6 +94,30 @@ describe('delta transfer to the virtual board', () => {
     expect(s.reusedBytes + s.compressedBytes).toBeLessThanOrEqual(newImage.length);
   });
 
+  it('a repeated XDATA run costs one ACK, not one per chunk it covers', async () => {
+    const r = await withOld();
+    let runs = 0;
+    let chunksInRuns = 0;
+    const host = tapChannel(r.host, {
+      send: async (f) => {
+        const count = f.type === MessageType.XDATA ? new DataView(f.payload.buffer, f.payload.byteOffset).getUint16(4) : 1;
+        if (count > 1) {
+          runs++;
+          chunksInRuns += count;
+          await r.host.send(f); // a duplicate on the line
+        }
+        return r.host.send(f);
+      },
+    });
+    const before = r.target.counters.acksSent;
+    const res = resultOf(await r.provisionCoded(newImage, { compress: false }, host));
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(runs).toBeGreaterThan(0);
+    expect(chunksInRuns).toBeGreaterThan(2 * runs); // runs of several chunks: an ACK per chunk would be more than one per frame
+    const frames = res.counters.framesSent + runs;
+    expect(r.target.counters.acksSent - before).toBeLessThanOrEqual(frames);
+  });
+
   it('copies corrupted on the active slot after the signatures are caught at END and repaired, never committed', async () => {
     const r = await withOld();
     const activeData = r.board.fram.map().slots.find((s) => s.role === 'active')!.dataOffset;

@@ -45,6 +45,11 @@ export class AckPacer {
     else if (!this.timer.armed) this.timer.set(this.ackDelayMs, () => this.ackNow());
   }
 
+  /** A chunk stored (or found held) inside an XDATA run: the run's one ACK follows when the run is stored (ackNow). */
+  storedInRun(): void {
+    this.unacked++;
+  }
+
   /** Send an ACK of everything held now. */
   ackNow(): void {
     this.timer.clear();

@@ -23,9 +23,10 @@ import { equalBytes } from '../../util/hex.js';
 import { AckPacer } from './ack-pacer.js';
 import { authoriseCommand } from './auth-target.js';
 import { isAuthenticatedKind } from '../messages-auth.js';
-import { fitStatus, fitTrust } from './status-fit.js';
 import { Receiver } from './receiver.js';
-import { deltaRefusal, sigsReply, xdataChunks } from './target-delta.js';
+import { deltaRefusal, xdataChunks } from './target-delta.js';
+import { MAX_DETAIL, answerCommand, result } from './target-commands.js';
+import type { CommandContext } from './target-commands.js';
 import type { ReceiveSession } from './receiver.js';
 import { TargetBaud } from './target-baud.js';
 import { SERVE_DEFAULTS, TargetState } from './target-types.js';
@@ -33,7 +34,6 @@ import type { ServeOptions, TargetCounters, TargetHandle } from './target-types.
 import type { Incoming } from './wire.js';
 import { incoming, nextSeq, sendMessage } from './wire.js';
 
-const MAX_DETAIL = 200;
 
 /** RESULT OK's detail for an ABORT that found no session open and no image kept. */
 export const NOTHING_TO_ABORT = 'nothing to abort: no session is open and no image is staged';
@@ -166,7 +166,14 @@ class TargetServer {
   }
 
   private result(code: number, detail = '', offset?: number): Message {
-    return { kind: 'result', code, offset, detail };
+    return result(code, detail, offset);
+  }
+
+  private commandContext(): CommandContext {
+    return {
+      board: this.board, maxFrame: this.channel.maxFrame, session: this.rx.session, state: this.state, sessionId: this.session,
+      refusal: (what) => this.rx.refusal(what),
+    };
   }
 
   private async handle(m: Incoming): Promise<void> {
@@ -178,12 +185,6 @@ class TargetServer {
     const msg = m.msg;
     if (isAuthenticatedKind(msg.kind) && !this.resumesOpenSession(m)) await authoriseCommand(this.board, msg);
     switch (msg.kind) {
-      case 'challenge':
-        if (this.board.challenge === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target has no authenticated commands'));
-        return this.reply(m, { kind: 'nonce', ...(await this.board.challenge()) });
-      case 'audit':
-        if (this.board.audit === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no audit trail'));
-        return this.reply(m, { kind: 'audit_info', entries: await this.board.audit() });
       case 'hello': {
         const info = await this.board.info();
         this.reply(m, {
@@ -202,58 +203,23 @@ class TargetServer {
         return this.onData(m, msg);
       case 'xdata':
         return this.onData(m, msg);
-      case 'sigs':
-        if (this.board.delta === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target does not copy from its active slot nor decode compressed chunks'));
-        return this.reply(m, await sigsReply(this.board.delta, msg, this.channel.maxFrame));
       case 'end':
         return this.onEnd(m);
       case 'abort':
         return this.onHostAbort(m);
-      case 'status': {
-        const st = await this.board.status();
-        const s = this.rx.session;
-        this.reply(m, fitStatus({
-          kind: 'status_info', state: s ? this.state : st.state, session: this.session,
-          size: s?.size ?? 0, held: s?.held.total ?? 0, slots: st.slots, bootCount: st.bootCount, lastError: st.lastError,
-          ...(st.damage === undefined || st.damage.length === 0 ? {} : { damage: st.damage }),
-          ...(st.lastEvent === undefined ? {} : { lastEvent: st.lastEvent }),
-          ...(st.staged === undefined || s !== undefined ? {} : { staged: st.staged }),
-          ...(st.bundle === undefined ? {} : { bundle: st.bundle }),
-          ...(st.origin === undefined ? {} : { origin: st.origin }),
-        }, this.channel.maxFrame - FRAME_OVERHEAD));
-        return;
-      }
+      case 'challenge':
+      case 'audit':
+      case 'sigs':
+      case 'status':
       case 'rollback':
       case 'confirm':
-      case 'factory_reset': {
-        const refused = this.rx.refusal(msg.kind === 'rollback' ? 'ROLLBACK' : msg.kind === 'confirm' ? 'CONFIRM' : 'FACTORY_RESET');
-        if (refused !== undefined) throw refused;
-        let note: string | undefined;
-        if (msg.kind === 'rollback') await this.board.rollback(msg.slot);
-        else if (msg.kind === 'confirm') note = await this.board.confirm(msg.slot);
-        else await this.board.factoryReset();
-        return this.reply(m, this.result(WireCode.OK, (note ?? '').slice(0, MAX_DETAIL)));
-      }
+      case 'factory_reset':
       case 'fmap':
-        return this.reply(m, { kind: 'fmap_info', regions: await this.board.fmap() });
       case 'trust_list':
-        if (this.board.trustList === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no trust store'));
-        return this.reply(m, fitTrust({ kind: 'trust_info', ...(await this.board.trustList()) }, this.channel.maxFrame - FRAME_OVERHEAD));
-      case 'trust_add': {
-        if (this.board.trustAdd === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no trust store'));
-        const refused = this.rx.refusal('TRUST_ADD');
-        if (refused !== undefined) throw refused;
-        const { kind: _kind, ...req } = msg; // the AUTH block goes along: the board adds a further key only after authorising it
-        return this.reply(m, this.result(WireCode.OK, (await this.board.trustAdd(req)).slice(0, MAX_DETAIL)));
-      }
+      case 'trust_add':
       case 'bootcfg_get':
-        if (this.board.bootConfig === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no boot configuration'));
-        return this.reply(m, { kind: 'bootcfg_info', ...(await this.board.bootConfig()) });
-      case 'bootcfg_set': {
-        if (this.board.setBootConfig === undefined) return this.reply(m, this.result(WireCode.ENOTSUP, 'this target keeps no boot configuration'));
-        const { kind: _k, auth: _a, ...cfg } = msg;
-        return this.reply(m, this.result(WireCode.OK, (await this.board.setBootConfig(cfg)).slice(0, MAX_DETAIL)));
-      }
+      case 'bootcfg_set':
+        return this.reply(m, await answerCommand(this.commandContext(), msg));
       case 'info':
       case 'session':
       case 'ack':
@@ -349,8 +315,10 @@ class TargetServer {
     const delta = this.board.delta;
     if (delta === undefined) return this.nack(m, WireCode.ENOTSUP, msg.offset);
     try {
-      for await (const c of xdataChunks(delta, msg, found.s)) if (!(await this.storeChunk(m, found.s, found.pacer, c.offset, c.bytes))) return;
-      if (msg.count > 1 && this.rx.session === found.s) found.pacer.ackNow(); // a run is one frame, and the window moves on its ACK
+      const run = msg.count > 1;
+      for await (const c of xdataChunks(delta, msg, found.s)) if (!(await this.storeChunk(m, found.s, found.pacer, c.offset, c.bytes, run))) return;
+      // a run is one frame, and the window moves on its one ACK (a repeated run frame costs one ACK, not one per chunk)
+      if (run && this.rx.session === found.s) found.pacer.ackNow();
     } catch (e) {
       const code = deltaRefusal(e);
       if (code === undefined) throw e;
@@ -359,8 +327,11 @@ class TargetServer {
     }
   }
 
-  /** Store one chunk of the session; false when the rest of the frame is not to be stored (refused, or the session ended). */
-  private async storeChunk(m: Incoming, s: ReceiveSession, pacer: AckPacer, offset: number, bytes: Uint8Array): Promise<boolean> {
+  /**
+   * Store one chunk of the session; false when the rest of the frame is not to be stored (refused, or the session
+   * ended). A chunk of an XDATA run (`inRun`) is not ACKed on its own: the run is, once.
+   */
+  private async storeChunk(m: Incoming, s: ReceiveSession, pacer: AckPacer, offset: number, bytes: Uint8Array, inRun = false): Promise<boolean> {
     switch (s.classify(offset, bytes.length)) {
       case 'bad':
         this.counters.malformed++;
@@ -371,7 +342,7 @@ class TargetServer {
         return false;
       case 'held':
         this.counters.duplicates++;
-        pacer.ackNow();
+        if (!inRun) pacer.ackNow();
         return true;
       case 'new':
         break;
@@ -387,7 +358,8 @@ class TargetServer {
       return false;
     }
     if (this.rx.session !== s) return false;
-    pacer.stored();
+    if (inRun) pacer.storedInRun();
+    else pacer.stored();
     if (s.endRequested && s.complete) this.verify(s, pacer, m);
     return true;
   }
