@@ -89,9 +89,9 @@ export function openCanChannel(transport: CanTransport, opts: CanChannelOptions)
     }
     // Before the reply, so a host that stops listening once the reply is complete has already seen it.
     if (opts.role === 'target' && (type === MessageType.INFO || type === MessageType.SESSION)) yield announceFrame(txDirection, opts.node);
-    // DATA gets what the measured loss calls for; the few other frames (BEGIN, END, ...) always get parity: a lost
-    // one costs a round trip or a timeout, not one chunk.
-    const k = !peerRebuilds ? 0 : type === MessageType.DATA ? policy.k : CONTROL_PARITY;
+    // DATA and XDATA (the chunks of a transfer) get what the measured loss calls for; the few other frames (BEGIN,
+    // END, ...) always get parity: a lost one costs a round trip or a timeout, not one chunk.
+    const k = !peerRebuilds ? 0 : type === MessageType.DATA || type === MessageType.XDATA ? policy.k : CONTROL_PARITY;
     yield* canSegments(bytes, { ...segOpts, parity: k });
   }
   const channel = buildChannel({ name, maxFrame: opts.maxFrame, role: opts.role, transport, counters, frames$, units });

@@ -74,6 +74,28 @@ describe('CAN FrameChannel', () => {
     expect(host.counters.framesSent).toBe(2);
   });
 
+  it('once the peer rebuilds segments, DATA and XDATA carry the parity the measured loss calls for (none on a clean link), control frames always some', async () => {
+    const t = fakeCan();
+    const target = openCanChannel(t.transport, { node: 5, idFormat: 'std', fd: false, role: 'target', maxFrame: 1024 });
+    const sentInfo = target.send({ type: 0x02, flags: 0, session: 0, seq: 1, payload: new Uint8Array(10) }); // INFO: the target announces it rebuilds
+    await t.drain();
+    await sentInfo;
+    const h = fakeCan();
+    const host = openCanChannel(h.transport, { node: 5, idFormat: 'std', fd: false, role: 'host', maxFrame: 1024 });
+    host.frames$.subscribe();
+    for (const c of t.sent) h.rx.next(c);
+    const framesFor = async (type: number): Promise<number> => {
+      const before = h.sent.length;
+      const p = host.send({ type, flags: 0, session: 3, seq: type, payload: new Uint8Array(200).fill(type) });
+      await h.drain();
+      await p;
+      return h.sent.length - before;
+    };
+    const data = await framesFor(0x06);
+    expect(await framesFor(0x26)).toBe(data); // XDATA: the chunks of a transfer, like DATA
+    expect(await framesFor(0x05)).toBeGreaterThan(data); // BEGIN: parity groups of 4
+  });
+
   it('delivers frames from its node in the peer direction only', async () => {
     const t = fakeCan(true);
     const target = openCanChannel(t.transport, { node: 5, idFormat: 'ext', fd: true, role: 'target', maxFrame: 1024 });
