@@ -87,6 +87,11 @@ describe('hilbridge sd write', () => {
     r = await hilbridge('sd', 'write', join(out, 'c.img'), join(out, 'junk.bin'), '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ event: 'error', error: { code: 'sd_image_invalid' } });
+    // a card sd check would refuse is not written: the finding's code, exit 1
+    r = await hilbridge('sd', 'write', join(out, 'prio.img'), img, SAMPLES[1] ?? '', '--priority', '1,1', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ event: 'error', error: { code: 'sd_priority_conflict', field: 'images[1].priority' } });
+    expect(readdirSync(out).filter((n) => n.startsWith('prio'))).toEqual([]);
     const notCard = tempDir();
     writeFileSync(join(notCard, 'thesis.txt'), 'precious');
     r = await hilbridge('sd', 'write', notCard, img);
