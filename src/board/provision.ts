@@ -106,8 +106,10 @@ async function scanSource(deps: ProvisionDeps, src: Exclude<BootSource, 'can'>, 
 }
 
 /** The entries for `nodeId`: by the configuration's image names when it has any (in their order), else by priority, then name. */
+const forNode = (e: ProvisionEntry, nodeId: number): boolean => e.nodes.length === 0 || e.nodes.includes(nodeId);
+
 export function candidates(all: readonly ProvisionEntry[], nodeId: number, images: readonly string[]): ProvisionEntry[] {
-  const mine = all.filter((e) => e.nodes.length === 0 || e.nodes.includes(nodeId)).slice().sort((a, b) => a.priority - b.priority);
+  const mine = all.filter((e) => forNode(e, nodeId)).slice().sort((a, b) => a.priority - b.priority);
   if (images.length === 0) return mine;
   return images.flatMap((name) => mine.filter((e) => e.appName === name || e.name === name || baseName(e.path) === name));
 }
@@ -123,11 +125,14 @@ async function tryEntry(
   const ev = (action: EventFields<'provisioning.entry'>['action'], code: string | null, detail: string, fallback: string | null = null): void =>
     deps.emit('provisioning.entry', { source: src, path: entry.path, appName: entry.appName, sha256: entry.sha256, action, code, fallback, detail });
   const failed = async (code: string, detail: string): Promise<{ result: EntryOutcome; entry: ProvisionEntry }> => {
-    const next = entry.fallback === null ? undefined : all.find((e) => e.name === entry.fallback);
+    // only this node's entries: a fallback for other nodes is never loaded here
+    const named = entry.fallback === null ? undefined : all.find((e) => e.name === entry.fallback);
+    const next = named !== undefined && forNode(named, deps.nodeId) ? named : undefined;
     ev('skipped', code, `${source.name}: ${entry.path}: ${detail}`, next === undefined ? null : next.path);
     if (entry.fallback === null) return { result: 'failed', entry };
     if (next === undefined || seen.has(next.name)) {
-      ev('fallback', 'bad_fallback', `fallback "${entry.fallback}" of ${entry.path} is ${next === undefined ? 'not an entry of this source' : 'already tried (a fallback cycle)'}`);
+      const why = named === undefined ? 'not an entry of this source' : next === undefined ? `for nodes ${named.nodes.join(',')}, not node ${deps.nodeId}` : 'already tried (a fallback cycle)';
+      ev('fallback', 'bad_fallback', `fallback "${entry.fallback}" of ${entry.path} is ${why}`);
       return { result: 'failed', entry };
     }
     ev('fallback', null, `${entry.path} failed; trying its fallback ${next.path}`, next.path);

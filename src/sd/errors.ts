@@ -34,6 +34,7 @@ export const SD_ERROR_CODES = [
   'sd_duplicate_name', // two entries share a name
   'sd_fallback_missing', // a fallback names no entry
   'sd_fallback_loop', // following fallbacks comes back to an entry
+  'sd_fallback_nodes', // a fallback is not for every node its entry is for
   'sd_priority_conflict', // two entries for one node share a priority
   'sd_duplicate_value', // an entry lists one FRAM key twice
   'sd_value_unknown_key', // an hxe entry sets a FRAM key the image does not persist (warning)

@@ -149,6 +149,21 @@ describe('boot order on the virtual board', () => {
     board.close();
   });
 
+  it("a failed entry's fallback for other nodes is not loaded: the board goes on with this node's next entry", async () => {
+    const card = cardDir([{ source: 'c.hxe', bytes: C }, { source: 'b.hxe', bytes: B }, { source: 'a.hxe', bytes: A }], (e) => [
+      { ...e[0]!, sha256: sha(A), fallback: e[1]!.name }, // every node; its file does not hash right
+      { ...e[1]!, nodes: [9] }, // bravo: node 9's image
+      e[2]!,
+    ]);
+    const chip = new Uint8Array(FRAM_SIZE);
+    const { board, events, result } = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }), { nodeId: 7 });
+    expect(boot(events).find((e) => e.type === 'provisioning.entry' && e.action === 'fallback')).toMatchObject({ code: 'bad_fallback', path: 'images/charlie.hxe' });
+    expect(boot(events).some((e) => e.type === 'provisioning.entry' && e.path === 'images/bravo.hxe')).toBe(false);
+    expect(result).toMatchObject({ source: 'sd', action: 'loaded', entry: { appName: 'alpha' } });
+    expect(board.apps.map((a) => a.appName)).toEqual(['alpha']);
+    board.close();
+  });
+
   it('a stored value is never overwritten by a manifest default', async () => {
     const card = cardDir([{ source: 'a.hxe', bytes: A }], (e) => [{ ...e[0]!, values: [{ key: 0x0301, raw: numberToF16(4.5) }] }]);
     const chip = new Uint8Array(FRAM_SIZE);
