@@ -8,9 +8,11 @@
  *   the order of the configuration's image names), each with its fallback
  *   chain. An entry that already runs (same SHA-256) is kept and nothing is
  *   written; otherwise it is read through an image reader, must hash to the
- *   SHA-256 the source lists, gets its FRAM value defaults (only where no
- *   value is stored) and goes through the board's loader (every HXE, bundle,
- *   trust and counter check of a transfer) and commit. A failed entry is
+ *   SHA-256 the source lists, and goes through the board's loader (every
+ *   HXE, bundle, trust and counter check of a transfer) and commit; its FRAM
+ *   value defaults (only where no value is stored) are written once the
+ *   loader's checks passed, just before the commit, so its apps restore them
+ *   and a refused image leaves none. A failed entry is
  *   skipped with an event naming it, and its fallback is tried.
  * - can: when the running image was provisioned by a master (uart,
  *   can_master) it is kept and the scan ends; otherwise the board goes on
@@ -42,8 +44,11 @@ export interface ProvisionDeps {
   /** "board 5". */
   readonly board: string;
   readonly emit: <T extends BootEventType>(type: T, fields: EventFields<T>) => void;
-  /** Stream an image through the board's loader and commit it, recording `path` as its origin. */
-  readonly install: (reader: ImageReader, source: ImageOrigin, path: string) => Promise<unknown>;
+  /**
+   * Stream an image through the board's loader and commit it, recording `path` as its origin;
+   * `beforeCommit` runs once every check passed, before the commit point (and the apps' restore).
+   */
+  readonly install: (reader: ImageReader, source: ImageOrigin, path: string, beforeCommit: () => void) => Promise<unknown>;
 }
 
 export interface ProvisionResult {
@@ -158,10 +163,13 @@ async function tryEntry(
     if (sha !== entry.sha256 || reader.size !== entry.size) {
       return await failed('sha256_mismatch', `the file holds ${reader.size} bytes with SHA-256 ${sha}; the source lists ${entry.size} bytes with ${entry.sha256}`);
     }
-    const written = writeDefaults(deps.fram, entry);
-    if (written.length > 0) ev('defaults', null, `FRAM values with no stored value set to the listed defaults: ${written.join(', ')}`);
     ev('loading', null, `staging ${entry.size} bytes through the loader`);
-    await deps.install(reader, ORIGIN[src], entry.path);
+    // the defaults only once the loader took the image (a refused image leaves none), before its apps restore values
+    let written: string[] = [];
+    await deps.install(reader, ORIGIN[src], entry.path, () => {
+      written = writeDefaults(deps.fram, entry);
+    });
+    if (written.length > 0) ev('defaults', null, `FRAM values with no stored value set to the listed defaults: ${written.join(', ')}`);
     ev('loaded', null, 'verified and committed: runs in trial until confirmed');
     return { result: 'loaded', entry };
   } catch (e) {

@@ -164,6 +164,20 @@ describe('boot order on the virtual board', () => {
     board.close();
   });
 
+  it('an image the loader refuses leaves no FRAM value defaults behind', async () => {
+    const bad = A.slice();
+    bad[bad.length - 1] = (bad[bad.length - 1]! ^ 0xff) & 0xff; // the listed SHA-256 matches, the HXE checks do not
+    const card = cardDir([{ source: 'a.hxe', bytes: A }], (e) => [{ ...e[0]!, sha256: sha(bad), values: [{ key: 0x0301, raw: numberToF16(4.5) }] }]);
+    writeFileSync(join(card, 'images', 'alpha.hxe'), bad);
+    const chip = new Uint8Array(FRAM_SIZE);
+    const { board, events, result } = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }));
+    expect(boot(events).find((e) => e.type === 'provisioning.entry' && e.action === 'skipped')).toMatchObject({ path: 'images/alpha.hxe' });
+    expect(result).toMatchObject({ source: 'can', action: 'wait' });
+    expect(boot(events).some((e) => e.type === 'provisioning.entry' && e.action === 'defaults')).toBe(false);
+    expect(board.fram.readValue(0x0301).status).not.toBe('found');
+    board.close();
+  });
+
   it('a stored value is never overwritten by a manifest default', async () => {
     const card = cardDir([{ source: 'a.hxe', bytes: A }], (e) => [{ ...e[0]!, values: [{ key: 0x0301, raw: numberToF16(4.5) }] }]);
     const chip = new Uint8Array(FRAM_SIZE);
