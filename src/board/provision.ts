@@ -22,10 +22,13 @@
  * image runs in trial; after the configured number of unconfirmed boots the
  * FRAM boot falls back to the known-good image. The scan then records the
  * image that failed (its SHA-256 prefix, in the boot configuration's failed
- * list) so no later boot loads it again, and its fallback is used instead.
+ * list) so no later boot loads it again, and its fallback is used instead;
+ * with the list full the image's source is stopped instead (no image is
+ * loaded from it until the configuration is set anew), so a chain of
+ * failing entries cannot cycle.
  */
 import type { EventFields } from './events.js';
-import { type BootConfig, type BootSource, failedPrefix, type Fram, type ImageOrigin, MAX_FAILED_IMAGES } from '../fram/index.js';
+import { type BootConfig, type BootSource, failedPrefix, type Fram, type ImageOrigin, MAX_FAILED_IMAGES, type StoppableSource } from '../fram/index.js';
 import { encodeF16Record } from '../fram/index.js';
 import { f16ToNumber } from '../hxe/f16.js';
 import { asHilbridgeError } from '../errors.js';
@@ -79,6 +82,10 @@ export async function provisionAtBoot(deps: ProvisionDeps, sources: BootSources)
     const source = sources[src];
     if (source === undefined) {
       deps.emit('provisioning.source', { source: src, name: null, action: 'unavailable', entries: 0, detail: `no ${src === 'host' ? 'host preload directory (--host-preload)' : 'SD card (--sd)'} given` });
+      continue;
+    }
+    if (config.stopped.includes(src)) {
+      deps.emit('provisioning.source', { source: src, name: source.name, action: 'none', entries: 0, detail: `stopped: an image from ${src === 'host' ? 'the host preload directory' : 'the SD card'} failed its trial boots with the failed list full (${MAX_FAILED_IMAGES} images); nothing is loaded from it until the boot configuration is set anew (bootcfg set)` });
       continue;
     }
     const r = await scanSource(deps, src, source, config);
@@ -202,21 +209,33 @@ export function activeImage(fram: Fram): { slot: 'A' | 'B'; sha256: string; sour
   return s === undefined || s.sha256 === null ? null : { slot: s.slot, sha256: s.sha256, source: s.source, appName: s.appName };
 }
 
+const STOP_ON: Partial<Record<ImageOrigin, StoppableSource>> = { host_file: 'host', sd_manifest: 'sd' };
+
 /**
  * When the FRAM boot fell back from an image (trial boots used up, or it no
  * longer verified), add that image to the configuration's failed list (once)
- * so the scan does not load it again. Returns the configuration to use.
+ * so the scan does not load it again; when the list is already full
+ * (MAX_FAILED_IMAGES), stop the image's source instead (config.stopped: no
+ * image is loaded from it until the configuration is set anew). Returns the
+ * configuration to use.
  */
 function recordFailure(fram: Fram): BootConfig {
   const { config } = framOp('read the boot configuration', () => fram.bootConfig());
   const map = framOp('read the FRAM map', () => fram.map());
   const ev = map.superblocks.find((s) => s.newest)?.state?.lastEvent ?? null;
   if (ev === null || ev.kind === 'rollback') return config;
-  const sha = map.slots.find((s) => s.slot === ev.from)?.sha256 ?? null;
-  if (sha === null) return config;
-  const prefix = failedPrefix(sha);
+  const slot = map.slots.find((s) => s.slot === ev.from);
+  if (slot === undefined || slot.sha256 === null) return config;
+  const prefix = failedPrefix(slot.sha256);
   if (config.failed.includes(prefix)) return config;
-  const next: BootConfig = { ...config, failed: [prefix, ...config.failed].slice(0, MAX_FAILED_IMAGES) };
+  let next: BootConfig;
+  if (config.failed.length < MAX_FAILED_IMAGES) next = { ...config, failed: [prefix, ...config.failed] };
+  else {
+    // the list is full: evicting an entry would let a chain of failing images cycle, so the source stops
+    const src = slot.source === null ? undefined : STOP_ON[slot.source];
+    if (src === undefined || config.stopped.includes(src)) return config;
+    next = { ...config, stopped: [...config.stopped, src] };
+  }
   framOp('record a failed image in the boot configuration', () => fram.writeBootConfig(next));
   return next;
 }

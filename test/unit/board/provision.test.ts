@@ -221,6 +221,34 @@ describe('boot order on the virtual board', () => {
     later.board.close();
   });
 
+  it('a chain of three failing entries does not cycle: with the failed list full the card is stopped until bootcfg set', async () => {
+    const chip = new Uint8Array(FRAM_SIZE);
+    const good = openBoard(chip);
+    good.install(C, 'uart', { confirm: true });
+    await good.setBootConfig({ order: ['sd', 'can'], maxBootFailures: 1, images: [] });
+    good.close();
+    const [X, Y, Z] = [image('xray'), image('yankee'), image('zulu')];
+    const card = cardDir([{ source: 'x.hxe', bytes: X }, { source: 'y.hxe', bytes: Y }, { source: 'z.hxe', bytes: Z }], (e) => [{ ...e[0]!, fallback: e[1]!.name }, { ...e[1]!, fallback: e[2]!.name }, e[2]!]);
+    const loaded: string[] = [];
+    let last: Awaited<ReturnType<typeof powerOn>> | undefined;
+    for (let i = 0; i < 12; i++) {
+      last = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }));
+      if (last.result.action === 'loaded') loaded.push(last.result.entry?.appName ?? '?');
+      if (i < 11) last.board.powerOff(); // never confirmed
+    }
+    expect(loaded).toEqual(['xray', 'yankee', 'zulu']);
+    const b = last!.board;
+    expect(b.apps.map((a) => a.appName)).toEqual(['charlie']); // the known-good image runs
+    expect(boot(last!.events).find((e) => e.type === 'provisioning.source' && e.source === 'sd')).toMatchObject({ action: 'none', detail: expect.stringMatching(/^stopped: .*until the boot configuration is set anew/) as unknown });
+    expect((await b.bootConfig()).failed).toEqual([sha(Y).slice(0, 16), sha(X).slice(0, 16)]);
+    // bootcfg set clears the list and the stop: the card is scanned again
+    await b.setBootConfig({ order: ['sd', 'can'], maxBootFailures: 1, images: [] });
+    b.close();
+    const again = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }));
+    expect(again.result).toMatchObject({ action: 'loaded', entry: { appName: 'xray' } });
+    again.board.close();
+  });
+
   it('a card whose manifest is refused is reported and the board still boots what it holds', async () => {
     const card = tmp();
     writeFileSync(join(card, 'hilbridge.json'), '{"version":1,"images":[{"bogus":1}]}');
