@@ -212,8 +212,9 @@ export function activeImage(fram: Fram): { slot: 'A' | 'B'; sha256: string; sour
 const STOP_ON: Partial<Record<ImageOrigin, StoppableSource>> = { host_file: 'host', sd_manifest: 'sd' };
 
 /**
- * When the FRAM boot fell back from an image (trial boots used up, or it no
- * longer verified), add that image to the configuration's failed list (once)
+ * When the FRAM boot fell back from an image because it used up its trial
+ * boots (not when it no longer verified: FRAM damage, the source's copy is
+ * still good), add that image to the configuration's failed list (once)
  * so the scan does not load it again; when the list is already full
  * (MAX_FAILED_IMAGES), stop the image's source instead (config.stopped: no
  * image is loaded from it until the configuration is set anew). Returns the
@@ -223,7 +224,8 @@ function recordFailure(fram: Fram): BootConfig {
   const { config } = framOp('read the boot configuration', () => fram.bootConfig());
   const map = framOp('read the FRAM map', () => fram.map());
   const ev = map.superblocks.find((s) => s.newest)?.state?.lastEvent ?? null;
-  if (ev === null || ev.kind === 'rollback') return config;
+  // only an image that used up its trial boots failed; active_corrupt is FRAM damage, the card's copy is still good
+  if (ev === null || ev.kind !== 'trial_exhausted') return config;
   const slot = map.slots.find((s) => s.slot === ev.from);
   if (slot === undefined || slot.sha256 === null) return config;
   const prefix = failedPrefix(slot.sha256);

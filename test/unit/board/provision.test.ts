@@ -249,6 +249,28 @@ describe('boot order on the virtual board', () => {
     again.board.close();
   });
 
+  it("FRAM damage to the card's image (active_corrupt) is not a failed image: the card's good copy is loaded again", async () => {
+    const chip = new Uint8Array(FRAM_SIZE);
+    const good = openBoard(chip);
+    good.install(C, 'uart', { confirm: true });
+    await good.setBootConfig({ order: ['sd', 'can'], maxBootFailures: 2, images: [] });
+    good.close();
+    const card = cardDir([{ source: 'a.hxe', bytes: A }]);
+    const sources = async (): Promise<BootSources> => ({ sd: await sdCardSource(card) });
+    const first = await powerOn(chip, sources);
+    expect(first.result).toMatchObject({ action: 'loaded', entry: { appName: 'alpha' } });
+    await first.board.confirm(0xff);
+    const slot = first.board.fram.map().slots.find((x) => x.sha256 === sha(A))!.slot;
+    const off = first.board.fram.layout.slots[slot === 'A' ? 0 : 1].dataOffset + 16;
+    first.board.close();
+    chip[off] = (chip[off]! ^ 0xff) & 0xff; // the FRAM copy is damaged; the card's is not
+    const second = await powerOn(chip, sources);
+    expect(second.events.find((e) => e.type === 'provisioning.rollback')).toMatchObject({ reason: 'active_corrupt' });
+    expect(second.result).toMatchObject({ action: 'loaded', entry: { appName: 'alpha' } });
+    expect((await second.board.bootConfig()).failed).toEqual([]);
+    second.board.close();
+  });
+
   it('a card whose manifest is refused is reported and the board still boots what it holds', async () => {
     const card = tmp();
     writeFileSync(join(card, 'hilbridge.json'), '{"version":1,"images":[{"bogus":1}]}');
