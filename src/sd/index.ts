@@ -5,7 +5,7 @@
  * (`planCard`, `writeCard`); `hilbridge sd check` verifies one (`checkCard`).
  */
 export { SD_ERROR_CODES, SdError, type SdErrorCode } from './errors.js';
-export { openCard, entryFileName, entryLabel, type Card, type CardFormat, type OpenEntryOptions } from './card.js';
+export { openCard, probeCard, entryFileName, entryLabel, type Card, type CardFormat, type OpenEntryOptions } from './card.js';
 export {
   MANIFEST_FILES,
   MANIFEST_VERSION,
