@@ -56,8 +56,14 @@ const activeSha = (b: ReturnType<typeof openBoard>): string | null => b.report()
 async function powerOn(chip: Uint8Array, sources: () => Promise<BootSources>, over: Parameters<typeof openBoard>[1] = {}): Promise<{ board: ReturnType<typeof openBoard>; events: BoardEvent[]; result: Awaited<ReturnType<ReturnType<typeof openBoard>['provision']>> }> {
   const board = openBoard(chip, over);
   const events = record(board);
-  const result = await board.provision(await sources());
-  return { board, events, result };
+  const src = await sources();
+  try {
+    const result = await board.provision(src);
+    return { board, events, result };
+  } finally {
+    // the scan is done with them: a FAT card's file handle is closed, never left to the GC (DEP0137)
+    await Promise.all(Object.values(src).map((s) => s.close()));
+  }
 }
 
 describe('boot order on the virtual board', () => {
