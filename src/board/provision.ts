@@ -117,7 +117,11 @@ async function scanSource(deps: ProvisionDeps, src: Exclude<BootSource, 'can'>, 
   return null;
 }
 
-/** The entries for `nodeId`: by the configuration's image names when it has any (in their order), else by priority, then name. */
+/**
+ * The entries for `nodeId`: by the configuration's image names when it has
+ * any (in their order), else by priority, lowest first; equal priorities keep
+ * the source's order (the manifest's for a card, name order for host preload).
+ */
 const forNode = (e: ProvisionEntry, nodeId: number): boolean => e.nodes.length === 0 || e.nodes.includes(nodeId);
 
 export function candidates(all: readonly ProvisionEntry[], nodeId: number, images: readonly string[]): ProvisionEntry[] {
