@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync
 import { join } from 'node:path';
 import type * as FsPromises from 'node:fs/promises';
 import { describe, expect, it, vi } from 'vitest';
-import { checkCard, openCard, readCardImages, writeCard } from '../../../src/sd/index.js';
+import { checkCard, fatFits, openCard, readCardImages, writeCard, writeFatImage } from '../../../src/sd/index.js';
 import { SAMPLES, tempDir } from './helpers.js';
 
 const cut = vi.hoisted(() => ({ manifest: false }));
@@ -112,6 +112,25 @@ describe('sd write sizes', () => {
     const e = await refusal(readCardImages([big, big], 400 * 1024 * 1024));
     expect(e.code).toBe('sd_card_too_large');
     expect(e.message).toMatch(/629145600 bytes; a card holds at most 536870912/);
+  });
+
+  it('fatFits says exactly when writeFatImage fits the files (so the computed size is the one trying would find)', () => {
+    const file = (n: number, size: number): { path: string; bytes: Uint8Array } => ({ path: `images/f${n}.hxe`, bytes: new Uint8Array(size) });
+    for (const volume of [64 * 1024, 128 * 1024, 256 * 1024]) {
+      for (const count of [1, 3, 20]) {
+        for (const size of [1, 511, 4000, 9000, 30_000, 70_000]) {
+          const files = [{ path: 'hilbridge.json', bytes: new Uint8Array(300) }, ...Array.from({ length: count }, (_, i) => file(i, size))];
+          let built = true;
+          try {
+            writeFatImage(files, volume);
+          } catch (e) {
+            expect((e as { code?: string }).code).toBe('sd_fat_full');
+            built = false;
+          }
+          expect(fatFits(files, volume), `${count} x ${size} B in ${volume} B`).toBe(built);
+        }
+      }
+    }
   });
 
   it('a FAT card gets the smallest automatic size that holds it', async () => {
