@@ -246,7 +246,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
    * in 1 KiB pieces and end, as `install`; `path` is recorded as the image's
    * origin before the commit.
    */
-  async installFrom(reader: ImageReader, source: ImageOrigin, path: string | null): Promise<CommitOutcome> {
+  async installFrom(reader: ImageReader, source: ImageOrigin, path: string | null, beforeCommit?: () => void): Promise<CommitOutcome> {
     const sha = toHex(reader.sha256);
     const head = await reader.read(0, Math.min(4, reader.size));
     const b = this.loader.begin({ size: reader.size, crc32: reader.crc32, sha256: sha, imageKind: isBundleHead(head) ? 'bundle' : 'hxe', fresh: true, source });
@@ -260,7 +260,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
       throw e;
     }
     if (path !== null) framOp('record the image origin', () => this.fram.writeSlotOrigin(b.slot, sha, path));
-    return this.loader.end();
+    return this.loader.end(beforeCommit);
   }
 
   /** The boot order (src/board/provision.ts): scan the sources the boot configuration names; run once after power-on, before serving. */
@@ -271,7 +271,7 @@ export class VirtualBoard implements ImageSink, BoardControl {
         nodeId: this.nodeId,
         board: this.name,
         emit: (type, fields) => this.bus.emit(type, 0, 'BOOT', fields),
-        install: (reader, source, path) => this.installFrom(reader, source, path),
+        install: (reader, source, path, beforeCommit) => this.installFrom(reader, source, path, beforeCommit),
       },
       sources,
     );

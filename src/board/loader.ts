@@ -134,8 +134,13 @@ export class BoardLoader {
     this.deps.bus.emit('provisioning.progress', s.pid, 'LOADING', { bytesWritten: this.stored, total: s.req.size, verifiedBytes: s.verifiedBytes });
   }
 
-  /** Every byte is held: verify and commit. */
-  end(): CommitOutcome {
+  /**
+   * Every byte is held: verify and commit. `beforeCommit` (the boot order's
+   * FRAM value defaults) runs once every check passed, just before the commit
+   * point, so an image that is refused leaves nothing behind and the apps
+   * restore what it wrote.
+   */
+  end(beforeCommit?: () => void): CommitOutcome {
     const s = this.requireSession('END');
     return this.guard(() => {
       const content = s.finish();
@@ -148,6 +153,7 @@ export class BoardLoader {
       const commit = framOp('commit', () =>
         fram.commit(() => {
           checkContentTrust(content, this.trustContext());
+          beforeCommit?.();
           return { appName: content.name };
         }),
       );

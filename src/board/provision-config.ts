@@ -19,10 +19,10 @@ export function bootConfigInfo(fram: Fram): Omit<BootcfgInfoMsg, 'kind'> {
  * configuration record, each a two-copy write. A cut between the two leaves
  * the new limit with the old order and images; the host got no OK and sends
  * the same request again. A new configuration clears the failed list: every
- * image gets a new chance.
+ * image gets a new chance, and a stopped source is scanned again.
  */
 export function storeBootConfig(fram: Fram, cfg: BootcfgBody, board: string): string {
-  const next: BootConfig = { order: cfg.order, images: cfg.images, failed: [] };
+  const next: BootConfig = { order: cfg.order, images: cfg.images, failed: [], stopped: [] };
   const problem = bootConfigProblem(next);
   if (problem !== undefined) throw new BoardError('bootcfg_invalid', `${board} refuses the boot configuration: ${problem}`);
   const s = framOp('BOOTCFG_SET', () => fram.settings());

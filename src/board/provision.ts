@@ -8,9 +8,11 @@
  *   the order of the configuration's image names), each with its fallback
  *   chain. An entry that already runs (same SHA-256) is kept and nothing is
  *   written; otherwise it is read through an image reader, must hash to the
- *   SHA-256 the source lists, gets its FRAM value defaults (only where no
- *   value is stored) and goes through the board's loader (every HXE, bundle,
- *   trust and counter check of a transfer) and commit. A failed entry is
+ *   SHA-256 the source lists, and goes through the board's loader (every
+ *   HXE, bundle, trust and counter check of a transfer) and commit; its FRAM
+ *   value defaults (only where no value is stored) are written once the
+ *   loader's checks passed, just before the commit, so its apps restore them
+ *   and a refused image leaves none. A failed entry is
  *   skipped with an event naming it, and its fallback is tried.
  * - can: when the running image was provisioned by a master (uart,
  *   can_master) it is kept and the scan ends; otherwise the board goes on
@@ -20,10 +22,13 @@
  * image runs in trial; after the configured number of unconfirmed boots the
  * FRAM boot falls back to the known-good image. The scan then records the
  * image that failed (its SHA-256 prefix, in the boot configuration's failed
- * list) so no later boot loads it again, and its fallback is used instead.
+ * list) so no later boot loads it again, and its fallback is used instead;
+ * with the list full the image's source is stopped instead (no image is
+ * loaded from it until the configuration is set anew), so a chain of
+ * failing entries cannot cycle.
  */
 import type { EventFields } from './events.js';
-import { type BootConfig, type BootSource, failedPrefix, type Fram, type ImageOrigin, MAX_FAILED_IMAGES } from '../fram/index.js';
+import { type BootConfig, type BootSource, failedPrefix, type Fram, type ImageOrigin, MAX_FAILED_IMAGES, type StoppableSource } from '../fram/index.js';
 import { encodeF16Record } from '../fram/index.js';
 import { f16ToNumber } from '../hxe/f16.js';
 import { asHilbridgeError } from '../errors.js';
@@ -42,8 +47,11 @@ export interface ProvisionDeps {
   /** "board 5". */
   readonly board: string;
   readonly emit: <T extends BootEventType>(type: T, fields: EventFields<T>) => void;
-  /** Stream an image through the board's loader and commit it, recording `path` as its origin. */
-  readonly install: (reader: ImageReader, source: ImageOrigin, path: string) => Promise<unknown>;
+  /**
+   * Stream an image through the board's loader and commit it, recording `path` as its origin;
+   * `beforeCommit` runs once every check passed, before the commit point (and the apps' restore).
+   */
+  readonly install: (reader: ImageReader, source: ImageOrigin, path: string, beforeCommit: () => void) => Promise<unknown>;
 }
 
 export interface ProvisionResult {
@@ -76,6 +84,10 @@ export async function provisionAtBoot(deps: ProvisionDeps, sources: BootSources)
       deps.emit('provisioning.source', { source: src, name: null, action: 'unavailable', entries: 0, detail: `no ${src === 'host' ? 'host preload directory (--host-preload)' : 'SD card (--sd)'} given` });
       continue;
     }
+    if (config.stopped.includes(src)) {
+      deps.emit('provisioning.source', { source: src, name: source.name, action: 'none', entries: 0, detail: `stopped: an image from ${src === 'host' ? 'the host preload directory' : 'the SD card'} failed its trial boots with the failed list full (${MAX_FAILED_IMAGES} images); nothing is loaded from it until the boot configuration is set anew (bootcfg set)` });
+      continue;
+    }
     const r = await scanSource(deps, src, source, config);
     if (r !== null) return r;
   }
@@ -105,9 +117,15 @@ async function scanSource(deps: ProvisionDeps, src: Exclude<BootSource, 'can'>, 
   return null;
 }
 
-/** The entries for `nodeId`: by the configuration's image names when it has any (in their order), else by priority, then name. */
+/**
+ * The entries for `nodeId`: by the configuration's image names when it has
+ * any (in their order), else by priority, lowest first; equal priorities keep
+ * the source's order (the manifest's for a card, name order for host preload).
+ */
+const forNode = (e: ProvisionEntry, nodeId: number): boolean => e.nodes.length === 0 || e.nodes.includes(nodeId);
+
 export function candidates(all: readonly ProvisionEntry[], nodeId: number, images: readonly string[]): ProvisionEntry[] {
-  const mine = all.filter((e) => e.nodes.length === 0 || e.nodes.includes(nodeId)).slice().sort((a, b) => a.priority - b.priority);
+  const mine = all.filter((e) => forNode(e, nodeId)).slice().sort((a, b) => a.priority - b.priority);
   if (images.length === 0) return mine;
   return images.flatMap((name) => mine.filter((e) => e.appName === name || e.name === name || baseName(e.path) === name));
 }
@@ -123,11 +141,14 @@ async function tryEntry(
   const ev = (action: EventFields<'provisioning.entry'>['action'], code: string | null, detail: string, fallback: string | null = null): void =>
     deps.emit('provisioning.entry', { source: src, path: entry.path, appName: entry.appName, sha256: entry.sha256, action, code, fallback, detail });
   const failed = async (code: string, detail: string): Promise<{ result: EntryOutcome; entry: ProvisionEntry }> => {
-    const next = entry.fallback === null ? undefined : all.find((e) => e.name === entry.fallback);
+    // only this node's entries: a fallback for other nodes is never loaded here
+    const named = entry.fallback === null ? undefined : all.find((e) => e.name === entry.fallback);
+    const next = named !== undefined && forNode(named, deps.nodeId) ? named : undefined;
     ev('skipped', code, `${source.name}: ${entry.path}: ${detail}`, next === undefined ? null : next.path);
     if (entry.fallback === null) return { result: 'failed', entry };
     if (next === undefined || seen.has(next.name)) {
-      ev('fallback', 'bad_fallback', `fallback "${entry.fallback}" of ${entry.path} is ${next === undefined ? 'not an entry of this source' : 'already tried (a fallback cycle)'}`);
+      const why = named === undefined ? 'not an entry of this source' : next === undefined ? `for nodes ${named.nodes.join(',')}, not node ${deps.nodeId}` : 'already tried (a fallback cycle)';
+      ev('fallback', 'bad_fallback', `fallback "${entry.fallback}" of ${entry.path} is ${why}`);
       return { result: 'failed', entry };
     }
     ev('fallback', null, `${entry.path} failed; trying its fallback ${next.path}`, next.path);
@@ -153,10 +174,13 @@ async function tryEntry(
     if (sha !== entry.sha256 || reader.size !== entry.size) {
       return await failed('sha256_mismatch', `the file holds ${reader.size} bytes with SHA-256 ${sha}; the source lists ${entry.size} bytes with ${entry.sha256}`);
     }
-    const written = writeDefaults(deps.fram, entry);
-    if (written.length > 0) ev('defaults', null, `FRAM values with no stored value set to the listed defaults: ${written.join(', ')}`);
     ev('loading', null, `staging ${entry.size} bytes through the loader`);
-    await deps.install(reader, ORIGIN[src], entry.path);
+    // the defaults only once the loader took the image (a refused image leaves none), before its apps restore values
+    let written: string[] = [];
+    await deps.install(reader, ORIGIN[src], entry.path, () => {
+      written = writeDefaults(deps.fram, entry);
+    });
+    if (written.length > 0) ev('defaults', null, `FRAM values with no stored value set to the listed defaults: ${written.join(', ')}`);
     ev('loaded', null, 'verified and committed: runs in trial until confirmed');
     return { result: 'loaded', entry };
   } catch (e) {
@@ -189,21 +213,35 @@ export function activeImage(fram: Fram): { slot: 'A' | 'B'; sha256: string; sour
   return s === undefined || s.sha256 === null ? null : { slot: s.slot, sha256: s.sha256, source: s.source, appName: s.appName };
 }
 
+const STOP_ON: Partial<Record<ImageOrigin, StoppableSource>> = { host_file: 'host', sd_manifest: 'sd' };
+
 /**
- * When the FRAM boot fell back from an image (trial boots used up, or it no
- * longer verified), add that image to the configuration's failed list (once)
- * so the scan does not load it again. Returns the configuration to use.
+ * When the FRAM boot fell back from an image because it used up its trial
+ * boots (not when it no longer verified: FRAM damage, the source's copy is
+ * still good), add that image to the configuration's failed list (once)
+ * so the scan does not load it again; when the list is already full
+ * (MAX_FAILED_IMAGES), stop the image's source instead (config.stopped: no
+ * image is loaded from it until the configuration is set anew). Returns the
+ * configuration to use.
  */
 function recordFailure(fram: Fram): BootConfig {
   const { config } = framOp('read the boot configuration', () => fram.bootConfig());
   const map = framOp('read the FRAM map', () => fram.map());
   const ev = map.superblocks.find((s) => s.newest)?.state?.lastEvent ?? null;
-  if (ev === null || ev.kind === 'rollback') return config;
-  const sha = map.slots.find((s) => s.slot === ev.from)?.sha256 ?? null;
-  if (sha === null) return config;
-  const prefix = failedPrefix(sha);
+  // only an image that used up its trial boots failed; active_corrupt is FRAM damage, the card's copy is still good
+  if (ev === null || ev.kind !== 'trial_exhausted') return config;
+  const slot = map.slots.find((s) => s.slot === ev.from);
+  if (slot === undefined || slot.sha256 === null) return config;
+  const prefix = failedPrefix(slot.sha256);
   if (config.failed.includes(prefix)) return config;
-  const next: BootConfig = { ...config, failed: [prefix, ...config.failed].slice(0, MAX_FAILED_IMAGES) };
+  let next: BootConfig;
+  if (config.failed.length < MAX_FAILED_IMAGES) next = { ...config, failed: [prefix, ...config.failed] };
+  else {
+    // the list is full: evicting an entry would let a chain of failing images cycle, so the source stops
+    const src = slot.source === null ? undefined : STOP_ON[slot.source];
+    if (src === undefined || config.stopped.includes(src)) return config;
+    next = { ...config, stopped: [...config.stopped, src] };
+  }
   framOp('record a failed image in the boot configuration', () => fram.writeBootConfig(next));
   return next;
 }

@@ -15,7 +15,11 @@
  *   +4   3 x image name [20] (ASCII, zero-padded)
  *   +64  failed count u8 (0..2)
  *   +65  2 x SHA-256 prefix [8] of images that failed their trial boots (newest first)
- *   +81  reserved [2], zero
+ *   +81  stopped sources u8: bit 0 host preload, bit 1 SD card (set when an
+ *        image from that source failed its trial boots with the failed list
+ *        already full: the board loads nothing more from it until the
+ *        configuration is set anew)
+ *   +82  reserved [1], zero
  *
  * The boot-failure limit is not in this record: it is the settings' max trial
  * boots (settings.ts), which every commit copies into the superblock (the
@@ -49,9 +53,19 @@ export interface BootConfig {
   readonly images: readonly string[];
   /** SHA-256 prefixes (16 lowercase hex digits) of images that failed their trial boots: never loaded again until the configuration is set anew. */
   readonly failed: readonly string[];
+  /**
+   * File sources the board no longer loads from: an image of theirs failed
+   * its trial boots when the failed list was already full (so a chain of
+   * failing entries cannot cycle). Cleared, with the failed list, by a new configuration.
+   */
+  readonly stopped: readonly StoppableSource[];
 }
 
-export const DEFAULT_BOOT_CONFIG: BootConfig = { order: DEFAULT_BOOT_ORDER, images: [], failed: [] };
+/** The sources a failed image can come from (a master's image is never loaded by the scan). */
+export type StoppableSource = Exclude<BootSource, 'can'>;
+const STOP_BITS: Record<StoppableSource, number> = { host: 1, sd: 2 };
+
+export const DEFAULT_BOOT_CONFIG: BootConfig = { order: DEFAULT_BOOT_ORDER, images: [], failed: [], stopped: [] };
 
 const NAME_RULE = /^[\x21-\x7e]{1,20}$/;
 
@@ -80,6 +94,7 @@ export function encodeBootConfig(cfg: BootConfig): Uint8Array {
   const failed = cfg.failed.slice(0, MAX_FAILED_IMAGES);
   p[64] = failed.length;
   failed.forEach((f, i) => p.set(fromHex(f).subarray(0, FAILED_PREFIX_SIZE), 65 + FAILED_PREFIX_SIZE * i));
+  p[81] = cfg.stopped.reduce((bits, src) => bits | STOP_BITS[src], 0);
   return p;
 }
 
@@ -98,7 +113,8 @@ export function decodeBootConfig(p: Uint8Array): BootConfig {
   }
   const failed: string[] = [];
   for (let i = 0; i < Math.min(p[64] ?? 0, MAX_FAILED_IMAGES); i++) failed.push(toHex(p.subarray(65 + FAILED_PREFIX_SIZE * i, 65 + FAILED_PREFIX_SIZE * (i + 1))));
-  return { order: order.length === 0 ? DEFAULT_BOOT_ORDER : order, images: images.filter((n) => n !== ''), failed };
+  const stopped = (Object.keys(STOP_BITS) as StoppableSource[]).filter((src) => ((p[81] ?? 0) & STOP_BITS[src]) !== 0);
+  return { order: order.length === 0 ? DEFAULT_BOOT_ORDER : order, images: images.filter((n) => n !== ''), failed, stopped };
 }
 
 /** The stored configuration, or the default one (`stored` false) when neither copy is valid. */

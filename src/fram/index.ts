@@ -18,4 +18,4 @@ export { DebouncedValueWriter, restorePersistedValues, isPersisted, encodeF16Rec
 export { decodeFramMap } from './map.js';
 export type { FramMap, MapFinding, MapSlot, MapValueRecord } from './map-types.js';
 export { AUDIT_ENTRIES, AuditKind, type AuditKindName, type AuditRing } from './audit.js';
-export { BOOT_SOURCES, DEFAULT_BOOT_CONFIG, DEFAULT_BOOT_ORDER, MAX_BOOT_IMAGES, BOOT_IMAGE_NAME_SIZE, MAX_FAILED_IMAGES, bootConfigProblem, failedPrefix, type BootConfig, type BootSource } from './bootcfg.js';
+export { BOOT_SOURCES, DEFAULT_BOOT_CONFIG, DEFAULT_BOOT_ORDER, MAX_BOOT_IMAGES, BOOT_IMAGE_NAME_SIZE, MAX_FAILED_IMAGES, bootConfigProblem, failedPrefix, type BootConfig, type BootSource, type StoppableSource } from './bootcfg.js';

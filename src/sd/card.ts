@@ -60,12 +60,31 @@ async function statCard(path: string): Promise<Stats> {
   }
 }
 
+function notACard(path: string, st: Stats): UsageError {
+  const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+  return new UsageError('file_not_regular', `SD card "${path}" is ${kind}; a card is a directory (a mounted card) or a FAT image file: copy the card to an image first (dd if=/dev/sdX of=card.img)`);
+}
+
 export async function openCard(path: string): Promise<Card> {
   const st = await statCard(path);
   if (st.isDirectory()) return openDirectoryCard(path);
   if (st.isFile()) return openFatCard(path, st.size);
-  const kind = st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
-  throw new UsageError('file_not_regular', `SD card "${path}" is ${kind}; a card is a directory (a mounted card) or a FAT image file: copy the card to an image first (dd if=/dev/sdX of=card.img)`);
+  throw notACard(path, st);
+}
+
+/**
+ * What openCard refuses before it reads a manifest, checked without keeping
+ * anything open: the path is readable, a directory or a regular file, and a
+ * file is a FAT volume this reader accepts (its boot sector; SdError
+ * sd_fat_*). Where a card is named at start-up (`target --sd`).
+ */
+export async function probeCard(path: string): Promise<CardFormat> {
+  const st = await statCard(path);
+  if (st.isDirectory()) return 'directory';
+  if (!st.isFile()) throw notACard(path, st);
+  const vol = await FatVolume.open(await fileSource(path, st.size));
+  await vol.close();
+  return 'fat';
 }
 
 function checkSizeAndHash(card: Card, entry: CardEntry, reader: Pick<ImageReader, 'size' | 'sha256'>): void {

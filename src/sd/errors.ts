@@ -15,6 +15,7 @@ export const SD_ERROR_CODES = [
   'sd_fat_directory', // a directory loops, nests too deep, is too large, or an entry is malformed
   'sd_fat_full', // the FAT writer: the files do not fit the volume size
   'sd_fat_name', // the FAT writer: a name the card layout does not allow, or two names equal ignoring case
+  'sd_card_too_large', // sd write: the images together are larger than the largest card (checked by size before any is read)
   // files on the card
   'sd_not_found', // a path on the card does not exist (or is a directory where a file belongs)
   'sd_path_invalid', // a manifest path is absolute, has "..", is too long, or leaves the card
@@ -33,6 +34,7 @@ export const SD_ERROR_CODES = [
   'sd_duplicate_name', // two entries share a name
   'sd_fallback_missing', // a fallback names no entry
   'sd_fallback_loop', // following fallbacks comes back to an entry
+  'sd_fallback_nodes', // a fallback is not for every node its entry is for
   'sd_priority_conflict', // two entries for one node share a priority
   'sd_duplicate_value', // an entry lists one FRAM key twice
   'sd_value_unknown_key', // an hxe entry sets a FRAM key the image does not persist (warning)

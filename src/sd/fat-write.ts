@@ -234,3 +234,31 @@ function writeFats(b: Uint8Array, g: WriterGeometry, entries: Uint32Array): void
   }
   for (let i = 0; i < g.fatCount; i++) b.set(fat, (g.reservedSectors + i * g.fatSectors) * SECTOR);
 }
+
+/** Clusters `d` and everything under it take (its own unless root), or undefined when a directory is too large. */
+function clustersNeeded(d: Dir, isRoot: boolean, cb: number, rootEntries: number): number | undefined {
+  const kids = children(d);
+  const count = dirEntryCount(kids, isRoot);
+  if (count > (isRoot ? rootEntries : 65536)) return undefined;
+  let n = isRoot ? 0 : Math.ceil(Math.max(count * 32, 1) / cb);
+  for (const k of kids) {
+    if (k.bytes !== undefined) n += Math.ceil(k.bytes.length / cb);
+    if (k.dir !== undefined) {
+      const sub = clustersNeeded(k.dir, false, cb, rootEntries);
+      if (sub === undefined) return undefined;
+      n += sub;
+    }
+  }
+  return n;
+}
+
+/**
+ * Would `files` fit a `volumeBytes` volume (what writeFatImage would throw
+ * sd_fat_full for)? Counts clusters, allocates no image: how `sd write` picks
+ * the smallest size without building each candidate.
+ */
+export function fatFits(files: readonly FatFileInput[], volumeBytes: number): boolean {
+  const g = writerGeometry(volumeBytes);
+  const n = clustersNeeded(buildTree(files), true, g.sectorsPerCluster * SECTOR, g.rootEntries);
+  return n !== undefined && n <= g.clusterCount;
+}

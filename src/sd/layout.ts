@@ -3,16 +3,18 @@
  * at the root and each image under `images/`, named after its entry
  * (`images/<name>.hxe`, `images/<name>.hxb`). The manifest is generated from
  * the images themselves (app name, version, size, SHA-256, kind), each image
- * verified first. Same images and options, same files, same bytes.
+ * verified first, and the entries must pass the manifest rules sd check
+ * applies (manifestFindings). Same images and options, same files, same bytes.
  */
 import { BundleError, isBundleHead, parseBundle } from '../bundle/index.js';
 import { isHilbridgeError } from '../errors.js';
 import { hasHxeMagic } from '../hxe/header.js';
 import { parseHxe } from '../hxe/parse.js';
 import { sha256Hex } from '../util/digest.js';
-import { SdError } from './errors.js';
+import { SdError, type SdErrorCode } from './errors.js';
 import type { FatFileInput } from './fat-write.js';
 import { type CardEntry, MAX_ENTRIES, manifestText } from './manifest.js';
+import { manifestFindings } from './rules.js';
 
 export const IMAGES_DIR = 'images';
 export const MANIFEST_FILE = 'hilbridge.json';
@@ -98,6 +100,11 @@ export function planCard(images: readonly CardImageInput[], opts: CardPlanOption
       fallback: null,
     };
   });
+  // the card must pass the rules sd check applies (a priority shared on a node, ...): refuse it, nothing is written
+  const problem = manifestFindings(entries).find((f) => f.severity === 'error');
+  if (problem !== undefined) {
+    throw new SdError(problem.code as SdErrorCode, `the card would fail sd check: ${problem.message}`, problem.field === null ? {} : { field: problem.field });
+  }
   const manifest = manifestText(entries);
   const files: FatFileInput[] = [{ path: MANIFEST_FILE, bytes: new TextEncoder().encode(manifest) }, ...entries.map((e, i) => ({ path: e.path, bytes: (images[i] as CardImageInput).bytes }))];
   return { entries, manifest, files };

@@ -1,6 +1,6 @@
 /**
  * The manifest's rules across entries (docs/sd.md, "Check rules"): unique
- * names, fallbacks that exist and never loop, one priority per node, one
+ * names, fallbacks that exist, never loop and are for the entry's nodes, one priority per node, one
  * default per FRAM key. Pure: entries in, findings out, every entry checked.
  */
 import type { SdErrorCode } from './errors.js';
@@ -35,6 +35,13 @@ function shareNode(a: CardEntry, b: CardEntry): number | 'all' | undefined {
   return a.nodes.find((n) => b.nodes.includes(n));
 }
 
+/** Is `target` for every node `e` is for? */
+function covers(target: CardEntry, e: CardEntry): boolean {
+  if (target.nodes.length === 0) return true;
+  if (e.nodes.length === 0) return false;
+  return e.nodes.every((n) => target.nodes.includes(n));
+}
+
 export function manifestFindings(entries: readonly CardEntry[]): Finding[] {
   const out: Finding[] = [];
   const byName = new Map<string, CardEntry>();
@@ -49,6 +56,9 @@ export function manifestFindings(entries: readonly CardEntry[]): Finding[] {
     if (target === undefined) {
       out.push(finding('sd_fallback_missing', e, 'fallback', `fallback "${e.fallback}" names no entry; names are ${[...byName.keys()].map((n) => `"${n}"`).join(', ')}`));
       continue;
+    }
+    if (!covers(target, e)) {
+      out.push(finding('sd_fallback_nodes', e, 'fallback', `fallback "${e.fallback}" (entry ${target.index}) is for ${target.nodes.length === 0 ? 'every node' : `nodes ${target.nodes.join(',')}`}, not for every node this entry is for (${e.nodes.length === 0 ? 'every node' : e.nodes.join(',')}): a node never loads another node's image, so give the fallback those nodes too`));
     }
     const seen = [e.name];
     let cur: CardEntry | undefined = target;

@@ -4,8 +4,10 @@
  * wins over the card's, `status` says where it came from; `bootcfg set
  * --order sd,host` then a restart on the same FRAM file boots the card's
  * image; a preload path that is not a directory and a card that does not
- * exist are usage errors (exit 2) before anything is opened.
+ * exist, is a FIFO or is no FAT volume are usage errors (exit 2) before
+ * anything is opened.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +78,22 @@ describe('hilbridge target: the boot order', () => {
     expect(a.stderr).toContain(`--host-preload "${file}" is not a directory`);
     const b = await drive(runCli('target', ...link, '--fram', join(dir, 'b.fram'), '--sd', join(dir, 'nope.img')));
     expect(b.code).toBe(2);
-    expect(b.stderr).toContain('nope.img" cannot be read');
+    expect(b.stderr).toMatch(/\[file_unreadable\]: cannot read SD card ".*nope\.img": no such file or directory/);
+  });
+
+  it('a --sd FIFO or a file that is no FAT volume is refused at start-up as sd check refuses it (same code), exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hilbridge-boot-'));
+    const fifo = join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    const notFat = join(dir, 'notes.img');
+    writeFileSync(notFat, 'x'.repeat(4096));
+    for (const [card, code] of [[fifo, 'file_not_regular'], [notFat, 'sd_fat_boot']] as const) {
+      const check = await drive(runCli('sd', 'check', card));
+      expect(check.stderr).toContain(`[${code}]`);
+      const link = ['--link', `emulator:uart@1000000,pair=never${++pairs}`];
+      const r = await drive(runCli('target', ...link, '--fram', join(dir, 'b.fram'), '--sd', card));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`[${code}]`);
+    }
   });
 });

@@ -22,7 +22,7 @@ import { optionalWholeNumber } from '../numbers.js';
 import { result } from '../output.js';
 import { ExitCode, action } from '../run.js';
 import { MAX_MANIFEST_FILE_BYTES, publicKeys, signingKeyFromFile, verifyBundleFile } from './bundle-files.js';
-import { writeAtomically } from '../atomic-write.js';
+import { writeAtomically } from '../../util/atomic-write.js';
 import { readSegment } from './image-args.js';
 import { describe, signerText } from './bundle-text.js';
 

@@ -20,7 +20,7 @@ import { writeHxe } from '../../hxe/writer.js';
 import { ExitCode, action } from '../run.js';
 import { crc32Hex, lineText } from '../json/index.js';
 import { crc32 } from '../../util/digest.js';
-import { writeAtomically } from '../atomic-write.js';
+import { writeAtomically } from '../../util/atomic-write.js';
 
 interface PackOptions {
   desc: string;

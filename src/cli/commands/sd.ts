@@ -4,22 +4,16 @@
  *   sd write <dir|image> <image...> [--priority <list>] [--nodes <list>] [--fat] [--size <MiB>] [--json]
  *   sd check <dir|image> [--json]
  *
- * write lays out a card deterministically (src/sd planCard) as a directory
- * or, when the target ends in .img or --fat is given, a FAT image file
- * (writeFatImage); every file is written atomically, the manifest last.
+ * write lays out a card deterministically (src/sd writeCard) as a directory
+ * or, when the target ends in .img or --fat is given, a FAT image file.
  * check opens the card (src/sd openCard) and prints every finding of
  * checkCard. Exit 0 ok, 1 a check failed or an image is invalid, 2 usage or
  * file I/O.
  */
-import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { readHostFile } from '../../image/host-file.js';
-import { IMAGES_DIR, MANIFEST_FILE, MANIFEST_FILES, MAX_VOLUME_BYTES, SdError, checkCard, openCard, planCard, writeFatImage, type CardPlan } from '../../sd/index.js';
+import { AUTO_SIZES_MIB, MAX_VOLUME_BYTES, checkCard, openCard, writeCard } from '../../sd/index.js';
 import { sha256Hex } from '../../util/digest.js';
-import { writeAtomically } from '../atomic-write.js';
 import { lineText } from '../json/index.js';
 import { optionalWholeNumber, wholeNumber } from '../numbers.js';
 import { result } from '../output.js';
@@ -35,8 +29,6 @@ interface WriteOptions {
 }
 
 const MIB = 1024 * 1024;
-/** Sizes tried, smallest first, when --size is not given. */
-const AUTO_SIZES_MIB = [4, 8, 16, 32, 64, 128, 256, 512];
 
 export function register(program: Command): void {
   const sd = program.command('sd').description('SD cards for offline provisioning: lay one out (sd write), verify one (sd check); docs/sd.md');
@@ -63,15 +55,6 @@ function numberList(option: string, text: string, min: number, max: number): num
   return parts.map((p) => wholeNumber(option, p, min, max));
 }
 
-async function statOrUndefined(path: string): Promise<Stats | undefined> {
-  try {
-    return await stat(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError('file_unreadable', `cannot read "${path}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-}
-
 async function write(target: string, imagePaths: string[], opts: WriteOptions): Promise<ExitCode> {
   const priorities = opts.priority === undefined ? undefined : numberList('--priority', opts.priority, 0, 0xffff);
   const nodes = opts.nodes === undefined ? undefined : numberList('--nodes', opts.nodes, 1, 254);
@@ -81,25 +64,7 @@ async function write(target: string, imagePaths: string[], opts: WriteOptions): 
   if (priorities !== undefined && priorities.length !== imagePaths.length) {
     throw new UsageError('invalid_option', `--priority has ${priorities.length} values for ${imagePaths.length} images: give one per image, in the images' order`);
   }
-  const st = await statOrUndefined(target);
-  if (st !== undefined) {
-    if (fat && st.isDirectory()) throw new UsageError('file_is_directory', `"${target}" is a directory: a FAT image is a file (name a file, or drop --fat to write the directory)`);
-    if (!fat && st.isFile()) throw new UsageError('invalid_option', `"${target}" is a file: give --fat to replace it with a FAT image, or name a directory`);
-    if (!st.isFile() && !st.isDirectory()) throw new UsageError('file_not_regular', `"${target}" is neither a file nor a directory (a FIFO or a device?): name a directory or an image file`);
-  }
-  const images = [];
-  for (const p of imagePaths) images.push({ source: p, bytes: await readHostFile(p, 'image', MAX_BUNDLE_READ_BYTES) });
-  const plan = planCard(images, { priorities, nodes });
-  let size: number;
-  let sha256: string | null = null;
-  if (fat) {
-    const bytes = fatImage(plan, sizeMiB);
-    await writeAtomically(target, bytes, 'SD card image');
-    size = bytes.length;
-    sha256 = sha256Hex(bytes);
-  } else {
-    size = await writeDirectory(target, plan, st !== undefined);
-  }
+  const { plan, size, sha256 } = await writeCard(target, imagePaths, { fat, priorities, nodes, maxImageBytes: MAX_BUNDLE_READ_BYTES, ...(sizeMiB === undefined ? {} : { volumeBytes: sizeMiB * MIB }) });
   const entries = plan.entries.map((e) => ({ index: e.index, name: e.name, path: e.path, appName: e.appName, version: e.version, kind: e.kind, size: e.size, sha256: e.sha256, priority: e.priority, nodes: [...e.nodes] }));
   const manifestSha256 = sha256Hex(new TextEncoder().encode(plan.manifest));
   if (opts.json) process.stdout.write(lineText({ event: 'sd_written', path: target, format: fat ? 'fat' : 'directory', size, sha256, manifestSha256, entries }));
@@ -108,54 +73,6 @@ async function write(target: string, imagePaths: string[], opts: WriteOptions): 
     for (const e of entries) result(`  ${e.priority.toString().padStart(5)}  ${e.name.padEnd(16)} ${e.kind.padEnd(6)} ${e.path}  ${e.size} B  nodes ${e.nodes.length ? e.nodes.join(',') : 'all'}  sha256 ${e.sha256}`);
   }
   return ExitCode.Ok;
-}
-
-function fatImage(plan: CardPlan, sizeMiB: number | undefined): Uint8Array {
-  if (sizeMiB !== undefined) return writeFatImage(plan.files, sizeMiB * MIB);
-  for (const mib of AUTO_SIZES_MIB) {
-    try {
-      return writeFatImage(plan.files, mib * MIB);
-    } catch (e) {
-      if (!(e instanceof SdError && e.code === 'sd_fat_full') || mib === AUTO_SIZES_MIB[AUTO_SIZES_MIB.length - 1]) throw e;
-    }
-  }
-  throw new SdError('sd_fat_full', 'the images do not fit the largest card image'); // unreachable: the last size rethrows
-}
-
-/**
- * A directory card: refused unless empty or already a card (a manifest at
- * its root). Images are written under images/ (files there the new
- * manifest does not list are removed), then hilbridge.json; a
- * hilbridge.toml is removed (one manifest per card). Returns the bytes written.
- */
-async function writeDirectory(dir: string, plan: CardPlan, exists: boolean): Promise<number> {
-  if (exists) {
-    const names = await readdir(dir);
-    if (names.length > 0 && !names.some((n) => (MANIFEST_FILES as readonly string[]).includes(n))) {
-      throw new UsageError('card_not_empty', `directory "${dir}" is not empty and holds no card manifest (${MANIFEST_FILES.join(', ')}): name an empty or new directory, or an existing card`);
-    }
-  }
-  try {
-    await mkdir(join(dir, IMAGES_DIR), { recursive: true });
-  } catch (e) {
-    throw new UsageError('file_unwritable', `cannot create "${join(dir, IMAGES_DIR)}": ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-  }
-  let total = 0;
-  const keep = new Set<string>();
-  for (const f of plan.files) {
-    if (f.path === MANIFEST_FILE) continue;
-    await writeAtomically(join(dir, f.path), f.bytes, 'card image file');
-    keep.add(f.path.slice(IMAGES_DIR.length + 1));
-    total += f.bytes.length;
-  }
-  for (const name of await readdir(join(dir, IMAGES_DIR))) {
-    if (keep.has(name)) continue;
-    const p = join(dir, IMAGES_DIR, name);
-    if ((await lstat(p)).isFile()) await rm(p);
-  }
-  await rm(join(dir, 'hilbridge.toml'), { force: true });
-  await writeAtomically(join(dir, MANIFEST_FILE), plan.manifest, 'card manifest');
-  return total + new TextEncoder().encode(plan.manifest).length;
 }
 
 async function check(path: string, opts: { json?: boolean }): Promise<ExitCode> {

@@ -18,7 +18,7 @@ import { optionalWholeNumber } from '../numbers.js';
 import { result } from '../output.js';
 import { ExitCode, action } from '../run.js';
 import { MAX_BUNDLE_READ_BYTES, SIGNING_KEY_ENV, inFile, signingKey } from './bundle-files.js';
-import { writeAtomically } from '../atomic-write.js';
+import { writeAtomically } from '../../util/atomic-write.js';
 
 interface SignOptions {
   key?: string;

@@ -56,8 +56,14 @@ const activeSha = (b: ReturnType<typeof openBoard>): string | null => b.report()
 async function powerOn(chip: Uint8Array, sources: () => Promise<BootSources>, over: Parameters<typeof openBoard>[1] = {}): Promise<{ board: ReturnType<typeof openBoard>; events: BoardEvent[]; result: Awaited<ReturnType<ReturnType<typeof openBoard>['provision']>> }> {
   const board = openBoard(chip, over);
   const events = record(board);
-  const result = await board.provision(await sources());
-  return { board, events, result };
+  const src = await sources();
+  try {
+    const result = await board.provision(src);
+    return { board, events, result };
+  } finally {
+    // the scan is done with them: a FAT card's file handle is closed, never left to the GC (DEP0137)
+    await Promise.all(Object.values(src).map((s) => s.close()));
+  }
 }
 
 describe('boot order on the virtual board', () => {
@@ -149,6 +155,35 @@ describe('boot order on the virtual board', () => {
     board.close();
   });
 
+  it("a failed entry's fallback for other nodes is not loaded: the board goes on with this node's next entry", async () => {
+    const card = cardDir([{ source: 'c.hxe', bytes: C }, { source: 'b.hxe', bytes: B }, { source: 'a.hxe', bytes: A }], (e) => [
+      { ...e[0]!, sha256: sha(A), fallback: e[1]!.name }, // every node; its file does not hash right
+      { ...e[1]!, nodes: [9] }, // bravo: node 9's image
+      e[2]!,
+    ]);
+    const chip = new Uint8Array(FRAM_SIZE);
+    const { board, events, result } = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }), { nodeId: 7 });
+    expect(boot(events).find((e) => e.type === 'provisioning.entry' && e.action === 'fallback')).toMatchObject({ code: 'bad_fallback', path: 'images/charlie.hxe' });
+    expect(boot(events).some((e) => e.type === 'provisioning.entry' && e.path === 'images/bravo.hxe')).toBe(false);
+    expect(result).toMatchObject({ source: 'sd', action: 'loaded', entry: { appName: 'alpha' } });
+    expect(board.apps.map((a) => a.appName)).toEqual(['alpha']);
+    board.close();
+  });
+
+  it('an image the loader refuses leaves no FRAM value defaults behind', async () => {
+    const bad = A.slice();
+    bad[bad.length - 1] = (bad[bad.length - 1]! ^ 0xff) & 0xff; // the listed SHA-256 matches, the HXE checks do not
+    const card = cardDir([{ source: 'a.hxe', bytes: A }], (e) => [{ ...e[0]!, sha256: sha(bad), values: [{ key: 0x0301, raw: numberToF16(4.5) }] }]);
+    writeFileSync(join(card, 'images', 'alpha.hxe'), bad);
+    const chip = new Uint8Array(FRAM_SIZE);
+    const { board, events, result } = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }));
+    expect(boot(events).find((e) => e.type === 'provisioning.entry' && e.action === 'skipped')).toMatchObject({ path: 'images/alpha.hxe' });
+    expect(result).toMatchObject({ source: 'can', action: 'wait' });
+    expect(boot(events).some((e) => e.type === 'provisioning.entry' && e.action === 'defaults')).toBe(false);
+    expect(board.fram.readValue(0x0301).status).not.toBe('found');
+    board.close();
+  });
+
   it('a stored value is never overwritten by a manifest default', async () => {
     const card = cardDir([{ source: 'a.hxe', bytes: A }], (e) => [{ ...e[0]!, values: [{ key: 0x0301, raw: numberToF16(4.5) }] }]);
     const chip = new Uint8Array(FRAM_SIZE);
@@ -190,6 +225,56 @@ describe('boot order on the virtual board', () => {
     expect(later.result).toMatchObject({ action: 'active', entry: { appName: 'bravo' } });
     expect(later.events.some((e) => e.type === 'provisioning.started')).toBe(false);
     later.board.close();
+  });
+
+  it('a chain of three failing entries does not cycle: with the failed list full the card is stopped until bootcfg set', async () => {
+    const chip = new Uint8Array(FRAM_SIZE);
+    const good = openBoard(chip);
+    good.install(C, 'uart', { confirm: true });
+    await good.setBootConfig({ order: ['sd', 'can'], maxBootFailures: 1, images: [] });
+    good.close();
+    const [X, Y, Z] = [image('xray'), image('yankee'), image('zulu')];
+    const card = cardDir([{ source: 'x.hxe', bytes: X }, { source: 'y.hxe', bytes: Y }, { source: 'z.hxe', bytes: Z }], (e) => [{ ...e[0]!, fallback: e[1]!.name }, { ...e[1]!, fallback: e[2]!.name }, e[2]!]);
+    const loaded: string[] = [];
+    let last: Awaited<ReturnType<typeof powerOn>> | undefined;
+    for (let i = 0; i < 12; i++) {
+      last = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }));
+      if (last.result.action === 'loaded') loaded.push(last.result.entry?.appName ?? '?');
+      if (i < 11) last.board.powerOff(); // never confirmed
+    }
+    expect(loaded).toEqual(['xray', 'yankee', 'zulu']);
+    const b = last!.board;
+    expect(b.apps.map((a) => a.appName)).toEqual(['charlie']); // the known-good image runs
+    expect(boot(last!.events).find((e) => e.type === 'provisioning.source' && e.source === 'sd')).toMatchObject({ action: 'none', detail: expect.stringMatching(/^stopped: .*until the boot configuration is set anew/) as unknown });
+    expect((await b.bootConfig()).failed).toEqual([sha(Y).slice(0, 16), sha(X).slice(0, 16)]);
+    // bootcfg set clears the list and the stop: the card is scanned again
+    await b.setBootConfig({ order: ['sd', 'can'], maxBootFailures: 1, images: [] });
+    b.close();
+    const again = await powerOn(chip, async () => ({ sd: await sdCardSource(card) }));
+    expect(again.result).toMatchObject({ action: 'loaded', entry: { appName: 'xray' } });
+    again.board.close();
+  });
+
+  it("FRAM damage to the card's image (active_corrupt) is not a failed image: the card's good copy is loaded again", async () => {
+    const chip = new Uint8Array(FRAM_SIZE);
+    const good = openBoard(chip);
+    good.install(C, 'uart', { confirm: true });
+    await good.setBootConfig({ order: ['sd', 'can'], maxBootFailures: 2, images: [] });
+    good.close();
+    const card = cardDir([{ source: 'a.hxe', bytes: A }]);
+    const sources = async (): Promise<BootSources> => ({ sd: await sdCardSource(card) });
+    const first = await powerOn(chip, sources);
+    expect(first.result).toMatchObject({ action: 'loaded', entry: { appName: 'alpha' } });
+    await first.board.confirm(0xff);
+    const slot = first.board.fram.map().slots.find((x) => x.sha256 === sha(A))!.slot;
+    const off = first.board.fram.layout.slots[slot === 'A' ? 0 : 1].dataOffset + 16;
+    first.board.close();
+    chip[off] = (chip[off]! ^ 0xff) & 0xff; // the FRAM copy is damaged; the card's is not
+    const second = await powerOn(chip, sources);
+    expect(second.events.find((e) => e.type === 'provisioning.rollback')).toMatchObject({ reason: 'active_corrupt' });
+    expect(second.result).toMatchObject({ action: 'loaded', entry: { appName: 'alpha' } });
+    expect((await second.board.bootConfig()).failed).toEqual([]);
+    second.board.close();
   });
 
   it('a card whose manifest is refused is reported and the board still boots what it holds', async () => {

@@ -61,8 +61,9 @@ describe('hilbridge sd write', () => {
     const t1 = tree(join(out, 'dir1'));
     expect(Object.keys(t1).sort()).toEqual(['hilbridge.json', 'images/calib.hxe', 'images/motor_ctl.hxe', 'images/telemetry.hxe']);
     expect(tree(join(out, 'dir2'))).toEqual(t1);
-    // writing over an existing card gives the same card again, and drops images it no longer lists
-    writeFileSync(join(out, 'dir1', 'images', 'stale.hxe'), 'old');
+    // writing over an existing card gives the same card again, and drops images only the old manifest listed
+    expect((await hilbridge('sd', 'write', join(out, 'dir1'), ...(a ?? []).slice(0, 2), '--priority', '5,1')).code).toBe(0);
+    expect(Object.keys(tree(join(out, 'dir1'))).sort()).toEqual(['hilbridge.json', 'images/motor_ctl.hxe', 'images/telemetry.hxe']);
     expect((await hilbridge('sd', 'write', join(out, 'dir1'), ...(a ?? []), ...args)).code).toBe(0);
     expect(tree(join(out, 'dir1'))).toEqual(t1);
     // the manifest inside the FAT image is the directory's
@@ -86,6 +87,11 @@ describe('hilbridge sd write', () => {
     r = await hilbridge('sd', 'write', join(out, 'c.img'), join(out, 'junk.bin'), '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ event: 'error', error: { code: 'sd_image_invalid' } });
+    // a card sd check would refuse is not written: the finding's code, exit 1
+    r = await hilbridge('sd', 'write', join(out, 'prio.img'), img, SAMPLES[1] ?? '', '--priority', '1,1', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ event: 'error', error: { code: 'sd_priority_conflict', field: 'images[1].priority' } });
+    expect(readdirSync(out).filter((n) => n.startsWith('prio'))).toEqual([]);
     const notCard = tempDir();
     writeFileSync(join(notCard, 'thesis.txt'), 'precious');
     r = await hilbridge('sd', 'write', notCard, img);

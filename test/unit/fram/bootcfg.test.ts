@@ -8,7 +8,7 @@ import { boardWith, fixture, reopen } from './helpers.js';
 
 describe('boot configuration record', () => {
   it('round-trips, and packs into the payload documented in docs/fram.md', () => {
-    const cfg = { order: ['sd', 'host'] as ('host' | 'sd' | 'can')[], images: ['motor_ctl', 'calib'], failed: ['00112233aabbccdd'] };
+    const cfg = { order: ['sd', 'host'] as ('host' | 'sd' | 'can')[], images: ['motor_ctl', 'calib'], failed: ['00112233aabbccdd'], stopped: ['sd'] as ('host' | 'sd')[] };
     const p = encodeBootConfig(cfg);
     expect(p.length).toBe(BOOTCFG_PAYLOAD);
     expect([...p.subarray(0, 4)]).toEqual([2, 1, 0, 2]);
@@ -16,13 +16,15 @@ describe('boot configuration record', () => {
     expect(p[24]).toBe(0x63); // 'c' of calib at +4 + 20
     expect(p[64]).toBe(1);
     expect(Buffer.from(p.subarray(65, 73)).toString('hex')).toBe('00112233aabbccdd');
+    expect(p[81]).toBe(2); // stopped sources: bit 1 the SD card
+    expect(p[82]).toBe(0);
     expect(decodeBootConfig(p)).toEqual(cfg);
   });
 
   it('refuses a source or an image named twice, and a name that does not fit', () => {
-    expect(() => encodeBootConfig({ order: ['sd', 'sd'], images: [], failed: [] })).toThrow(/twice/);
-    expect(() => encodeBootConfig({ order: [], images: [], failed: [] })).toThrow(/empty/);
-    expect(() => encodeBootConfig({ order: ['sd'], images: ['a'.repeat(21)], failed: [] })).toThrow(/1\.\.20/);
+    expect(() => encodeBootConfig({ order: ['sd', 'sd'], images: [], failed: [], stopped: [] })).toThrow(/twice/);
+    expect(() => encodeBootConfig({ order: [], images: [], failed: [], stopped: [] })).toThrow(/empty/);
+    expect(() => encodeBootConfig({ order: ['sd'], images: ['a'.repeat(21)], failed: [], stopped: [] })).toThrow(/1\.\.20/);
   });
 
   it('sits in the spare room after each settings copy, inside the settings partition, and leaves the settings alone', () => {
@@ -35,23 +37,23 @@ describe('boot configuration record', () => {
     expect(spec.offsets[1] + recordSize(8 + BOOTCFG_PAYLOAD)).toBeLessThanOrEqual(L.settings[0] + 0x100);
     expect(readBootConfig(fram.device, L)).toEqual({ config: DEFAULT_BOOT_CONFIG, stored: false });
     fram.writeSettings({ ...fram.settings(), canNodeId: 7 });
-    fram.writeBootConfig({ order: ['can'], images: [], failed: [] });
+    fram.writeBootConfig({ order: ['can'], images: [], failed: [], stopped: [] });
     expect(readSettings(fram.device, L).settings.canNodeId).toBe(7);
     expect(readSettings(fram.device, L).stored).toBe(true);
-    expect(fram.bootConfig()).toEqual({ config: { order: ['can'], images: [], failed: [] }, stored: true });
+    expect(fram.bootConfig()).toEqual({ config: { order: ['can'], images: [], failed: [], stopped: [] }, stored: true });
     expect(settingsSpec(L).offsets).toEqual(L.settings); // the settings record did not move
   });
 
   it('is wiped by a factory reset (the default order applies again)', () => {
     const { fram, store } = boardWith(fixture('calib'));
-    fram.writeBootConfig({ order: ['can'], images: ['x'], failed: [] });
+    fram.writeBootConfig({ order: ['can'], images: ['x'], failed: [], stopped: [] });
     fram.factoryReset();
     expect(reopen(store).bootConfig()).toEqual({ config: DEFAULT_BOOT_CONFIG, stored: false });
   });
 
   it('a flipped bit in one copy leaves the other, and the map names the damaged copy', () => {
     const { fram } = boardWith(fixture('calib'));
-    const cfg = { order: ['sd', 'can'] as ('host' | 'sd' | 'can')[], images: ['calib'], failed: [] };
+    const cfg = { order: ['sd', 'can'] as ('host' | 'sd' | 'can')[], images: ['calib'], failed: [], stopped: [] };
     fram.writeBootConfig(cfg);
     const off = bootcfgSpec(fram.layout).offsets[1] + 10;
     const dev = fram.device;

@@ -150,9 +150,9 @@ describe('power cut at every byte written', () => {
 
   it('boot configuration write (and an overwrite): the old or the new configuration, never a mix; the image and values untouched', () => {
     const { store, fram } = base();
-    const first = { order: ['sd', 'can'] as const, images: ['calib'], failed: [] };
+    const first = { order: ['sd', 'can'] as const, images: ['calib'], failed: [], stopped: [] };
     fram.writeBootConfig({ ...first, order: [...first.order] });
-    const next = { order: ['host', 'sd', 'can'] as ('host' | 'sd' | 'can')[], images: ['motor_ctl', 'calib'], failed: ['0011223344556677'] };
+    const next = { order: ['host', 'sd', 'can'] as ('host' | 'sd' | 'can')[], images: ['motor_ctl', 'calib'], failed: ['0011223344556677'], stopped: [] as ('host' | 'sd')[] };
     const n = sweep(
       store,
       (f) => f.writeBootConfig(next),

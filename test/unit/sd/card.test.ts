@@ -159,7 +159,7 @@ describe.each(FORMATS)('a %s card', (_label, write) => {
 });
 
 describe('manifest rules (checkCard)', () => {
-  it('duplicate names, a missing fallback, a fallback loop, a priority shared on a node, a FRAM key twice, an unknown FRAM key', async () => {
+  it('duplicate names, a missing fallback, a fallback for other nodes, a fallback loop, a priority shared on a node, a FRAM key twice, an unknown FRAM key', async () => {
     const { files, manifest } = sampleCard();
     const [a, b, c] = manifest.images;
     Object.assign(a!, { fallback: 'telemetry', nodes: [1, 2], values: [{ key: 5, raw: 1 }, { key: 5, raw: 2 }] });
@@ -173,12 +173,15 @@ describe('manifest rules (checkCard)', () => {
       'warning:sd_value_unknown_key:0',
       'warning:sd_value_unknown_key:0',
       'error:sd_duplicate_name:2',
+      'error:sd_fallback_nodes:0',
       'error:sd_fallback_loop:0',
       'error:sd_fallback_loop:1',
       'error:sd_fallback_missing:2',
       'error:sd_priority_conflict:1',
       'error:sd_duplicate_value:0',
     ]);
+    expect(report.findings.find((f) => f.code === 'sd_fallback_nodes')).toMatchObject({ field: 'images[0].fallback' });
+    expect(report.findings.find((f) => f.code === 'sd_fallback_nodes')?.message).toMatch(/fallback "telemetry" \(entry 1\) is for nodes 2, not for every node this entry is for \(1,2\)/);
     expect(report.findings.find((f) => f.code === 'sd_fallback_loop')?.message).toMatch(/motor_ctl -> telemetry -> motor_ctl/);
     expect(report.findings.find((f) => f.code === 'sd_priority_conflict')?.message).toMatch(/entry 1 \("telemetry"\): priority 0 is also entry 0 \("motor_ctl"\)'s, and both are for node 2/);
   });

@@ -1,6 +1,6 @@
 /**
- * Files the CLI writes (pack's image, image build's bundle and manifest,
- * sign's bundle): never half-written, whatever fails.
+ * Files hilbridge writes (pack's image, image build's bundle and manifest,
+ * sign's bundle, sd write's card files): never half-written, whatever fails.
  */
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
