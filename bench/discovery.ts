@@ -7,7 +7,6 @@
  * and the worst time to a stable answer set, the rounds, the frames on the
  * bus, and that every run found all 32.
  */
-import { VirtualTimeScheduler } from 'rxjs';
 import { VirtualBoard } from '../src/board/board.js';
 import { boardDiscovery } from '../src/board/board-discovery.js';
 import { discover } from '../src/protocol/engine/discover.js';
@@ -15,34 +14,16 @@ import { serveDiscovery } from '../src/protocol/engine/discover-target.js';
 import { createEmulatorBus } from '../src/transports/emulator-bus.js';
 import { createRng, mixSeed } from '../src/transports/rng.js';
 import { toHex } from '../src/util/hex.js';
+import { runUntil } from '../test/unit/protocol/engine/discover-fixture.js';
+import { VirtualClock } from '../test/unit/transports/virtual-time.js';
 
 const NODES = 32;
 const RUNS = 20;
 const json = process.argv.includes('--json');
 
-/** Run virtual time until `p` settles, letting promise continuations run between steps. */
-async function run<T>(s: VirtualTimeScheduler, p: Promise<T>): Promise<T> {
-  let done = false;
-  const watched = p.finally(() => {
-    done = true;
-  });
-  for (;;) {
-    for (let i = 0; i < 32 && !done; i++) await Promise.resolve();
-    if (done) return watched;
-    let next = s.actions[0];
-    if (next === undefined) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (done) return watched;
-      next = s.actions[0];
-      if (next === undefined) throw new Error('discovery stalled: nothing scheduled');
-    }
-    s.maxFrames = next.delay;
-    s.flush();
-  }
-}
-
 async function once(seed: number, loss: number): Promise<{ ms: number; rounds: number; found: number; frames: number }> {
-  const scheduler = new VirtualTimeScheduler();
+  const clock = new VirtualClock();
+  const scheduler = clock.scheduler;
   const bus = createEmulatorBus({ scheduler, seed, bitRate: 1_000_000 });
   const host = bus.attach({ name: 'host', loss });
   const ids = createRng(mixSeed(seed, 0xb0a4d));
@@ -56,7 +37,7 @@ async function once(seed: number, loss: number): Promise<{ ms: number; rounds: n
     boards.push(board);
   }
   const nonces = createRng(mixSeed(seed, 0x4e4f));
-  const r = await run(scheduler, discover(host.transport, { scheduler, nonce: () => Math.floor(nonces.next() * 0x1_0000_0000) }));
+  const r = await runUntil(clock, discover(host.transport, { scheduler, nonce: () => Math.floor(nonces.next() * 0x1_0000_0000) }));
   for (const x of responders) x.close();
   for (const b of boards) b.close();
   await bus.close();
