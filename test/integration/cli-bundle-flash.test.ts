@@ -19,6 +19,7 @@ import type { SigningKey } from '../../src/bundle/index.js';
 import { writeHxe } from '../../src/hxe/writer.js';
 import { toHex } from '../../src/util/hex.js';
 import { drive, jsonLines, mark, outputMatches, runCli, startTargetCli, useVirtualTime } from './cli-harness.js';
+import type { CliRun } from './cli-harness.js';
 
 let pairs = 0;
 
@@ -90,16 +91,21 @@ describe('hilbridge flash <bundle>', () => {
     expect(text.stdout).toMatch(/segment 2 beta \(hxe\), \d+ bytes, sha256 [0-9a-f]{64}/);
   });
 
-  it('a flash cut between segments resumes: --resume sends only the rest, says what each segment held, and ends with every segment active', async () => {
+  /** A two-segment bundle whose flash is cut by a power cut of the board while segment 2 arrives (plain DATA: the cut lands before END). */
+  async function flashCutInSegment2(): Promise<{ fram: string; b: ReturnType<typeof bundleFile>; interrupted: CliRun }> {
     const dir = tempDir();
     const fram = join(dir, 'b.fram');
     const b = bundleFile(dir, 20_000);
     const first = await startTarget(fram, `b${++pairs}`, 1_000_000);
     const since = mark();
-    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50', '--no-compress'); // plain DATA: the cut lands before END
+    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50', '--no-compress');
     await drive(outputMatches(/"event":"progress".*"segment":\{"index":2/, since));
     stopTargets.next('power cut');
-    const interrupted = await drive(cut);
+    return { fram, b, interrupted: await drive(cut) };
+  }
+
+  it('a flash cut between segments resumes: --resume sends only the rest, says what each segment held, and ends with every segment active', async () => {
+    const { fram, b, interrupted } = await flashCutInSegment2();
     expect(interrupted.code).toBe(3);
     const lost = jsonLines(interrupted.stdout).at(-1)!;
     expect(lost).toMatchObject({ ok: false, segment: { index: 2, name: 'beta', kind: 'hxe' } });
@@ -124,15 +130,7 @@ describe('hilbridge flash <bundle>', () => {
   });
 
   it('text: the bundle and its segments on stderr, the committed bundle on stdout; a resume lists what each segment held', async () => {
-    const dir = tempDir();
-    const fram = join(dir, 'b.fram');
-    const b = bundleFile(dir, 20_000);
-    const first = await startTarget(fram, `b${++pairs}`, 1_000_000);
-    const since = mark();
-    const cut = runCli('flash', b.path, ...first.link, '--json', '--timeout', '50', '--no-compress'); // plain DATA: the cut lands before END
-    await drive(outputMatches(/"event":"progress".*"segment":\{"index":2/, since));
-    stopTargets.next('power cut');
-    await drive(cut);
+    const { fram, b } = await flashCutInSegment2();
     const second = await startTarget(fram, `b${++pairs}`, 1_000_000);
     const r = await drive(runCli('flash', b.path, ...second.link, '--resume'));
     expect(r.code).toBe(0);
