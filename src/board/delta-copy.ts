@@ -9,6 +9,9 @@
  *
  * The header is read once per active slot and forgotten at every change of
  * the active image (commit, rollback, factory reset: the board calls forget).
+ * Which slot is active is read again at every `activeImage` (once per SIGS
+ * and per XDATA with copies, before its first copy), not at every
+ * `readActive`: the copies of one message come from the slot its checks saw.
  */
 import { CODECS, CodecId } from '../codec/index.js';
 import type { Fram, SlotId } from '../fram/index.js';
@@ -62,7 +65,7 @@ export class ActiveSlotCopy implements ActiveImageSource {
 
   async readActive(offset: number, length: number): Promise<Uint8Array> {
     await Promise.resolve();
-    const a = this.active();
+    const a = this.cached ?? this.active();
     if (a === null) throw new BoardError('no_active_image', 'a copy from the active slot, and this board has no active image');
     if (!Number.isInteger(offset) || offset < 0 || length < 0 || offset + length > a.size) {
       throw new BoardError('bad_delta', `a copy of ${length} bytes from active offset ${offset} goes beyond the ${a.size}-byte active image in slot ${a.slot}`, offset);

@@ -9,6 +9,7 @@ import { hex, toHex as bytesHex } from '../util/hex.js';
 import { wireCodeName } from './messages-codes.js';
 import { HoldState, ImageKind, MessageType, typeOfKind } from './messages-types.js';
 import type { Message, MessageTypeName } from './messages-types.js';
+import { sigGroups } from './messages-delta.js';
 
 const names = new Map<number, MessageTypeName>(Object.entries(MessageType).map(([k, v]) => [v, k as MessageTypeName]));
 
@@ -98,9 +99,9 @@ function ownFields(msg: Message): Record<string, FieldValue> {
     case 'audit_info':
       return { entries: msg.entries.length };
     case 'sigs':
-      return { start: msg.start, end: msg.end, blockSize: msg.blockSize };
+      return { start: msg.start, end: msg.end, blockSize: msg.blockSize, ranges: 1 + (msg.more?.length ?? 0) };
     case 'sigs_info':
-      return { activeSize: msg.activeSize, codecs: msg.codecs.map((c) => c.id).join(',') || '-', blockSize: msg.blockSize, start: msg.start, sigs: msg.sigs.length };
+      return { activeSize: msg.activeSize, codecs: msg.codecs.map((c) => c.id).join(',') || '-', blockSize: msg.blockSize, start: msg.start, sigs: sigGroups(msg).reduce((n, g) => n + g.sigs.length, 0), groups: 1 + (msg.more?.length ?? 0) };
     case 'xdata':
       return { offset: msg.offset, count: msg.count, ops: msg.ops.map((o) => o.op).join(',') };
     case 'bootcfg_set':

@@ -164,9 +164,9 @@ export interface BoardControl {
 
 /** The board's active image as delta transfers use it (copies come only from there, never from the slot being staged). */
 export interface ActiveImageSource {
-  /** Size and SHA-256 of the active image, undefined when the board has none (or does not copy). */
+  /** Size and SHA-256 of the active image, undefined when the board has none (or does not copy); looks again which slot is active. */
   activeImage(): Promise<{ readonly size: number; readonly sha256: Uint8Array } | undefined>;
-  /** Bytes of the active image; throws (bad_delta, no_active_image) outside it. */
+  /** Bytes of the active image that the last `activeImage` saw; throws (bad_delta, no_active_image) outside it. */
   readActive(offset: number, length: number): Promise<Uint8Array>;
   /** Codecs the board decodes in XDATA (empty: none). */
   readonly codecs: readonly CodecInfoWire[];

@@ -8,15 +8,22 @@
 import { ProtocolError } from '../errors.js';
 import { PayloadReader, PayloadWriter } from './messages-bytes.js';
 import type { Message } from './messages-types.js';
+import type { ByteRange } from '../util/ranges.js';
 
-/** SIGS payload bytes. */
+/** SIGS payload bytes with one range; each further range adds SIGS_RANGE_SIZE. */
 export const SIGS_SIZE = 10;
+/** Bytes of each further SIGS range (start u32, end u32). */
+export const SIGS_RANGE_SIZE = 8;
+/** Most ranges one SIGS may ask for (the target reads no more). */
+export const MAX_SIGS_RANGES = 64;
 /** SIGS_INFO bytes before the codec list (size, SHA-256, codec count). */
 export const SIGS_INFO_HEAD = 4 + 32 + 1;
 /** Bytes per codec entry of SIGS_INFO (id u8, decoder RAM u32). */
 export const SIGS_CODEC_SIZE = 5;
-/** SIGS_INFO bytes between the codec list and the signatures (block size, start, count). */
+/** SIGS_INFO bytes between the codec list and the first signature (block size, then the first group's start and count). */
 export const SIGS_INFO_MID = 2 + 4 + 2;
+/** Bytes before each further group's signatures (start u32, count u16). */
+export const SIGS_GROUP_HEAD = 4 + 2;
 /** Bytes per block signature (weak u32, strong u32). */
 export const SIG_SIZE = 8;
 /** Smallest and largest signature block a board must serve. */
@@ -28,12 +35,17 @@ export const XDATA_HEAD = 6;
 /** XDATA operation codes. */
 export const XdataOp = { copy: 0x01, literal: 0x02, packed: 0x03 } as const;
 
-/** SIGS: "signatures of your active image's blocks of `blockSize` bytes in [start, end)"; blockSize 0 asks only for the header. */
+/**
+ * SIGS: "signatures of your active image's blocks of `blockSize` bytes in
+ * [start, end)", and in each of `more` (ascending, not overlapping, after
+ * [start, end)); blockSize 0 asks only for the header.
+ */
 export interface SigsMsg {
   readonly kind: 'sigs';
   readonly start: number;
   readonly end: number;
   readonly blockSize: number;
+  readonly more?: readonly ByteRange[];
 }
 
 /** A codec the board decodes (wire id as in src/codec; 0 is "none" and never listed) and the RAM its decoder needs. */
@@ -59,6 +71,24 @@ export interface SigsInfoMsg {
   readonly start: number;
   /** Signatures of consecutive blocks from `start` (the last may be short: it ends at activeSize). */
   readonly sigs: readonly BlockSig[];
+  /** Groups for the further ranges SIGS asked for, in their order (as many as the frame held). */
+  readonly more?: readonly SigGroup[];
+}
+
+/** Signatures of consecutive blocks from `start`. */
+export interface SigGroup {
+  readonly start: number;
+  readonly sigs: readonly BlockSig[];
+}
+
+/** Every range a SIGS asks for, in order. */
+export function sigsRanges(m: SigsMsg): ByteRange[] {
+  return [{ start: m.start, end: m.end }, ...(m.more ?? [])];
+}
+
+/** Every group of a SIGS_INFO, in order. */
+export function sigGroups(m: SigsInfoMsg): SigGroup[] {
+  return [{ start: m.start, sigs: m.sigs }, ...(m.more ?? [])];
 }
 
 export type XOp =
@@ -106,18 +136,34 @@ export function encodeSigs(m: SigsMsg): Uint8Array {
   range('SIGS start', m.start, 0xffffffff);
   range('SIGS end', m.end, 0xffffffff);
   range('SIGS block size', m.blockSize, MAX_SIG_BLOCK);
-  return new PayloadWriter(SIGS_SIZE).u32(m.start).u32(m.end).u16(m.blockSize).done();
+  const more = m.more ?? [];
+  range('SIGS range count', more.length + 1, MAX_SIGS_RANGES, 1);
+  const w = new PayloadWriter(SIGS_SIZE + SIGS_RANGE_SIZE * more.length).u32(m.start).u32(m.end).u16(m.blockSize);
+  for (const r of more) {
+    range('SIGS range start', r.start, 0xffffffff);
+    range('SIGS range end', r.end, 0xffffffff);
+    w.u32(r.start).u32(r.end);
+  }
+  return w.done();
 }
 
 export function encodeSigsInfo(m: SigsInfoMsg): Uint8Array {
   if (m.activeSha256.length !== 32) throw new ProtocolError('message_field_range', 'cannot encode SIGS_INFO: the SHA-256 must be 32 bytes (a bug in the caller)');
   range('SIGS_INFO codec count', m.codecs.length, 0xff);
-  range('SIGS_INFO signature count', m.sigs.length, 0xffff);
-  const w = new PayloadWriter(SIGS_INFO_HEAD + SIGS_CODEC_SIZE * m.codecs.length + SIGS_INFO_MID + SIG_SIZE * m.sigs.length);
+  const groups = sigGroups(m);
+  let n = SIGS_INFO_HEAD + SIGS_CODEC_SIZE * m.codecs.length + 2;
+  for (const g of groups) {
+    range('SIGS_INFO signature count', g.sigs.length, 0xffff);
+    n += SIGS_GROUP_HEAD + SIG_SIZE * g.sigs.length;
+  }
+  const w = new PayloadWriter(n);
   w.u32(m.activeSize).bytes(m.activeSha256).u8(m.codecs.length);
   for (const c of m.codecs) w.u8(c.id).u32(c.decoderRamBytes);
-  w.u16(m.blockSize).u32(m.start).u16(m.sigs.length);
-  for (const s of m.sigs) w.u32(s.weak).u32(s.strong);
+  w.u16(m.blockSize);
+  for (const g of groups) {
+    w.u32(g.start).u16(g.sigs.length);
+    for (const s of g.sigs) w.u32(s.weak).u32(s.strong);
+  }
   return w.done();
 }
 
@@ -154,10 +200,20 @@ export function decodeSigs(p: Uint8Array): Decoded {
   const end = r.u32('end');
   const blockSize = r.u16('block size');
   if (r.short !== undefined) return { ok: false, detail: `SIGS payload too short for field ${r.short}` };
-  if (r.remaining !== 0) return { ok: false, detail: `SIGS payload has ${r.remaining} trailing bytes` };
+  if (r.remaining % SIGS_RANGE_SIZE !== 0) return { ok: false, detail: `SIGS payload has ${r.remaining} bytes after the first range: not a whole number of ${SIGS_RANGE_SIZE}-byte ranges` };
+  if (r.remaining / SIGS_RANGE_SIZE + 1 > MAX_SIGS_RANGES) return { ok: false, detail: `SIGS asks for ${r.remaining / SIGS_RANGE_SIZE + 1} ranges (at most ${MAX_SIGS_RANGES})` };
   if (blockSize !== 0 && (blockSize < MIN_SIG_BLOCK || blockSize > MAX_SIG_BLOCK)) return { ok: false, detail: `SIGS block size ${blockSize} is not 0 or ${MIN_SIG_BLOCK}..${MAX_SIG_BLOCK}` };
+  const more: ByteRange[] = [];
+  let prevEnd = end;
   if (end < start) return { ok: false, detail: `SIGS range [${start}, ${end}) ends before it starts` };
-  return { ok: true, msg: { kind: 'sigs', start, end, blockSize } };
+  while (r.remaining > 0) {
+    const rs = r.u32('range start');
+    const re = r.u32('range end');
+    if (re < rs || rs < prevEnd) return { ok: false, detail: `SIGS range ${more.length + 1} [${rs}, ${re}) is empty backwards or overlaps the one before (ranges ascend)` };
+    more.push({ start: rs, end: re });
+    prevEnd = re;
+  }
+  return { ok: true, msg: more.length === 0 ? { kind: 'sigs', start, end, blockSize } : { kind: 'sigs', start, end, blockSize, more } };
 }
 
 export function decodeSigsInfo(p: Uint8Array): Decoded {
@@ -168,15 +224,26 @@ export function decodeSigsInfo(p: Uint8Array): Decoded {
   const codecs: CodecInfoWire[] = [];
   for (let i = 0; i < m; i++) codecs.push({ id: r.u8('codec id'), decoderRamBytes: r.u32('codec RAM') });
   const blockSize = r.u16('block size');
-  const start = r.u32('start');
-  const n = r.u16('signature count');
   if (r.short !== undefined) return { ok: false, detail: `SIGS_INFO payload too short for field ${r.short}` };
-  if (r.remaining !== n * SIG_SIZE) return { ok: false, detail: `SIGS_INFO says ${n} signatures but carries ${r.remaining} bytes for them` };
-  if (n > 0 && (blockSize < MIN_SIG_BLOCK || start + (n - 1) * blockSize >= activeSize)) return { ok: false, detail: `SIGS_INFO signatures of ${blockSize}-byte blocks from ${start} go beyond the ${activeSize}-byte active image` };
   if (codecs.some((c) => c.id === 0)) return { ok: false, detail: 'SIGS_INFO lists codec 0 (none)' };
-  const sigs: BlockSig[] = [];
-  for (let i = 0; i < n; i++) sigs.push({ weak: r.u32('weak'), strong: r.u32('strong') });
-  return { ok: true, msg: { kind: 'sigs_info', activeSize, activeSha256, codecs, blockSize, start, sigs } };
+  const groups: SigGroup[] = [];
+  let after = 0;
+  do {
+    const start = r.u32('start');
+    const n = r.u16('signature count');
+    const short = r.short as string | undefined; // the reads above may have set it
+    if (short !== undefined) return { ok: false, detail: `SIGS_INFO payload too short for field ${short} of group ${groups.length}` };
+    if (r.remaining < n * SIG_SIZE) return { ok: false, detail: `SIGS_INFO group ${groups.length} says ${n} signatures but carries ${r.remaining} bytes for them` };
+    if (n > 0 && (blockSize < MIN_SIG_BLOCK || start + (n - 1) * blockSize >= activeSize)) return { ok: false, detail: `SIGS_INFO signatures of ${blockSize}-byte blocks from ${start} go beyond the ${activeSize}-byte active image` };
+    if (groups.length > 0 && start < after) return { ok: false, detail: `SIGS_INFO group ${groups.length} starts at ${start}, inside the group before it (groups ascend)` };
+    const sigs: BlockSig[] = [];
+    for (let i = 0; i < n; i++) sigs.push({ weak: r.u32('weak'), strong: r.u32('strong') });
+    groups.push({ start, sigs });
+    after = start + n * blockSize;
+  } while (r.remaining > 0);
+  const [first, ...more] = groups as [SigGroup, ...SigGroup[]];
+  const base = { kind: 'sigs_info', activeSize, activeSha256, codecs, blockSize, start: first.start, sigs: first.sigs } as const;
+  return { ok: true, msg: more.length === 0 ? base : { ...base, more } };
 }
 
 /** Decode XDATA's structure (lengths inside the payload); whether it fits the session is the target's check. */

@@ -40,14 +40,6 @@ export interface CanFrameBits {
 /** Bits after the CRC sequence: CRC delimiter 1, ACK slot 1, ACK delimiter 1, EOF 7, intermission 3. */
 const TRAILER_BITS = 13;
 
-function pushBits(out: number[], value: number, count: number): void {
-  for (let i = count - 1; i >= 0; i--) out.push(Math.floor(value / 2 ** i) % 2);
-}
-
-function pushBytes(out: number[], data: Uint8Array): void {
-  for (const b of data) pushBits(out, b, 8);
-}
-
 /** CRC-15/CAN (poly 0x4599, init 0) over a bit sequence, MSB first. */
 export function canCrc15(bits: readonly number[]): number {
   let crc = 0;
@@ -95,31 +87,76 @@ export function canDlc(length: number, fd: boolean): number | undefined {
   return dlc;
 }
 
-/** The arbitration bits SOF..r0 (classic) of a frame. */
-function classicHeader(frame: CanFrame, dlc: number): number[] {
-  const bits = [0]; // SOF
-  if (frame.extended) {
-    pushBits(bits, frame.id >>> 18, 11); // ID-A
-    bits.push(1, 1); // SRR, IDE
-    pushBits(bits, frame.id & 0x3ffff, 18); // ID-B
-    bits.push(0, 0, 0); // RTR (data frame), r1, r0
-  } else {
-    pushBits(bits, frame.id, 11);
-    bits.push(0, 0, 0); // RTR, IDE, r0
+/**
+ * One pass over a frame's bits, MSB first, without building them: the CRC-15
+ * of what was pushed (classic frames) and the stuff bits the transmitter
+ * inserts, by the rule of countStuffBits. The emulator costs every frame it
+ * carries, so this runs once per CAN frame: no arrays, integer operations only.
+ */
+class BitWalker {
+  crc = 0;
+  stuff = 0;
+  count = 0;
+  private last = -1;
+  private run = 0;
+
+  push(value: number, n: number): void {
+    for (let i = n - 1; i >= 0; i--) this.bit((value >>> i) & 1);
   }
-  pushBits(bits, dlc, 4);
-  return bits;
+
+  bytes(data: Uint8Array): void {
+    for (const b of data) this.push(b, 8);
+  }
+
+  bit(bit: number): void {
+    this.count++;
+    const top = (this.crc >>> 14) & 1;
+    this.crc = (this.crc << 1) & 0x7fff;
+    if ((top ^ bit) !== 0) this.crc ^= 0x4599;
+    if (bit === this.last) this.run++;
+    else {
+      this.last = bit;
+      this.run = 1;
+    }
+    if (this.run === 5) {
+      this.stuff++;
+      this.last = 1 - bit;
+      this.run = 1;
+    }
+  }
+
+  /** Bits after the CRC input: stuffed, not part of the CRC. */
+  pushUncrc(value: number, n: number): void {
+    const crc = this.crc;
+    this.push(value, n);
+    this.crc = crc;
+  }
+}
+
+/** The arbitration bits SOF..DLC of a classic frame. */
+function classicHeader(w: BitWalker, frame: CanFrame, dlc: number): void {
+  w.bit(0); // SOF
+  if (frame.extended) {
+    w.push(frame.id >>> 18, 11); // ID-A
+    w.push(0b11, 2); // SRR, IDE
+    w.push(frame.id & 0x3ffff, 18); // ID-B
+    w.push(0, 3); // RTR (data frame), r1, r0
+  } else {
+    w.push(frame.id, 11);
+    w.push(0, 3); // RTR, IDE, r0
+  }
+  w.push(dlc, 4);
 }
 
 /** Exact bits of a classic CAN data frame, bit stuffing included. */
 export function canClassicFrameBits(frame: CanFrame): CanFrameBits {
   const dlc = canDlc(frame.data.length, false);
   if (dlc === undefined) throw new RangeError(`classic CAN frame with ${frame.data.length} data bytes (max 8)`);
-  const bits = classicHeader(frame, dlc);
-  pushBytes(bits, frame.data);
-  pushBits(bits, canCrc15(bits), 15);
-  const { before: stuff } = countStuffBits(bits);
-  return { nominal: bits.length + stuff + TRAILER_BITS, data: 0, stuff };
+  const w = new BitWalker();
+  classicHeader(w, frame, dlc);
+  w.bytes(frame.data);
+  w.pushUncrc(w.crc, 15);
+  return { nominal: w.count + w.stuff + TRAILER_BITS, data: 0, stuff: w.stuff };
 }
 
 /**
@@ -131,25 +168,27 @@ export function canClassicFrameBits(frame: CanFrame): CanFrameBits {
 export function canFdFrameBits(frame: CanFrame): CanFrameBits {
   const dlc = canDlc(frame.data.length, true);
   if (dlc === undefined) throw new RangeError(`CAN FD frame with ${frame.data.length} data bytes (not a valid FD length)`);
-  const bits = [0]; // SOF
+  const w = new BitWalker();
+  w.bit(0); // SOF
   if (frame.extended) {
-    pushBits(bits, frame.id >>> 18, 11);
-    bits.push(1, 1); // SRR, IDE
-    pushBits(bits, frame.id & 0x3ffff, 18);
+    w.push(frame.id >>> 18, 11);
+    w.push(0b11, 2); // SRR, IDE
+    w.push(frame.id & 0x3ffff, 18);
   } else {
-    pushBits(bits, frame.id, 11);
+    w.push(frame.id, 11);
   }
-  bits.push(0); // RRS
-  if (!frame.extended) bits.push(0); // IDE
-  bits.push(1, 0, 1); // FDF, res, BRS: the data phase starts after BRS
-  const switchAt = bits.length;
-  bits.push(0); // ESI (error active)
-  pushBits(bits, dlc, 4);
-  pushBytes(bits, frame.data);
-  const { before, after } = countStuffBits(bits, switchAt);
+  w.bit(0); // RRS
+  if (!frame.extended) w.bit(0); // IDE
+  w.push(0b101, 3); // FDF, res, BRS: the data phase starts after BRS
+  const switchAt = w.count;
+  const before = w.stuff;
+  w.bit(0); // ESI (error active)
+  w.push(dlc, 4);
+  w.bytes(frame.data);
+  const after = w.stuff - before;
   const crcBits = frame.data.length > 16 ? 21 : 17;
   const fixedStuff = frame.data.length > 16 ? 7 : 6;
-  const dataPhase = bits.length - switchAt + after + 4 + crcBits + fixedStuff;
+  const dataPhase = w.count - switchAt + after + 4 + crcBits + fixedStuff;
   return { nominal: switchAt + before + TRAILER_BITS, data: dataPhase, stuff: before + after + fixedStuff };
 }
 

@@ -9,7 +9,8 @@
 import type { SchedulerLike } from 'rxjs';
 import type { ByteRange, CodecInfoWire, SigsInfoMsg } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
-import { SIGS_CODEC_SIZE, SIGS_INFO_HEAD, SIGS_INFO_MID, SIG_SIZE } from '../messages-delta.js';
+import { FRAME_OVERHEAD } from '../constants.js';
+import { MAX_SIGS_RANGES, SIGS_CODEC_SIZE, SIGS_GROUP_HEAD, SIGS_INFO_HEAD, SIGS_RANGE_SIZE, SIGS_SIZE, SIG_SIZE, sigGroups } from '../messages-delta.js';
 import { peerProtocol } from './errors.js';
 import { blockSizes, gaps, matchBlocks, mergeSegs, segBytes, type CopySeg, type SigPage } from './delta-plan.js';
 import { request } from './request.js';
@@ -37,8 +38,12 @@ export interface DeltaInfo {
 const FINE_MIN_REUSE = 0.25;
 /** The fine level's upload is capped at this fraction of the image. */
 const FINE_MAX_SHARE = 0.02;
-/** SIGS requests in flight at once for the fine level (the board answers them in order; more only queue). */
-const FINE_IN_FLIGHT = 16;
+
+/** A range still to be signed: [at, end). */
+interface Pending {
+  at: number;
+  end: number;
+}
 
 class SigFetcher {
   sigBytes = 0;
@@ -50,33 +55,49 @@ class SigFetcher {
     private readonly opts: SigsOptions,
   ) {}
 
-  async page(start: number, end: number, blockSize: number): Promise<SigsInfoMsg> {
+  async page(ranges: readonly ByteRange[], blockSize: number): Promise<SigsInfoMsg> {
     this.requests++;
-    const r = await request(this.channel, { kind: 'sigs', start, end, blockSize }, ['sigs_info'], {
+    const [r0, ...more] = ranges as [ByteRange, ...ByteRange[]];
+    const msg = { kind: 'sigs', start: r0.start, end: r0.end, blockSize, ...(more.length > 0 ? { more } : {}) } as const;
+    const r = await request(this.channel, msg, ['sigs_info'], {
       scheduler: this.opts.scheduler,
       timeoutMs: this.opts.timeoutMs,
       tries: this.opts.tries,
       what: 'SIGS',
     });
-    this.sigBytes += SIGS_INFO_HEAD + SIGS_CODEC_SIZE * r.codecs.length + SIGS_INFO_MID + SIG_SIZE * r.sigs.length;
+    this.sigBytes += SIGS_INFO_HEAD + SIGS_CODEC_SIZE * r.codecs.length + 2 + sigGroups(r).reduce((n, g) => n + SIGS_GROUP_HEAD + SIG_SIZE * g.sigs.length, 0);
     this.first ??= r;
     return r;
   }
 
-  /** Every signature of [start, end) at `blockSize`, page by page. */
-  async range(start: number, end: number, blockSize: number): Promise<SigPage[]> {
+  /**
+   * Every signature of `ranges` (ascending) at `blockSize`: as many ranges per
+   * SIGS as a frame holds, asked again from where each answer stopped.
+   * `activeSize` clips the ranges once known (undefined: learn it from the
+   * first answer). Every answer must go on exactly where asked, at the size
+   * asked: anything else would never end, or match the wrong bytes.
+   */
+  async ranges(ranges: readonly ByteRange[], blockSize: number, activeSize?: number): Promise<SigPage[]> {
+    let pending: Pending[] = ranges.map((r) => ({ at: r.start, end: Math.min(r.end, activeSize ?? r.end) })).filter((p) => p.at < p.end);
+    const perSigs = Math.max(1, Math.min(MAX_SIGS_RANGES, Math.floor((this.channel.maxFrame - FRAME_OVERHEAD - SIGS_SIZE) / SIGS_RANGE_SIZE) + 1));
     const pages: SigPage[] = [];
-    let at = start;
-    while (at < end) {
-      const r = await this.page(at, end, blockSize);
-      if (r.sigs.length === 0) break;
-      // a page must go on where asked, at the size asked: anything else would never end, or match the wrong bytes
-      if (r.start !== at || r.blockSize !== blockSize) {
-        throw peerProtocol(this.channel.name, `SIGS from ${at} at ${blockSize}-byte blocks answered with signatures from ${r.start} at ${r.blockSize}-byte blocks`);
-      }
-      pages.push({ blockSize, start: r.start, sigs: r.sigs, activeSize: r.activeSize });
-      at = r.start + r.sigs.length * blockSize;
-      if (at >= r.activeSize) break;
+    while (pending.length > 0) {
+      const asked = pending.slice(0, perSigs);
+      const r = await this.page(asked.map((p) => ({ start: p.at, end: p.end })), blockSize);
+      const groups = sigGroups(r);
+      if (groups.length > asked.length) throw peerProtocol(this.channel.name, `SIGS for ${asked.length} range(s) answered with ${groups.length} groups of signatures`);
+      groups.forEach((g, i) => {
+        const p = asked[i]!;
+        if (g.start !== p.at || r.blockSize !== blockSize) {
+          throw peerProtocol(this.channel.name, `SIGS from ${p.at} at ${blockSize}-byte blocks answered with signatures from ${g.start} at ${r.blockSize}-byte blocks`);
+        }
+        p.end = Math.min(p.end, r.activeSize);
+        if (g.sigs.length === 0) p.end = p.at; // nothing more there
+        else pages.push({ blockSize, start: g.start, sigs: g.sigs, activeSize: r.activeSize });
+        p.at = g.start + g.sigs.length * blockSize;
+      });
+      // every answer has a group, and each group either signs at least one block or ends its range: this ends
+      pending = pending.filter((p) => p.at < p.end);
     }
     return pages;
   }
@@ -86,14 +107,12 @@ class SigFetcher {
 export async function learnDelta(channel: FrameChannel, image: Uint8Array, opts: SigsOptions): Promise<DeltaInfo> {
   const f = new SigFetcher(channel, opts);
   const { coarse, fine } = blockSizes(image.length);
-  const head = await f.page(0, opts.delta ? 0xffffffff : 0, opts.delta ? coarse : 0);
+  const coarsePages = opts.delta ? await f.ranges([{ start: 0, end: 0xffffffff }], coarse) : [];
+  const head = f.first ?? (await f.page([{ start: 0, end: 0 }], 0));
   const base = { activeSize: head.activeSize, activeSha256: head.activeSha256, codecs: head.codecs };
   if (!opts.delta || head.activeSize === 0) return { ...base, segs: [], sigBytes: f.sigBytes, requests: f.requests };
-  const pages: SigPage[] = [{ blockSize: coarse, start: head.start, sigs: head.sigs, activeSize: head.activeSize }];
-  const next = head.start + head.sigs.length * coarse;
-  if (head.sigs.length > 0 && next < head.activeSize) pages.push(...(await f.range(next, head.activeSize, coarse)));
   const whole: ByteRange[] = [{ start: 0, end: image.length }];
-  const level1 = mergeSegs(matchBlocks(image, whole, pages));
+  const level1 = mergeSegs(matchBlocks(image, whole, coarsePages));
   let segs = level1;
   if (segBytes(level1) >= FINE_MIN_REUSE * image.length) {
     const oldGaps = gaps(head.activeSize, level1.map((s) => ({ start: s.src, end: s.src + s.length }))).filter((g) => g.end - g.start >= fine);
@@ -105,11 +124,8 @@ export async function learnDelta(channel: FrameChannel, image: Uint8Array, opts:
       if (cost > budget) break;
       wanted.push(g);
     }
-    // up to FINE_IN_FLIGHT gaps' requests in flight at once: the board answers them in order, so a batch costs one round trip
-    const finePages: SigPage[] = [];
-    for (let i = 0; i < wanted.length; i += FINE_IN_FLIGHT) {
-      finePages.push(...(await Promise.all(wanted.slice(i, i + FINE_IN_FLIGHT).map((g) => f.range(g.start, g.end, fine)))).flat());
-    }
+    // every gap in one SIGS (as many as a frame holds): one round trip, one SIGS_INFO header
+    const finePages = await f.ranges(wanted, fine, head.activeSize);
     const newGaps = gaps(image.length, level1.map((s) => ({ start: s.dst, end: s.dst + s.length })));
     segs = mergeSegs([...level1, ...matchBlocks(image, newGaps, finePages)]);
   }

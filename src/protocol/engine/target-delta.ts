@@ -16,7 +16,7 @@ import { HilbridgeError } from '../../errors.js';
 import { CodecError, decompressChunk, type CodecId } from '../../codec/index.js';
 import { FRAME_OVERHEAD } from '../constants.js';
 import { blockSig } from '../delta-hash.js';
-import { MAX_SIG_BLOCK, SIG_SIZE, SIGS_CODEC_SIZE, SIGS_INFO_HEAD, SIGS_INFO_MID, opLength } from '../messages-delta.js';
+import { MAX_SIG_BLOCK, SIG_SIZE, SIGS_CODEC_SIZE, SIGS_GROUP_HEAD, SIGS_INFO_HEAD, opLength, sigsRanges, type SigGroup } from '../messages-delta.js';
 import type { ActiveImageSource } from '../image-sink.js';
 import type { BlockSig, Message, SigsMsg, XdataMsg } from '../messages-types.js';
 
@@ -42,7 +42,12 @@ export function deltaRefusal(e: unknown): string | undefined {
   return DELTA_CODES.includes(code) ? code : undefined;
 }
 
-/** SIGS_INFO for `req`: as many signatures as the agreed max frame holds. */
+/**
+ * SIGS_INFO for `req`: a group of signatures per range asked, in order, as
+ * many as the agreed max frame holds (the last group may stop inside its
+ * range; ranges after it are not answered). A range that starts at or past
+ * the end of the active image gets an empty group.
+ */
 export async function sigsReply(src: ActiveImageSource, req: SigsMsg, maxFrame: number): Promise<Message> {
   const active = await src.activeImage();
   const codecs = src.codecs;
@@ -50,16 +55,27 @@ export async function sigsReply(src: ActiveImageSource, req: SigsMsg, maxFrame: 
   if (active === undefined) return none;
   const head = { ...none, activeSize: active.size, activeSha256: active.sha256 };
   const b = req.blockSize;
-  if (b === 0 || b > MAX_SIG_BLOCK || req.start >= active.size) return head;
-  const room = maxFrame - FRAME_OVERHEAD - SIGS_INFO_HEAD - SIGS_CODEC_SIZE * codecs.length - SIGS_INFO_MID;
-  const end = Math.min(req.end, active.size);
-  const n = Math.max(0, Math.min(Math.floor(room / SIG_SIZE), Math.ceil((end - req.start) / b), 0xffff));
-  const sigs: BlockSig[] = [];
-  for (let i = 0; i < n; i++) {
-    const at = req.start + i * b;
-    sigs.push(blockSig(await src.readActive(at, Math.min(b, active.size - at))));
+  if (b === 0 || b > MAX_SIG_BLOCK) return head;
+  let room = maxFrame - FRAME_OVERHEAD - SIGS_INFO_HEAD - SIGS_CODEC_SIZE * codecs.length - 2;
+  const groups: SigGroup[] = [];
+  for (const r of sigsRanges(req)) {
+    const end = Math.min(r.end, active.size);
+    // a group that cannot hold one signature would read as "nothing there": stop, the host asks again (the first
+    // group's head is part of every SIGS_INFO, so it is there even when the frame holds no signature)
+    if (groups.length > 0 && room < SIGS_GROUP_HEAD + (r.start < end ? SIG_SIZE : 0)) break;
+    room -= SIGS_GROUP_HEAD;
+    const n = r.start >= end ? 0 : Math.max(0, Math.min(Math.floor(room / SIG_SIZE), Math.ceil((end - r.start) / b), 0xffff));
+    const sigs: BlockSig[] = [];
+    for (let i = 0; i < n; i++) {
+      const at = r.start + i * b;
+      sigs.push(blockSig(await src.readActive(at, Math.min(b, active.size - at))));
+    }
+    room -= n * SIG_SIZE;
+    groups.push({ start: r.start, sigs });
+    if (r.start + n * b < end) break; // the frame is full inside this range
   }
-  return { ...head, sigs };
+  const [first, ...more] = groups as [SigGroup, ...SigGroup[]];
+  return more.length === 0 ? { ...head, sigs: first.sigs } : { ...head, sigs: first.sigs, more };
 }
 
 export interface XdataSession {

@@ -4,6 +4,7 @@ import {
   canClassicPayloadLimit,
   canClassicUnstuffedBits,
   canCrc15,
+  canDlc,
   canFdFrameBits,
   canFdPayloadLimit,
   countStuffBits,
@@ -40,7 +41,48 @@ describe('UART bit cost', () => {
   });
 });
 
+/** The frame's bits as an array, the way the standard draws them: the oracle for the one-pass counter. */
+function bitsOf(value: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (value >>> (n - 1 - i)) & 1);
+}
+function classicBitsByArray(f: CanFrame): { nominal: number; stuff: number } {
+  const head = f.extended
+    ? [0, ...bitsOf(f.id >>> 18, 11), 1, 1, ...bitsOf(f.id & 0x3ffff, 18), 0, 0, 0]
+    : [0, ...bitsOf(f.id, 11), 0, 0, 0];
+  const bits = [...head, ...bitsOf(f.data.length, 4), ...[...f.data].flatMap((b) => bitsOf(b, 8))];
+  bits.push(...bitsOf(canCrc15(bits), 15));
+  const stuff = countStuffBits(bits).before;
+  return { nominal: bits.length + stuff + 13, stuff };
+}
+function fdBitsByArray(f: CanFrame, dlc: number): { nominal: number; dataBits: number; stuff: number } {
+  const bits = f.extended ? [0, ...bitsOf(f.id >>> 18, 11), 1, 1, ...bitsOf(f.id & 0x3ffff, 18), 0] : [0, ...bitsOf(f.id, 11), 0, 0];
+  bits.push(1, 0, 1);
+  const split = bits.length;
+  bits.push(0, ...bitsOf(dlc, 4), ...[...f.data].flatMap((b) => bitsOf(b, 8)));
+  const { before, after } = countStuffBits(bits, split);
+  const crc = f.data.length > 16 ? 21 + 7 : 17 + 6;
+  return { nominal: split + before + 13, dataBits: bits.length - split + after + 4 + crc, stuff: before + after + (f.data.length > 16 ? 7 : 6) };
+}
+
 describe('classic CAN bit cost', () => {
+  it('the one-pass count equals the bit array built by the standard, for random classic and FD frames', () => {
+    const rng = createRng(11);
+    const fdLengths = [0, 1, 7, 8, 12, 16, 20, 24, 32, 48, 64];
+    for (let n = 0; n < 400; n++) {
+      const ext = rng.int(2) === 1;
+      const id = rng.int(ext ? 0x20000000 : 0x800);
+      const zeros = rng.int(3) === 0; // runs of equal bits exercise the stuffing rule
+      const len = rng.int(9);
+      const data = Array.from({ length: len }, () => (zeros ? 0 : rng.int(256)));
+      expect(canClassicFrameBits(frame(id, data, ext)), `classic ${id} ${data.join(',')}`).toEqual({ ...classicBitsByArray(frame(id, data, ext)), data: 0 });
+      const fdLen = fdLengths[rng.int(fdLengths.length)]!;
+      const fdData = Array.from({ length: fdLen }, () => (zeros ? 0xff : rng.int(256)));
+      const want = fdBitsByArray(frame(id, fdData, ext, true), canDlc(fdLen, true)!);
+      const got = canFdFrameBits(frame(id, fdData, ext, true));
+      expect(got, `fd ${id} ${fdLen}`).toEqual({ nominal: want.nominal, data: want.dataBits, stuff: want.stuff });
+    }
+  });
+
   it('CRC-15 matches polynomial long division', () => {
     const rng = createRng(7);
     for (let n = 0; n < 50; n++) {

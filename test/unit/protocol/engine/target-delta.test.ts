@@ -103,6 +103,32 @@ describe('SIGS on the target', () => {
     expect(back).toEqual({ ok: true, msg: r });
   });
 
+  it('answers several ranges in one SIGS_INFO, a group each, in order; a range past the image gets an empty group', async () => {
+    const more = [{ start: 1024, end: 1152 }, { start: 4064, end: 0xffffffff }, { start: 0xffff0000, end: 0xffffffff }];
+    const r = await sigsReply(activeOf(active), { kind: 'sigs', start: 0, end: 64, blockSize: 64, more }, 2048);
+    if (r.kind !== 'sigs_info') throw new Error('no SIGS_INFO');
+    expect(r.start).toBe(0);
+    expect(r.sigs).toEqual([blockSig(active.subarray(0, 64))]);
+    expect(r.more).toEqual([
+      { start: 1024, sigs: [blockSig(active.subarray(1024, 1088)), blockSig(active.subarray(1088, 1152))] },
+      { start: 4064, sigs: [blockSig(active.subarray(4064, 4096))] }, // the short last block
+      { start: 0xffff0000, sigs: [] },
+    ]);
+    expect(decodeMessage(0x25, encodeMessage(r).payload)).toEqual({ ok: true, msg: r });
+  });
+
+  it('stops where the frame is full: the last group ends inside its range, later ranges are not answered', async () => {
+    const req = { kind: 'sigs', start: 0, end: 640, blockSize: 64, more: [{ start: 1024, end: 4096 }, { start: 4096, end: 4096 }] } as const;
+    const r = await sigsReply(activeOf(active), req, 256);
+    if (r.kind !== 'sigs_info') throw new Error('no SIGS_INFO');
+    expect(encodeMessage(r).payload.length + 16).toBeLessThanOrEqual(256);
+    expect(r.sigs).toHaveLength(10);
+    expect(r.more).toHaveLength(1);
+    expect(r.more![0]!.start).toBe(1024);
+    expect(r.more![0]!.sigs.length).toBeGreaterThan(0);
+    expect(r.more![0]!.sigs.length).toBeLessThan(48);
+  });
+
   it('a board without an active image answers size 0 and no signatures', async () => {
     const r = await sigsReply(activeOf(undefined), { kind: 'sigs', start: 0, end: 100, blockSize: 64 }, 1024);
     expect(r).toMatchObject({ activeSize: 0, sigs: [] });
