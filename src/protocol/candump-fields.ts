@@ -45,6 +45,7 @@ function ownFields(msg: Message): Record<string, FieldValue> {
         capabilities: hex32(msg.capabilities),
         framSize: msg.framSize,
         ...(msg.lineRates === undefined ? {} : { lineRates: msg.lineRates.join(',') }),
+        ...(msg.codecs === undefined ? {} : { codecs: msg.codecs.map((c) => `${c.id}:${c.decoderRamBytes}`).join(',') }),
         slots: msg.slots.length,
       };
     case 'query':
@@ -101,7 +102,7 @@ function ownFields(msg: Message): Record<string, FieldValue> {
     case 'sigs':
       return { start: msg.start, end: msg.end, blockSize: msg.blockSize, ranges: 1 + (msg.more?.length ?? 0) };
     case 'sigs_info':
-      return { activeSize: msg.activeSize, codecs: msg.codecs.map((c) => c.id).join(',') || '-', blockSize: msg.blockSize, start: msg.start, sigs: sigGroups(msg).reduce((n, g) => n + g.sigs.length, 0), groups: 1 + (msg.more?.length ?? 0) };
+      return { activeSize: msg.activeSize, blockSize: msg.blockSize, start: msg.start, sigs: sigGroups(msg).reduce((n, g) => n + g.sigs.length, 0), groups: 1 + (msg.more?.length ?? 0) };
     case 'xdata':
       return { offset: msg.offset, count: msg.count, ops: msg.ops.map((o) => o.op).join(',') };
     case 'bootcfg_set':

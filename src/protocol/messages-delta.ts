@@ -16,12 +16,8 @@ export const SIGS_SIZE = 10;
 export const SIGS_RANGE_SIZE = 8;
 /** Most ranges one SIGS may ask for (the target reads no more). */
 export const MAX_SIGS_RANGES = 64;
-/** SIGS_INFO bytes before the codec list (size, SHA-256, codec count). */
-export const SIGS_INFO_HEAD = 4 + 32 + 1;
-/** Bytes per codec entry of SIGS_INFO (id u8, decoder RAM u32). */
-export const SIGS_CODEC_SIZE = 5;
-/** SIGS_INFO bytes between the codec list and the first signature (block size, then the first group's start and count). */
-export const SIGS_INFO_MID = 2 + 4 + 2;
+/** SIGS_INFO bytes before the block size (size, SHA-256). */
+export const SIGS_INFO_HEAD = 4 + 32;
 /** Bytes before each further group's signatures (start u32, count u16). */
 export const SIGS_GROUP_HEAD = 4 + 2;
 /** Bytes per block signature (weak u32, strong u32). */
@@ -48,7 +44,7 @@ export interface SigsMsg {
   readonly more?: readonly ByteRange[];
 }
 
-/** A codec the board decodes (wire id as in src/codec; 0 is "none" and never listed) and the RAM its decoder needs. */
+/** A codec the board decodes (wire id as in src/codec; 0 is "none" and never listed) and the RAM its decoder needs (INFO). */
 export interface CodecInfoWire {
   readonly id: number;
   readonly decoderRamBytes: number;
@@ -65,7 +61,6 @@ export interface SigsInfoMsg {
   /** Size and SHA-256 of the active image (0 and zeros: none). */
   readonly activeSize: number;
   readonly activeSha256: Uint8Array;
-  readonly codecs: readonly CodecInfoWire[];
   readonly blockSize: number;
   /** Active-image offset of the first signature's block. */
   readonly start: number;
@@ -149,17 +144,14 @@ export function encodeSigs(m: SigsMsg): Uint8Array {
 
 export function encodeSigsInfo(m: SigsInfoMsg): Uint8Array {
   if (m.activeSha256.length !== 32) throw new ProtocolError('message_field_range', 'cannot encode SIGS_INFO: the SHA-256 must be 32 bytes (a bug in the caller)');
-  range('SIGS_INFO codec count', m.codecs.length, 0xff);
   const groups = sigGroups(m);
-  let n = SIGS_INFO_HEAD + SIGS_CODEC_SIZE * m.codecs.length + 2;
+  let n = SIGS_INFO_HEAD + 2;
   for (const g of groups) {
     range('SIGS_INFO signature count', g.sigs.length, 0xffff);
     n += SIGS_GROUP_HEAD + SIG_SIZE * g.sigs.length;
   }
   const w = new PayloadWriter(n);
-  w.u32(m.activeSize).bytes(m.activeSha256).u8(m.codecs.length);
-  for (const c of m.codecs) w.u8(c.id).u32(c.decoderRamBytes);
-  w.u16(m.blockSize);
+  w.u32(m.activeSize).bytes(m.activeSha256).u16(m.blockSize);
   for (const g of groups) {
     w.u32(g.start).u16(g.sigs.length);
     for (const s of g.sigs) w.u32(s.weak).u32(s.strong);
@@ -220,12 +212,8 @@ export function decodeSigsInfo(p: Uint8Array): Decoded {
   const r = new PayloadReader(p);
   const activeSize = r.u32('active size');
   const activeSha256 = new Uint8Array(r.bytes(32, 'active sha256'));
-  const m = r.u8('codec count');
-  const codecs: CodecInfoWire[] = [];
-  for (let i = 0; i < m; i++) codecs.push({ id: r.u8('codec id'), decoderRamBytes: r.u32('codec RAM') });
   const blockSize = r.u16('block size');
   if (r.short !== undefined) return { ok: false, detail: `SIGS_INFO payload too short for field ${r.short}` };
-  if (codecs.some((c) => c.id === 0)) return { ok: false, detail: 'SIGS_INFO lists codec 0 (none)' };
   const groups: SigGroup[] = [];
   let after = 0;
   do {
@@ -242,7 +230,7 @@ export function decodeSigsInfo(p: Uint8Array): Decoded {
     after = start + n * blockSize;
   } while (r.remaining > 0);
   const [first, ...more] = groups as [SigGroup, ...SigGroup[]];
-  const base = { kind: 'sigs_info', activeSize, activeSha256, codecs, blockSize, start: first.start, sigs: first.sigs } as const;
+  const base = { kind: 'sigs_info', activeSize, activeSha256, blockSize, start: first.start, sigs: first.sigs } as const;
   return { ok: true, msg: more.length === 0 ? base : { ...base, more } };
 }
 

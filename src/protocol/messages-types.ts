@@ -6,7 +6,7 @@
 import type { ByteRange } from '../util/ranges.js';
 import { FRAME_OVERHEAD } from './constants.js';
 import type { AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
-import type { SigsInfoMsg, SigsMsg, XdataMsg } from './messages-delta.js';
+import type { CodecInfoWire, SigsInfoMsg, SigsMsg, XdataMsg } from './messages-delta.js';
 
 export type { AuditEntryWire, AuditInfoMsg, AuditMsg, AuthBlock, ChallengeMsg, NonceMsg } from './messages-auth-types.js';
 import type { BootcfgGetMsg, BootcfgInfoMsg, BootcfgSetMsg } from './messages-bootcfg.js';
@@ -76,6 +76,11 @@ export function slotLetter(slot: number): string {
 export const MAX_LINE_RATES = 32;
 /** First byte of INFO's JSON slot table ('['): when it follows the identity directly, INFO lists no line rates. */
 export const SLOT_TABLE_START = 0x5b;
+/** INFO's codec table starts with 0xC0 + k (k = 1..MAX_INFO_CODECS codec entries): a byte neither a line-rate count nor '['. */
+export const INFO_CODECS_MARK = 0xc0;
+export const MAX_INFO_CODECS = 15;
+/** Bytes per INFO codec entry: id u8, decoder RAM u32. */
+export const INFO_CODEC_SIZE = 5;
 
 /** What kind of image BEGIN announces: a bundle (docs/bundle.md) only to a target whose INFO capabilities have LoaderCapability.bundle. */
 export const ImageKind = { raw: 0, hxe: 1, bundle: 2 } as const;
@@ -97,7 +102,7 @@ export function takesDelta(capabilities: number): boolean {
   return ((capabilities >>> 0) & LoaderCapability.delta) >>> 0 !== 0;
 }
 
-/** True when INFO's capabilities say the target decodes compressed XDATA (which codecs: SIGS_INFO; docs/protocol.md 9). */
+/** True when INFO's capabilities say the target decodes compressed XDATA (which codecs: INFO's codec table; docs/protocol.md 4.2, 9). */
 export function takesCompression(capabilities: number): boolean {
   return ((capabilities >>> 0) & LoaderCapability.compression) >>> 0 !== 0;
 }
@@ -194,6 +199,12 @@ export interface InfoMsg {
    * its link cannot switch (CAN) or it predates baud switching.
    */
   readonly lineRates?: readonly number[] | undefined;
+  /**
+   * Chunk codecs the loader decodes in XDATA (ids as in src/codec; 0 is never
+   * listed) and the RAM each decoder needs; absent when it decodes none
+   * (capability bit 28 clear).
+   */
+  readonly codecs?: readonly CodecInfoWire[] | undefined;
   readonly slots: readonly SlotInfo[];
 }
 

@@ -20,6 +20,9 @@ import {
   FACTORY_RESET_MAGIC,
   HoldState,
   ImageKind,
+  INFO_CODECS_MARK,
+  INFO_CODEC_SIZE,
+  MAX_INFO_CODECS,
   MAX_LINE_RATES,
   MessageType,
   NO_OFFSET,
@@ -29,7 +32,7 @@ import {
   Size,
   typeOfKind,
 } from './messages-types.js';
-import type { ByteRange, Message } from './messages-types.js';
+import type { ByteRange, CodecInfoWire, Message } from './messages-types.js';
 
 export * from './messages-types.js';
 
@@ -111,10 +114,36 @@ function checkRates(rates: readonly number[]): void {
   });
 }
 
+function checkCodecs(codecs: readonly CodecInfoWire[]): void {
+  check('INFO codec count', codecs.length, MAX_INFO_CODECS);
+  for (const c of codecs) {
+    check('INFO codec id', c.id, 0xff);
+    if (c.id === 0) throw new ProtocolError('message_field_range', 'cannot encode INFO codec 0 (none is never listed; a bug in the caller)');
+    check('INFO codec RAM', c.decoderRamBytes, 0xffffffff);
+  }
+}
+
+/** INFO's optional codec table after the line rates: a byte 0xC0 + k, then k entries (id u8, decoder RAM u32). */
+function decodeCodecs(r: PayloadReader, p: Uint8Array): CodecInfoWire[] | string | undefined {
+  const next = p[r.offset];
+  if (next === undefined || (next & 0xf0) !== INFO_CODECS_MARK) return undefined;
+  const k = r.u8('codec table') - INFO_CODECS_MARK;
+  if (k === 0) return 'INFO codec table lists no codec (0xC0)';
+  const codecs: CodecInfoWire[] = [];
+  for (let i = 0; i < k; i++) {
+    const id = r.u8('codec id');
+    const decoderRamBytes = r.u32('codec RAM');
+    if (r.short !== undefined) return `INFO payload too short for codec ${i}`;
+    if (id === 0 || codecs.some((c) => c.id === id)) return `INFO codec ${i} has id ${id}: 0 (none) or listed twice`;
+    codecs.push({ id, decoderRamBytes });
+  }
+  return codecs;
+}
+
 /** INFO's optional line-rate list after the identity: absent when the slot table ('[') follows directly. */
 function decodeRates(r: PayloadReader, p: Uint8Array): number[] | string | undefined {
   const next = p[r.offset];
-  if (next === undefined || next === SLOT_TABLE_START) return undefined;
+  if (next === undefined || next === SLOT_TABLE_START || (next & 0xf0) === INFO_CODECS_MARK) return undefined;
   const count = r.u8('line rate count');
   if (count === 0 || count > MAX_LINE_RATES) return `INFO line rate count ${count} is not 1..${MAX_LINE_RATES}`;
   const rates: number[] = [];
@@ -152,7 +181,9 @@ function encodePayload(msg: Message): Uint8Array {
       const slots = utf8(JSON.stringify(msg.slots));
       const rates = msg.lineRates ?? [];
       checkRates(rates);
-      const w = new PayloadWriter(Size.infoFixed + id.length + (rates.length > 0 ? 1 + 4 * rates.length : 0) + slots.length)
+      const codecs = msg.codecs ?? [];
+      checkCodecs(codecs);
+      const w = new PayloadWriter(Size.infoFixed + id.length + (rates.length > 0 ? 1 + 4 * rates.length : 0) + (codecs.length > 0 ? 1 + INFO_CODEC_SIZE * codecs.length : 0) + slots.length)
         .u8(msg.version)
         .u8(msg.nodeId)
         .u16(msg.maxChunk)
@@ -165,6 +196,10 @@ function encodePayload(msg: Message): Uint8Array {
       if (rates.length > 0) {
         w.u8(rates.length);
         for (const rate of rates) w.u32(rate);
+      }
+      if (codecs.length > 0) {
+        w.u8(INFO_CODECS_MARK + codecs.length);
+        for (const c of codecs) w.u8(c.id).u32(c.decoderRamBytes);
       }
       return w.bytes(slots).done();
     }
@@ -359,10 +394,12 @@ function decodePayload(type: number, p: Uint8Array): DecodeResult {
       if (maxChunk === 0 || window === 0) return bad('INFO has a zero chunk or window');
       const lineRates = decodeRates(r, p);
       if (typeof lineRates === 'string') return bad(lineRates);
+      const codecs = decodeCodecs(r, p);
+      if (typeof codecs === 'string') return bad(codecs);
       const slots = parseJson(r.rest(), slotsSchema, 'INFO slot table');
       if (typeof slots === 'string') return bad(slots);
       const base = { kind: 'info', version, nodeId, maxChunk, window, maxFrame, capabilities, framSize, identity } as const;
-      return { ok: true, msg: lineRates === undefined ? { ...base, slots } : { ...base, lineRates, slots } };
+      return { ok: true, msg: { ...base, ...(lineRates === undefined ? {} : { lineRates }), ...(codecs === undefined ? {} : { codecs }), slots } };
     }
     case MessageType.SET_BAUD: {
       const rate = r.u32('rate');

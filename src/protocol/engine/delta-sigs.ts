@@ -7,10 +7,10 @@
  * against the new image (delta-plan.ts).
  */
 import type { SchedulerLike } from 'rxjs';
-import type { ByteRange, CodecInfoWire, SigsInfoMsg } from '../messages-types.js';
+import type { ByteRange, SigsInfoMsg } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
 import { FRAME_OVERHEAD } from '../constants.js';
-import { MAX_SIGS_RANGES, SIGS_CODEC_SIZE, SIGS_GROUP_HEAD, SIGS_INFO_HEAD, SIGS_RANGE_SIZE, SIGS_SIZE, SIG_SIZE, sigGroups } from '../messages-delta.js';
+import { MAX_SIGS_RANGES, SIGS_GROUP_HEAD, SIGS_INFO_HEAD, SIGS_RANGE_SIZE, SIGS_SIZE, SIG_SIZE, sigGroups } from '../messages-delta.js';
 import { peerProtocol } from './errors.js';
 import { blockSizes, gaps, matchBlocks, mergeSegs, segBytes, type CopySeg, type SigPage } from './delta-plan.js';
 import { request } from './request.js';
@@ -19,14 +19,11 @@ export interface SigsOptions {
   readonly scheduler: SchedulerLike;
   readonly timeoutMs: number;
   readonly tries?: number;
-  /** Ask for signatures at all (false: only the board's codecs). */
-  readonly delta: boolean;
 }
 
 export interface DeltaInfo {
   readonly activeSize: number;
   readonly activeSha256: Uint8Array;
-  readonly codecs: readonly CodecInfoWire[];
   /** New-image ranges the board can copy from its active image, sorted, merged. */
   readonly segs: readonly CopySeg[];
   /** SIGS_INFO payload bytes received, and how many SIGS requests it took. */
@@ -65,7 +62,7 @@ class SigFetcher {
       tries: this.opts.tries,
       what: 'SIGS',
     });
-    this.sigBytes += SIGS_INFO_HEAD + SIGS_CODEC_SIZE * r.codecs.length + 2 + sigGroups(r).reduce((n, g) => n + SIGS_GROUP_HEAD + SIG_SIZE * g.sigs.length, 0);
+    this.sigBytes += SIGS_INFO_HEAD + 2 + sigGroups(r).reduce((n, g) => n + SIGS_GROUP_HEAD + SIG_SIZE * g.sigs.length, 0);
     this.first ??= r;
     return r;
   }
@@ -103,14 +100,14 @@ class SigFetcher {
   }
 }
 
-/** What the board can copy of `image` from its active slot (and which codecs it decodes). */
+/** What the board can copy of `image` from its active slot. */
 export async function learnDelta(channel: FrameChannel, image: Uint8Array, opts: SigsOptions): Promise<DeltaInfo> {
   const f = new SigFetcher(channel, opts);
   const { coarse, fine } = blockSizes(image.length);
-  const coarsePages = opts.delta ? await f.ranges([{ start: 0, end: 0xffffffff }], coarse) : [];
-  const head = f.first ?? (await f.page([{ start: 0, end: 0 }], 0));
-  const base = { activeSize: head.activeSize, activeSha256: head.activeSha256, codecs: head.codecs };
-  if (!opts.delta || head.activeSize === 0) return { ...base, segs: [], sigBytes: f.sigBytes, requests: f.requests };
+  const coarsePages = await f.ranges([{ start: 0, end: 0xffffffff }], coarse);
+  const head = f.first!; // the one range starts at 0 < 0xffffffff: asked at least once
+  const base = { activeSize: head.activeSize, activeSha256: head.activeSha256 };
+  if (head.activeSize === 0) return { ...base, segs: [], sigBytes: f.sigBytes, requests: f.requests };
   const whole: ByteRange[] = [{ start: 0, end: image.length }];
   const level1 = mergeSegs(matchBlocks(image, whole, coarsePages));
   let segs = level1;

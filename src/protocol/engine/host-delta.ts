@@ -1,7 +1,7 @@
 /**
  * A transfer that sends fewer bytes when the board can take them
  * (docs/protocol.md 9): negotiated from INFO's loader bits (29 delta, 28
- * compression) and SIGS_INFO's codec list, it asks for the active image's
+ * compression) and INFO's codec table, it asks for the active image's
  * signatures, plans the copies, and runs the usual transfer (host-transfer.ts)
  * with a chunk coder. A board without the bits gets today's plain transfer.
  *
@@ -50,6 +50,8 @@ function repairable(code: string): boolean {
   return REPAIRABLE.has(code) || (n >= 0x0100 && n < 0x0500);
 }
 
+const NO_COPIES = { segs: [], sigBytes: 0, requests: 0 } as const;
+
 function packerFor(codecs: readonly { id: number }[], wanted: boolean): Packer | undefined {
   if (!wanted) return undefined;
   const c = codecs.find((x) => x.id === CodecId.Hlz1 && codecInfo(x.id) !== undefined);
@@ -60,14 +62,14 @@ function packerFor(codecs: readonly { id: number }[], wanted: boolean): Packer |
 export function transferCoded(channel: FrameChannel, source: ImageReader, opts: TransferOptions & DeltaOptions): Observable<TransferEvent> {
   const caps = opts.peer.info.capabilities;
   const wantDelta = opts.delta !== false && takesDelta(caps);
-  const wantPack = opts.compress !== false && takesCompression(caps);
-  if ((!wantDelta && !wantPack) || source.size === 0 || source.size > MAX_CODED_IMAGE) return transfer(channel, source, opts);
+  // the codecs (and their RAM) come with INFO: a transfer that only compresses asks nothing more
+  const packer = packerFor(opts.peer.info.codecs ?? [], opts.compress !== false && takesCompression(caps));
+  if ((!wantDelta && packer === undefined) || source.size === 0 || source.size > MAX_CODED_IMAGE) return transfer(channel, source, opts);
   const scheduler = opts.scheduler ?? asyncScheduler;
   return defer(async () => {
     const t0 = scheduler.now();
     const image = await source.read(0, source.size);
-    const info = await learnDelta(channel, image, { scheduler, timeoutMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), tries: opts.tries, delta: wantDelta });
-    const packer = packerFor(info.codecs, wantPack);
+    const info = wantDelta ? await learnDelta(channel, image, { scheduler, timeoutMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), tries: opts.tries }) : NO_COPIES;
     const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
     const coder = new ChunkCoder(image, chunk, info.segs, packer, info.sigBytes);
     const extra = { codec: packer === undefined ? 'none' : (codecInfo(packer.codec)?.name ?? String(packer.codec)), sigRequests: info.requests, sigMs: scheduler.now() - t0 };

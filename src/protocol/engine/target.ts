@@ -190,6 +190,7 @@ class TargetServer {
         this.reply(m, {
           kind: 'info', version: PROTOCOL_VERSION, maxFrame: this.channel.maxFrame, maxChunk: this.maxChunk, window: this.window, ...info,
           ...(this.baud === undefined ? {} : { lineRates: this.baud.rates }),
+          ...((this.board.delta?.codecs.length ?? 0) > 0 ? { codecs: this.board.delta!.codecs } : {}),
         });
         return;
       }

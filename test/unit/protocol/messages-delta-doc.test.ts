@@ -19,8 +19,8 @@ const sha = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + (i % 16));
 export const deltaExamples: readonly { label: string; fromTarget: boolean; session: number; seq: number; msg: Message }[] = [
   { label: 'SIGS (blocks of 32 bytes, the whole active image)', fromTarget: false, session: 0, seq: 2, msg: { kind: 'sigs', start: 0, end: 0xffffffff, blockSize: 32 } },
   {
-    label: 'SIGS_INFO (a 64-byte active image, hlz1 with 2064 bytes of decoder RAM, 2 signatures)', fromTarget: true, session: 0, seq: 2,
-    msg: { kind: 'sigs_info', activeSize: 64, activeSha256: sha, codecs: [{ id: 1, decoderRamBytes: 2064 }], blockSize: 32, start: 0, sigs: [blockSig(active.subarray(0, 32)), blockSig(active.subarray(32, 64))] },
+    label: 'SIGS_INFO (a 64-byte active image, 2 signatures)', fromTarget: true, session: 0, seq: 2,
+    msg: { kind: 'sigs_info', activeSize: 64, activeSha256: sha, blockSize: 32, start: 0, sigs: [blockSig(active.subarray(0, 32)), blockSig(active.subarray(32, 64))] },
   },
   {
     label: 'XDATA (chunks 0 and 1 of 64 bytes: 32 copied from active offset 32, 4 literal, 60 copied from 0, 32 of 0xFF compressed)', fromTarget: false, session: 0x1234, seq: 4,

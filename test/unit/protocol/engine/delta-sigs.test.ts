@@ -56,7 +56,7 @@ function rig(maxFrame: number, rewrite?: (m: Message) => Message): { clock: Virt
 }
 
 const learn = (r: ReturnType<typeof rig>): ReturnType<typeof learnDelta> =>
-  r.clock.until(learnDelta(r.host, newImage, { scheduler: r.clock.scheduler, timeoutMs: 200, delta: true }));
+  r.clock.until(learnDelta(r.host, newImage, { scheduler: r.clock.scheduler, timeoutMs: 200 }));
 
 describe('signatures of the active image, as the host fetches them', () => {
   it('asks for every fine range in one SIGS when a frame holds them: two requests in all', async () => {
