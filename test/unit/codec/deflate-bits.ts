@@ -39,6 +39,11 @@ export class DeflateBits {
     return this.code(sym, 5);
   }
 
+  /** Whole bytes written so far. */
+  get size(): number {
+    return this.bytes.length;
+  }
+
   done(): Uint8Array {
     if (this.n > 0) this.bits(0, 8 - this.n);
     return Uint8Array.from(this.bytes);

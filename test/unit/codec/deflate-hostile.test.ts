@@ -128,4 +128,26 @@ describe('deflate hostile input', () => {
     expect(e.outputOffset).toBeLessThanOrEqual(0xffff);
     expect(process.memoryUsage().heapUsed - heap0).toBeLessThan(4 << 20);
   });
+
+  it('a frame full of block headers (empty fixed blocks, empty dynamic blocks with full code tables) is bounded: under 1 s for 64 KiB', () => {
+    // empty dynamic block: HLIT 257, HDIST 1, HCLEN 18; code-length code {0: 2 bits, 1: 2 bits, 18: 1 bit};
+    // lengths: 18 x 138 zeros, 18 x 118 zeros, 1 (symbol 256), 0 (the one distance); then end-of-block (code 0)
+    const CL: Record<number, number> = { 18: 1, 0: 2, 1: 2 }; // canonical: 18 -> 0, 0 -> 10, 1 -> 11
+    const order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1];
+    const emptyDynamic = (w: DeflateBits, final: boolean): DeflateBits => {
+      w.bits(final ? 1 : 0, 1).bits(2, 2).bits(0, 5).bits(0, 5).bits(18 - 4, 4);
+      for (const sym of order) w.bits(CL[sym] ?? 0, 3);
+      return w.code(0, 1).bits(138 - 11, 7).code(0, 1).bits(118 - 11, 7).code(3, 2).code(2, 2).code(0, 1);
+    };
+    const fixedEmpty = (w: DeflateBits, final: boolean): DeflateBits => w.bits(final ? 1 : 0, 1).bits(1, 2).lit(256);
+    for (const block of [emptyDynamic, fixedEmpty]) {
+      const w = new DeflateBits();
+      while (w.size < 65000) block(w, false);
+      const s = block(w, true).done();
+      expect(s.length).toBeGreaterThan(60000);
+      const t0 = performance.now();
+      expect(inflate(s, 0)).toHaveLength(0);
+      expect(performance.now() - t0).toBeLessThan(1000);
+    }
+  });
 });
