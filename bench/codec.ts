@@ -1,22 +1,31 @@
 /**
  * Codec benchmark (npm run bench [-- --json] [-- --only=codec]; or
  * `npx tsx bench/codec.ts [--json] [file...]` to measure files of your own):
- * per input and chunk size, the ratio of image bytes to bytes sent when each
- * chunk goes hlz1-compressed only if smaller (docs/compression.md section 6),
+ * per codec (hlz1, deflate, and `best`: per chunk the smaller of both, what
+ * the host sends a board that decodes both), input and chunk size, the ratio
+ * of image bytes to bytes sent when each chunk goes compressed only if
+ * smaller (docs/compression.md section 8),
  * the share of chunks sent compressed, and encode/decode speed on this
  * machine (MB/s of image bytes, best of 3). Inputs: the HSX fixtures
  * concatenated (code-like), a 128 KiB firmware-like image built from them
  * (test/unit/codec/firmware-like.ts), its code section alone, and random
- * bytes. Every decode is checked against the input.
+ * bytes, and the HXE image bench/delta.ts sends (test/integration/delta-images.ts).
+ * Every decode is checked against the input.
  */
 import { readFileSync } from 'node:fs';
-import { compressChunk, decompressChunk } from '../src/codec/index.js';
+import { CodecId, compressBest, decompressChunk, type Packed } from '../src/codec/index.js';
 import { firmwareLike, hsxFixtures, randomBytes } from '../test/unit/codec/firmware-like.js';
+import { firmwareImage } from '../test/integration/delta-images.js';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const files = args.filter((a) => !a.startsWith('--'));
 const CHUNKS = [256, 1024, 2048, 4096];
+const CODECS: readonly { name: string; ids: readonly CodecId[] }[] = [
+  { name: 'hlz1', ids: [CodecId.Hlz1] },
+  { name: 'deflate', ids: [CodecId.Deflate] },
+  { name: 'best', ids: [CodecId.Hlz1, CodecId.Deflate] },
+];
 
 function inputs(): { name: string; bytes: Uint8Array }[] {
   if (files.length > 0) return files.map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(f)) }));
@@ -24,6 +33,7 @@ function inputs(): { name: string; bytes: Uint8Array }[] {
   return [
     { name: 'hsx-fixtures', bytes: Uint8Array.from(hsxFixtures().flatMap((f) => [...f.bytes])) },
     { name: 'firmware-128k', bytes: fw },
+    { name: 'bench-image', bytes: firmwareImage(128 * 1024) },
     { name: 'firmware-code', bytes: fw.subarray(256, 256 + Math.floor((fw.length * 0.55) / 4) * 4) },
     { name: 'random-128k', bytes: randomBytes(128 * 1024, 1) },
   ];
@@ -53,25 +63,25 @@ interface Figure {
   readonly decodeMBps: number | null;
 }
 
-function measure(name: string, img: Uint8Array, chunk: number): Figure {
-  const packed: (Uint8Array | undefined)[] = [];
+function measure(codec: (typeof CODECS)[number], name: string, img: Uint8Array, chunk: number): Figure {
+  const packed: (Packed | undefined)[] = [];
   const encMs = best(() => {
     packed.length = 0;
-    for (let o = 0; o < img.length; o += chunk) packed.push(compressChunk(img.subarray(o, o + chunk)));
+    for (let o = 0; o < img.length; o += chunk) packed.push(compressBest(img.subarray(o, o + chunk), codec.ids));
   });
   const decMs = best(() => {
     packed.forEach((c, i) => {
       if (c === undefined) return;
       const o = i * chunk;
-      const d = decompressChunk(c, Math.min(chunk, img.length - o));
+      const d = decompressChunk(c.bytes, Math.min(chunk, img.length - o), c.codec);
       if (!Buffer.from(d).equals(Buffer.from(img.subarray(o, o + chunk)))) throw new Error(`${name}: chunk at ${o} did not round-trip`);
     });
   });
-  const wire = packed.reduce((n, c, i) => n + (c?.length ?? Math.min(chunk, img.length - i * chunk)), 0);
+  const wire = packed.reduce((n, c, i) => n + (c?.bytes.length ?? Math.min(chunk, img.length - i * chunk)), 0);
   const compressedChunks = packed.filter((c) => c !== undefined).length;
   return {
     event: 'bench',
-    codec: 'hlz1',
+    codec: codec.name,
     input: name,
     bytes: img.length,
     chunk,
@@ -84,14 +94,16 @@ function measure(name: string, img: Uint8Array, chunk: number): Figure {
   };
 }
 
-for (const { name, bytes } of inputs()) {
-  for (const chunk of CHUNKS) {
-    const f = measure(name, bytes, chunk);
-    if (json) process.stdout.write(`${JSON.stringify(f)}\n`);
-    else
-      process.stdout.write(
-        `codec hlz1 ${name.padEnd(14)} ${String(bytes.length).padStart(7)} B  chunk ${String(chunk).padStart(4)}  ratio ${String(f.ratio).padStart(6)}  ` +
-          `compressed ${String(f.compressedChunks).padStart(3)}/${String(f.chunks).padEnd(3)}  encode ${String(f.encodeMBps).padStart(5)} MB/s  decode ${String(f.decodeMBps ?? '-').padStart(5)} MB/s\n`,
-      );
+for (const codec of CODECS) {
+  for (const { name, bytes } of inputs()) {
+    for (const chunk of CHUNKS) {
+      const f = measure(codec, name, bytes, chunk);
+      if (json) process.stdout.write(`${JSON.stringify(f)}\n`);
+      else
+        process.stdout.write(
+          `codec ${codec.name.padEnd(7)} ${name.padEnd(14)} ${String(bytes.length).padStart(7)} B  chunk ${String(chunk).padStart(4)}  ratio ${String(f.ratio).padStart(6)}  ` +
+            `compressed ${String(f.compressedChunks).padStart(3)}/${String(f.chunks).padEnd(3)}  encode ${String(f.encodeMBps).padStart(5)} MB/s  decode ${String(f.decodeMBps ?? '-').padStart(5)} MB/s\n`,
+        );
+    }
   }
 }

@@ -27,8 +27,8 @@ interface Active {
   readonly dataOffset: number;
 }
 
-/** What the board decodes: hlz1 (docs/compression.md), with the RAM its decoder needs. */
-export const BOARD_CODECS: readonly CodecInfoWire[] = [{ id: CodecId.Hlz1, decoderRamBytes: CODECS[CodecId.Hlz1].decoderRamBytes }];
+/** What the board decodes: hlz1 and deflate (docs/compression.md), with the RAM each decoder needs. */
+export const BOARD_CODECS: readonly CodecInfoWire[] = [CodecId.Hlz1, CodecId.Deflate].map((id) => ({ id, decoderRamBytes: CODECS[id].decoderRamBytes }));
 
 export class ActiveSlotCopy implements ActiveImageSource {
   private cached: Active | null | undefined;

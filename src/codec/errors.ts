@@ -13,6 +13,8 @@ export const CODEC_ERROR_CODES = [
   'codec_trailing', // bytes, or non-zero padding bits, after the token that completed the output
   'codec_unknown', // a codec id this library does not implement
   'codec_bad_length', // the expected length is not an integer in 0..65535, or a plain (codec 0) chunk's length differs from it
+  'codec_bad_block', // deflate: block type 3, or a stored block whose NLEN is not the complement of LEN
+  'codec_bad_code', // deflate: invalid Huffman code lengths (over-subscribed, incomplete, no end-of-block code) or a symbol no code or table allows
 ] as const;
 export type CodecErrorCode = (typeof CODEC_ERROR_CODES)[number];
 

@@ -5,12 +5,14 @@
  * working chunk by chunk.
  */
 import { CODECS, CodecId, MAX_CHUNK_BYTES, codecInfo, type CodecInfo } from './constants.js';
+import { encodeWith } from './best.js';
 import { hlz1Decode } from './decode.js';
-import { hlz1Encode } from './encode.js';
 import { CodecError } from './errors.js';
+import { inflateChunk } from './inflate.js';
 
-export { CODECS, CodecId, HLZ1_WINDOW, MAX_CHUNK_BYTES, codecInfo, type CodecInfo } from './constants.js';
+export { CODECS, CODEC_IDS, CodecId, DEFLATE_WINDOW, HLZ1_WINDOW, MAX_CHUNK_BYTES, codecInfo, type CodecInfo } from './constants.js';
 export { CODEC_ERROR_CODES, CodecError, type CodecErrorCode } from './errors.js';
+export { compressBest, entropyBits, looksIncompressible, type Packed } from './best.js';
 
 function known(codec: number): CodecInfo {
   const info = codecInfo(codec);
@@ -35,20 +37,16 @@ function checkLength(n: number, what: string): void {
 export function compressChunk(data: Uint8Array, codec: CodecId = CodecId.Hlz1): Uint8Array | undefined {
   const info = known(codec);
   checkLength(data.length, 'chunk length');
-  switch (info.id) {
-    case CodecId.None:
-      return undefined;
-    case CodecId.Hlz1:
-      return hlz1Encode(data);
-  }
+  return encodeWith(data, info.id);
 }
 
 /**
  * The `expectedLength` bytes a compressed chunk stands for. Bounded: never
  * writes more than `expectedLength` bytes, reads the input once; throws a
  * CodecError (with the byte offset of the token to blame) for a truncated
- * input, a match past the end or before the start, trailing bytes, or an
- * output shorter than expected. Codec 0 (none) returns a copy of `data`,
+ * input, a match past the end, before the start or beyond the window,
+ * trailing bytes, an output shorter than expected, or (deflate) a bad block
+ * header or Huffman code. Codec 0 (none) returns a copy of `data`,
  * which must be exactly `expectedLength` bytes.
  */
 export function decompressChunk(data: Uint8Array, expectedLength: number, codec: CodecId = CodecId.Hlz1): Uint8Array {
@@ -62,5 +60,7 @@ export function decompressChunk(data: Uint8Array, expectedLength: number, codec:
       return data.slice();
     case CodecId.Hlz1:
       return hlz1Decode(data, expectedLength);
+    case CodecId.Deflate:
+      return inflateChunk(data, expectedLength);
   }
 }

@@ -36,7 +36,7 @@ describe('hilbridge flash, delta and compressed', () => {
     const done = DoneLine.parse(lines.find((o) => o.event === 'done'));
     const result = ResultLine.parse(lines.at(-1));
     expect(done.savings!.reusedBytes).toBeGreaterThan(0.8 * v2bytes.length);
-    expect(done.savings!.codec).toBe('hlz1');
+    expect(done.savings!.codec).toMatch(/^(hlz1|deflate|hlz1\+deflate)$/); // per chunk the smaller of the board's codecs
     expect(result).toMatchObject({ ok: true, bytes: v2bytes.length, reusedBytes: done.savings!.reusedBytes, wireBytes: done.savings!.wireBytes });
     expect(done.savings!.wireBytes).toBeLessThan(0.2 * v2bytes.length);
 

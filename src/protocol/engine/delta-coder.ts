@@ -14,10 +14,9 @@ import type { Message, XOp } from '../messages-types.js';
 import { XDATA_HEAD, opWireSize } from '../messages-delta.js';
 import type { CopySeg } from './delta-plan.js';
 
-/** Compresses one literal run; undefined when the codec would not make it smaller. */
+/** Compresses one literal run with the codec that makes it smallest; undefined when none makes it smaller. */
 export interface Packer {
-  readonly codec: number;
-  pack(bytes: Uint8Array): Uint8Array | undefined;
+  pack(bytes: Uint8Array): { readonly codec: number; readonly bytes: Uint8Array } | undefined;
 }
 
 /** Where a transfer's bytes went (reported in the result, docs/cli.md). */
@@ -45,6 +44,8 @@ export class ChunkCoder {
   private readonly cache = new Map<number, XOp[]>();
   /** Chunks whose reused and compressed bytes are in the savings already (a repeated chunk counts on the wire only). */
   private readonly counted = new Set<number>();
+  /** Codec ids of the packed operations sent so far. */
+  private readonly used = new Set<number>();
 
   constructor(
     private readonly image: Uint8Array,
@@ -101,12 +102,18 @@ export class ChunkCoder {
       for (const op of ops) {
         if (op.op === 'copy') this.savings.reusedBytes += op.length;
         if (op.op === 'packed') {
+          this.used.add(op.codec);
           this.savings.compressedBytes += op.rawLength;
           this.savings.packedBytes += op.bytes.length;
         }
       }
     }
     return { kind: 'xdata', offset: start, count, ops };
+  }
+
+  /** Codec ids the packed operations sent so far used, ascending. */
+  codecsUsed(): number[] {
+    return [...this.used].sort((a, b) => a - b);
   }
 
   /** True the first time chunk `i` is counted in the savings. */
@@ -140,7 +147,7 @@ export class ChunkCoder {
     const bytes = this.image.subarray(from, to);
     if (this.packer !== undefined && bytes.length >= MIN_PACK) {
       const packed = this.packer.pack(bytes);
-      if (packed !== undefined && packed.length > 0 && packed.length + 6 < bytes.length + 3) return { op: 'packed', codec: this.packer.codec, rawLength: bytes.length, bytes: packed };
+      if (packed !== undefined && packed.bytes.length > 0 && packed.bytes.length + 6 < bytes.length + 3) return { op: 'packed', codec: packed.codec, rawLength: bytes.length, bytes: packed.bytes };
     }
     return { op: 'literal', bytes };
   }

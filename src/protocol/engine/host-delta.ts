@@ -16,7 +16,7 @@ import { asyncScheduler, defer } from 'rxjs';
 import { catchError, map, mergeMap } from 'rxjs/operators';
 import { isHilbridgeError } from '../../errors.js';
 import type { ImageReader } from '../../image/reader.js';
-import { CodecId, codecInfo, compressChunk } from '../../codec/index.js';
+import { CODEC_IDS, CodecId, codecInfo, compressBest } from '../../codec/index.js';
 import { takesCompression, takesDelta } from '../messages-types.js';
 import { wireCodeOf } from '../messages-codes.js';
 import type { FrameChannel } from '../types.js';
@@ -52,10 +52,19 @@ function repairable(code: string): boolean {
 
 const NO_COPIES = { segs: [], sigBytes: 0, requests: 0 } as const;
 
-function packerFor(codecs: readonly { id: number }[], wanted: boolean): Packer | undefined {
+/**
+ * The packer for the codecs the board advertised and this library knows (codec 0 never counts): per chunk the
+ * smallest of them (docs/compression.md section 1), or undefined when there are none.
+ */
+export function packerFor(codecs: readonly { id: number }[], wanted: boolean): Packer | undefined {
   if (!wanted) return undefined;
-  const c = codecs.find((x) => x.id === CodecId.Hlz1 && codecInfo(x.id) !== undefined);
-  return c === undefined ? undefined : { codec: c.id, pack: (b) => compressChunk(b, CodecId.Hlz1) };
+  const both = CODEC_IDS.filter((id) => id !== CodecId.None && codecs.some((x) => x.id === id));
+  return both.length === 0 ? undefined : { pack: (b) => compressBest(b, both) };
+}
+
+/** The savings' `codec`: the codecs the packed chunks used, by name ('hlz1+deflate'), or 'none'. */
+function codecNames(ids: readonly number[]): string {
+  return ids.length === 0 ? 'none' : ids.map((id) => codecInfo(id)?.name ?? String(id)).join('+');
 }
 
 /** Move `source` into the target's slot, reusing and compressing what the target's INFO says it can take. */
@@ -72,12 +81,12 @@ export function transferCoded(channel: FrameChannel, source: ImageReader, opts: 
     const info = wantDelta ? await learnDelta(channel, image, { scheduler, timeoutMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), tries: opts.tries }) : NO_COPIES;
     const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
     const coder = new ChunkCoder(image, chunk, info.segs, packer, info.sigBytes);
-    const extra = { codec: packer === undefined ? 'none' : (codecInfo(packer.codec)?.name ?? String(packer.codec)), sigRequests: info.requests, sigMs: scheduler.now() - t0 };
+    const extra = { sigRequests: info.requests, sigMs: scheduler.now() - t0 };
     return { coder, extra, copies: info.segs.length > 0 };
   }).pipe(
     mergeMap(({ coder, extra, copies }) => {
       const withSavings = (e: TransferEvent, more: Partial<TransferSavings> = {}): TransferEvent =>
-        e.kind === 'done' ? { kind: 'done', result: { ...e.result, savings: { ...coder.savings, ...extra, ...more } } } : e;
+        e.kind === 'done' ? { kind: 'done', result: { ...e.result, savings: { ...coder.savings, ...extra, codec: codecNames(coder.codecsUsed()), ...more } } } : e;
       return transfer(channel, source, { ...opts, coder }).pipe(
         map((e) => withSavings(e)),
         catchError((e: unknown) => {

@@ -61,7 +61,7 @@ describe('delta plan', () => {
     // a chunk that compresses by a few bytes only: the packed op plus its header is no smaller than DATA
     const rnd2 = prng(9);
     const nearlyRandom = new Uint8Array(4096).map((_, i) => (i % 9 === 0 ? 0 : Math.floor(rnd2() * 256)));
-    const packer = { codec: 1, pack: (b: Uint8Array): Uint8Array | undefined => (b.length > 8 ? b.subarray(0, b.length - 4) : undefined) };
+    const packer = { pack: (b: Uint8Array): { codec: number; bytes: Uint8Array } | undefined => (b.length > 8 ? { codec: 1, bytes: b.subarray(0, b.length - 4) } : undefined) };
     const p = new ChunkCoder(nearlyRandom, 4096, [], packer, 0);
     const m = p.message(0, 1);
     expect(m.kind).toBe('data');
