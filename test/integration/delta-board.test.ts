@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType } from '../../src/protocol/messages-types.js';
+import { decodeMessage } from '../../src/protocol/messages.js';
 import type { TransferEvent, TransferResult } from '../../src/protocol/engine/index.js';
 import { BoardRig } from './board-rig.js';
 import { editCode, firmwareImage } from './delta-images.js';
@@ -48,6 +49,26 @@ describe('delta transfer to the virtual board', () => {
     expect(s.reusedBytes).toBeGreaterThan(0.9 * SIZE);
     expect(s.wireBytes + s.sigBytes).toBeLessThan(0.12 * newImage.length);
     expect(s.repaired).toBeUndefined();
+  });
+
+  it("opens the window as wide as the board's INFO accepts, with the wire bytes in flight of the host's window", async () => {
+    const r = await withOld();
+    const peer = await r.connect();
+    const begins: { window: number; ackEvery: number }[] = [];
+    const host = tapChannel(r.host, {
+      send: (f) => {
+        if (f.type === MessageType.BEGIN) {
+          const m = decodeMessage(f.type, f.payload);
+          if (m.ok && m.msg.kind === 'begin') begins.push({ window: m.msg.window, ackEvery: m.msg.ackEvery });
+        }
+        return r.host.send(f);
+      },
+    });
+    const narrow = { ...peer, window: 4 };
+    resultOf(await r.provisionCoded(newImage, { peer: narrow }, host));
+    expect(r.activeSha()).toBe(sha(newImage));
+    expect(peer.info.window).toBeGreaterThan(4);
+    expect(begins[0]).toEqual({ window: peer.info.window, ackEvery: 1 }); // ACKs paced by the 4 chunks' worth on the wire
   });
 
   it('an old board (no delta or compression bits) gets the plain transfer, no SIGS', async () => {

@@ -25,7 +25,7 @@ export function newSessionId(sha: Uint8Array, scheduler: SchedulerLike): number 
 }
 
 /** BEGIN for `source` with the agreed chunk and window; `fresh`: the target discards what it held before. */
-export function beginMessage(source: ImageReader, opts: TransferOptions, win: { readonly chunk: number; readonly window: number }, fresh: boolean): Message {
+export function beginMessage(source: ImageReader, opts: TransferOptions, win: { readonly chunk: number; readonly window: number; readonly pacedChunks: number }, fresh: boolean): Message {
   return {
     kind: 'begin',
     size: source.size,
@@ -35,7 +35,7 @@ export function beginMessage(source: ImageReader, opts: TransferOptions, win: { 
     imageKind: opts.imageKind ?? ImageKind.raw,
     chunk: win.chunk,
     window: win.window,
-    ackEvery: Math.min(255, opts.ackEvery ?? Math.max(1, Math.floor(win.window / 4))),
+    ackEvery: Math.min(255, opts.ackEvery ?? Math.max(1, Math.floor(win.pacedChunks / 4))),
     ackDelayMs: opts.ackDelayMs ?? TRANSFER_DEFAULTS.ackDelayMs,
     fresh,
   };

@@ -23,6 +23,8 @@ export interface ChunkFrame {
    * chunks would be repeated while still on their way).
    */
   readonly sample: boolean;
+  /** Bytes the frame's payload takes on the wire (what counts against the send window's wire budget). */
+  readonly wire: number;
 }
 
 export async function chunkFrame(win: SendWindow, source: ImageReader, coder: ChunkCoder | undefined, next: { index: number; repeat: boolean }): Promise<ChunkFrame> {
@@ -34,5 +36,5 @@ export async function chunkFrame(win: SendWindow, source: ImageReader, coder: Ch
   const { end } = win.range(next.index + run - 1);
   const msg: Message = coder === undefined ? { kind: 'data', offset: start, bytes: await source.read(start, end - start) } : coder.message(next.index, run);
   const wire = msg.kind === 'data' ? msg.bytes.length : msg.kind === 'xdata' ? msg.ops.reduce((n, op) => n + opWireSize(op), 6) : 0;
-  return { msg, first: next.index, run, bytes: end - start, sample: 4 * wire >= win.chunk || end - start < win.chunk };
+  return { msg, first: next.index, run, bytes: end - start, sample: 4 * wire >= win.chunk || end - start < win.chunk, wire };
 }

@@ -109,7 +109,10 @@ class HostSender {
     this.events = new TransferEvents(out);
     const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
     const window = Math.min(opts.window ?? opts.peer.window, opts.peer.window);
-    this.win = new SendWindow(source.size, chunk, window);
+    // A coded transfer's frames cost a fraction of a chunk (a run of copies, a compressed chunk): its window goes as
+    // far ahead as the target accepts (INFO), with as many bytes on the wire as the plain window would have.
+    const wide = Math.max(window, Math.min(0xffff, opts.peer.info.window));
+    this.win = opts.coder === undefined ? new SendWindow(source.size, chunk, window) : new SendWindow(source.size, chunk, wide, window * chunk);
     this.rto = new RtoEstimator({ initialRtoMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), ...opts.rto });
     this.timer = new Timer(this.scheduler);
     this.sessionTimer = new Timer(this.scheduler);
@@ -200,7 +203,7 @@ class HostSender {
         if (this.done) return;
         await sendMessage(this.channel, f.msg, this.session, nextSeq(this.channel));
         countSent(this.counters, f.bytes, next.repeat);
-        for (let i = f.first; i < f.first + f.run; i++) this.win.sent(i, this.scheduler.now(), f.sample);
+        for (let i = f.first; i < f.first + f.run; i++) this.win.sent(i, this.scheduler.now(), f.sample, i === f.first ? f.wire : 0);
       } else if (this.endWanted()) {
         if (!this.endEverSent) this.events.ending({ kind: 'ending', heldBytes: this.win.heldBytes, size: this.source.size });
         this.endEverSent = true;

@@ -26,6 +26,8 @@ interface InFlight {
   lost: boolean;
   /** False: this send's acknowledgement is no round-trip sample (a frame much smaller than a chunk: delta-coder.ts). */
   sample?: boolean;
+  /** Wire bytes of the frame that carried it (the first chunk of a run carries the run's frame; the others 0). */
+  wire?: number;
 }
 
 export interface AckOutcome {
@@ -49,13 +51,38 @@ export class SendWindow {
   private readonly flight = new Map<number, InFlight>();
   private readonly lostQueue: number[] = [];
 
+  /**
+   * @param window chunks from the lowest one not held that may be sent (BEGIN's window)
+   * @param wireBudget wire bytes that may be in flight (sent, neither acknowledged nor taken for lost) before a
+   *   new chunk goes out: a coded transfer (delta-coder.ts) opens the window wide, since a run of copies or a
+   *   compressed chunk costs a fraction of a chunk on the wire, and keeps the bytes queued on the link where a
+   *   plain transfer's window would (Infinity: the window alone decides)
+   */
   constructor(
     readonly size: number,
     readonly chunk: number,
     readonly window: number,
+    readonly wireBudget = Infinity,
   ) {
     this.total = Math.ceil(size / chunk);
     this.held = new Uint8Array(this.total);
+  }
+
+  /** Full chunks' worth of wire bytes the window keeps in flight (the window itself without a wire budget). */
+  get pacedChunks(): number {
+    return this.wireBudget === Infinity ? this.window : Math.max(1, Math.min(this.window, Math.floor(this.wireBudget / this.chunk)));
+  }
+
+  /** Wire bytes sent and neither acknowledged nor taken for lost. */
+  get wireInFlight(): number {
+    let n = 0;
+    for (const f of this.flight.values()) if (!f.lost && f.sentAt !== undefined) n += f.wire ?? 0;
+    return n;
+  }
+
+  /** Whether a new chunk `i` may go now: inside the window, and the wire budget not used up. */
+  private opens(i: number): boolean {
+    return i < this.total && i < this.base + this.window && (this.wireBudget === Infinity || this.wireInFlight < this.wireBudget);
   }
 
   /** Byte range of chunk `i`. */
@@ -127,7 +154,7 @@ export class SendWindow {
       return { index: i, repeat: true };
     }
     const i = this.skipHeld(this.nextNew);
-    if (i >= this.total || i >= this.base + this.window) return undefined;
+    if (!this.opens(i)) return undefined;
     this.nextNew = i + 1;
     this.flight.set(i, { tx: 0, sentAt: undefined, sends: 0, lost: false });
     return { index: i, repeat: false };
@@ -139,20 +166,24 @@ export class SendWindow {
    * travels in one frame: delta-coder.ts).
    */
   takeNext(i: number): boolean {
-    if (this.lostQueue.length > 0 || i !== this.skipHeld(this.nextNew) || i >= this.total || i >= this.base + this.window) return false;
+    if (this.lostQueue.length > 0 || i !== this.skipHeld(this.nextNew) || i >= this.total || i >= this.base + this.window) return false; // a run's frame counts once, on its first chunk
     this.nextNew = i + 1;
     this.flight.set(i, { tx: 0, sentAt: undefined, sends: 0, lost: false });
     return true;
   }
 
-  /** The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held); `sample` false: no RTT sample from it. */
-  sent(i: number, now: number, sample = true): void {
+  /**
+   * The link accepted chunk `i` at `now` (a no-op if an ACK already reported it held); `sample` false: no RTT
+   * sample from it; `wire`: the bytes of its frame that count against the wire budget.
+   */
+  sent(i: number, now: number, sample = true, wire = 0): void {
     const f = this.flight.get(i);
     if (f === undefined) return;
     f.tx = ++this.txCounter;
     f.sentAt = now;
     f.sends++;
     f.sample = sample;
+    f.wire = wire;
   }
 
   /** Apply an ACK at `now`. */
@@ -231,8 +262,7 @@ export class SendWindow {
   /** True if there is something `take` would return now. */
   get canSend(): boolean {
     if (this.lostQueue.some((i) => this.held[i] !== 1)) return true;
-    const i = this.skipHeld(this.nextNew);
-    return i < this.total && i < this.base + this.window;
+    return this.opens(this.skipHeld(this.nextNew));
   }
 
   private hold(i: number): void {

@@ -28,6 +28,37 @@ describe('SendWindow', () => {
     expect(sendAll(w, 10)).toEqual([4, 5]);
   });
 
+  it('a wire budget stops new chunks inside the window once that many wire bytes are in flight; an ACK or a loss frees them', () => {
+    const w = new SendWindow(64 * 100, 100, 64, 250);
+    const go = (now: number, wire: number): number[] => {
+      const out: number[] = [];
+      for (let t = w.take(); t !== undefined; t = w.take()) {
+        w.sent(t.index, now, true, wire);
+        out.push(t.index);
+      }
+      return out;
+    };
+    expect(go(0, 100)).toEqual([0, 1, 2]); // 300 >= 250 after the third: the window (64) is far from full
+    expect(w.wireInFlight).toBe(300);
+    expect(w.canSend).toBe(false);
+    w.ack(ackOf([0], 100, 6400), 5);
+    expect(go(5, 10)).toEqual([3, 4, 5, 6, 7]); // 200 + 5 × 10 = 250: cheap frames (runs of copies, compressed chunks): more of them
+    expect(w.expire(1000, 100)).toBe(7); // taken for lost: out of the budget, repeats go regardless
+    expect(w.wireInFlight).toBe(0);
+    expect(w.pacedChunks).toBe(2);
+    expect(new SendWindow(6400, 100, 4).pacedChunks).toBe(4);
+  });
+
+  it('a run of chunks in one frame counts its frame once', () => {
+    const w = new SendWindow(64 * 100, 100, 64, 1000);
+    const t = w.take()!;
+    expect(w.takeNext(1) && w.takeNext(2)).toBe(true);
+    w.sent(t.index, 0, false, 15);
+    w.sent(1, 0, false, 0);
+    w.sent(2, 0, false, 0);
+    expect(w.wireInFlight).toBe(15);
+  });
+
   it('samples RTT only from chunks sent once (Karn)', () => {
     const w = new SendWindow(400, 100, 4);
     sendAll(w, 0);
