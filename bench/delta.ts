@@ -24,6 +24,7 @@ import { createEmulatedLink } from '../src/transports/emulator.js';
 import { bytesImageReader } from '../src/image/reader.js';
 import { canClassicPayloadLimit, uartPayloadLimit } from '../src/transports/line-cost.js';
 import { frameChannel } from '../src/link/index.js';
+import { writeHxe } from '../src/hxe/writer.js';
 import { editCode, firmwareImage } from '../test/integration/delta-images.js';
 
 interface Link {
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   const out = (line: Record<string, unknown>, text: string): void => void process.stdout.write(json ? JSON.stringify(line) + '\n' : text + '\n');
   const oldImage = firmwareImage(SIZE);
-  const newImage = firmwareImage(SIZE, 1, (c) => editCode(c, Math.round(newImageSize() / 100), 256));
+  const newImage = firmwareImage(SIZE, 1, (c) => editCode(c, Math.round(SIZE / 100), 256));
   const rndOld = new Uint8Array(randomBytes(SIZE));
   const rnd = new Uint8Array(randomBytes(SIZE));
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
@@ -127,25 +128,16 @@ async function median(n: number, once: () => Promise<Run>): Promise<Run> {
   return runs[Math.floor(n / 2)]!;
 }
 
-function newImageSize(): number {
-  return SIZE;
-}
-
 /** Random bytes as an HXE image (the board runs HXE images only): the code and rodata are the random bytes. */
 const wrapped = new Map<Uint8Array, Uint8Array>();
 function wrapRandom(bytes: Uint8Array): Uint8Array {
   let w = wrapped.get(bytes);
   if (w === undefined) {
     const half = 0xfffc;
-    w = firmwareImageFrom(bytes.subarray(0, half), bytes.subarray(half, Math.min(bytes.length, 2 * half)));
+    w = writeHxe({ code: bytes.subarray(0, half), rodata: bytes.subarray(half, Math.min(bytes.length, 2 * half)), appName: 'rnd' });
     wrapped.set(bytes, w);
   }
   return w;
-}
-
-import { writeHxe } from '../src/hxe/writer.js';
-function firmwareImageFrom(code: Uint8Array, rodata: Uint8Array): Uint8Array {
-  return writeHxe({ code, rodata, appName: 'rnd' });
 }
 
 main().catch((e: unknown) => {

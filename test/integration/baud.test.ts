@@ -22,6 +22,9 @@ import { bytesImageReader } from '../../src/image/reader.js';
 import type { ByteStreamTransport } from '../../src/transports/types.js';
 import { VirtualClock } from '../unit/transports/virtual-time.js';
 import { image } from './transfer-harness.js';
+import { firmwareImage } from './delta-images.js';
+import { VirtualBoard } from '../../src/board/board.js';
+import { ANY_SLOT, ImageKind } from '../../src/protocol/messages-types.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -41,7 +44,7 @@ afterEach(async () => {
   current = undefined;
 });
 
-function setup(o: { line?: Partial<ByteStreamEmulatorOptions>; targetRates?: readonly number[] | null; hostRates?: readonly number[] } = {}): Setup {
+function setup(o: { line?: Partial<ByteStreamEmulatorOptions>; targetRates?: readonly number[] | null; hostRates?: readonly number[]; board?: (clock: VirtualClock) => VirtualBoard } = {}): Setup {
   const clock = new VirtualClock();
   const link = createEmulatedLink({ mode: 'bytes', bitRate: 115200, latencyMs: 1, name: '/dev/ttyEMU0', scheduler: clock.scheduler, ...o.line });
   const host = openByteStreamChannel(link.host, { maxFrame: 1044, role: 'host' });
@@ -51,7 +54,8 @@ function setup(o: { line?: Partial<ByteStreamEmulatorOptions>; targetRates?: rea
   const sink = new FileSink(sinkPath);
   const targetEnd = link.target;
   const rates = o.targetRates === undefined ? [115200, 230400, 460800, 921600] : o.targetRates;
-  const target = serveTarget(targetCh, sink, {
+  const board = o.board?.(clock);
+  const target = serveTarget(targetCh, board ?? sink, {
     scheduler: clock.scheduler,
     ...(rates === null ? {} : { baud: { link: { setBaudRate: (n) => targetEnd.setBaudRate!(n) }, rate: 115200, rates } }),
   });
@@ -62,6 +66,7 @@ function setup(o: { line?: Partial<ByteStreamEmulatorOptions>; targetRates?: rea
     dispose: async () => {
       await target.close();
       sink.close();
+      board?.close();
       await link.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -200,6 +205,26 @@ describe('baud switching over the emulated UART', () => {
       expect(done.result.counters.bytesSent).toBeGreaterThanOrEqual(img.length);
     }
     expect(s.target.counters.sessionsBegun).toBe(1);
+  });
+
+  it('a compressed transfer that falls back reports the savings of both segments, not the last one only', async () => {
+    const board = (clock: VirtualClock): VirtualBoard => VirtualBoard.open({ fram: { memory: new Uint8Array(128 * 1024) }, scheduler: clock.scheduler, delta: false });
+    const fw = firmwareImage(40 * 1024);
+    const s = setup({ line: { marginal: { bitRate: 460800, garbleEvery: 8 } }, board });
+    const n = await s.clock.until(negotiateBaud(s.host, await hello(s), 115200, s.baud));
+    const events: AdaptiveTransferEvent[] = await s.clock.until(
+      lastValueFrom(transferWithFallback(s.host, bytesImageReader(fw), { peer: n.peer, scheduler: s.clock.scheduler, imageKind: ImageKind.hxe, slot: ANY_SLOT }, { ...s.baud, rate: n.rate, errorWindowFrames: 16 }).pipe(toArray())),
+    );
+    expect(events.filter((e) => e.kind === 'baud')).toHaveLength(1);
+    const done = events.at(-1);
+    if (done?.kind !== 'done') throw new Error('no result');
+    const sv = done.result.savings!;
+    // every chunk of this image compresses: the two segments together compressed all of it at least once
+    expect(sv.compressedBytes).toBeGreaterThanOrEqual(fw.length - 1024);
+    expect(sv.packedBytes).toBeLessThan(sv.compressedBytes);
+    expect(sv.codec).not.toBe('none');
+    const progress = events.filter((e) => e.kind === 'progress').at(-1);
+    expect(progress?.kind === 'progress' && progress.savings!.compressedBytes).toBeLessThanOrEqual(sv.compressedBytes);
   });
 
   it('on a clean line the fallback never changes the rate', async () => {

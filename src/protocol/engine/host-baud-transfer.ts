@@ -16,7 +16,7 @@ import type { TransferCounters } from './counters.js';
 import { commonRates, switchBaud } from './host-baud.js';
 import type { BaudAttempt, BaudOptions } from './host-baud.js';
 import type { PeerInfo } from './host-connect.js';
-import type { TransferEvent, TransferOptions, TransferResult } from './host-options.js';
+import { addSavings, type TransferEvent, type TransferOptions, type TransferResult, type TransferSavings } from './host-options.js';
 import { newSessionId } from './host-begin.js';
 import { transferCoded, type DeltaOptions } from './host-delta.js';
 
@@ -69,6 +69,9 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
     // One session id for every segment, so each resume continues the target's session.
     const sessionId = opts.sessionId ?? newSessionId(source.sha256, scheduler);
     let carried: TransferCounters | undefined;
+    // a coded transfer's savings: the segments before the current one, and the current one's latest
+    let carriedSavings: TransferSavings | undefined;
+    let segmentSavings: TransferSavings | undefined;
     let first: { resumed: boolean; alreadyHeld: number; startedAt: number } | undefined;
     // A refusal ends falling back; a switch that could not be made (no answer, unproven) may be retried a few times.
     let failedSwitches = 0;
@@ -76,6 +79,7 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
 
     const run = (segment: number): void => {
       let window = { frames: 0, errors: 0 };
+      segmentSavings = undefined;
       const resume = segment === 0 ? opts : { ...opts, resume: true, fresh: false };
       sub = transferCoded(channel, source, { ...resume, scheduler, peer, sessionId }).subscribe({
         next: (e) => {
@@ -89,7 +93,9 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
             }
             case 'progress': {
               const counters = carried === undefined ? e.counters : sumCounters(carried, e.counters);
-              out.next({ ...e, counters });
+              segmentSavings = e.savings;
+              const savings = addSavings(carriedSavings, e.savings);
+              out.next({ ...e, counters, ...(savings === undefined ? {} : { savings }) });
               const frames = e.counters.framesSent - window.frames;
               if (frames < windowFrames) return;
               const share = (errorsOf(e.counters) - window.errors) / frames;
@@ -109,6 +115,7 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
                 alreadyHeld: first?.alreadyHeld ?? r.alreadyHeld,
                 transferMs: first === undefined ? r.transferMs : scheduler.now() - first.startedAt,
                 counters: carried === undefined ? r.counters : sumCounters(carried, r.counters),
+                savings: addSavings(carriedSavings, r.savings),
               };
               out.next({ kind: 'done', result });
               return;
@@ -123,6 +130,7 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
     const fallBack = (segment: number, counters: TransferCounters, lower: number, share: number): void => {
       sub?.unsubscribe();
       carried = carried === undefined ? counters : sumCounters(carried, counters);
+      carriedSavings = addSavings(carriedSavings, segmentSavings);
       const from = rate;
       switchBaud(channel, peer, rate, lower, { ...fb, scheduler }).then(
         (step) => {

@@ -22,7 +22,7 @@ import { wireCodeOf } from '../messages-codes.js';
 import type { FrameChannel } from '../types.js';
 import { ChunkCoder, type Packer } from './delta-coder.js';
 import { learnDelta } from './delta-sigs.js';
-import type { TransferEvent, TransferOptions, TransferSavings } from './host-options.js';
+import { transferChunk, type TransferEvent, type TransferOptions, type TransferSavings } from './host-options.js';
 import { transfer } from './host-transfer.js';
 import { RTO_DEFAULTS } from './rto.js';
 
@@ -79,14 +79,16 @@ export function transferCoded(channel: FrameChannel, source: ImageReader, opts: 
     const t0 = scheduler.now();
     const image = await source.read(0, source.size);
     const info = wantDelta ? await learnDelta(channel, image, { scheduler, timeoutMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), tries: opts.tries }) : NO_COPIES;
-    const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
+    const chunk = transferChunk(opts);
     const coder = new ChunkCoder(image, chunk, info.segs, packer, info.sigBytes);
     const extra = { sigRequests: info.requests, sigMs: scheduler.now() - t0 };
     return { coder, extra, copies: info.segs.length > 0 };
   }).pipe(
     mergeMap(({ coder, extra, copies }) => {
+      const savings = (more: Partial<TransferSavings>): TransferSavings => ({ ...coder.savings, ...extra, codec: codecNames(coder.codecsUsed()), ...more });
+      // progress carries the savings so far too: a transfer that changes line rate adds up its segments (host-baud-transfer.ts)
       const withSavings = (e: TransferEvent, more: Partial<TransferSavings> = {}): TransferEvent =>
-        e.kind === 'done' ? { kind: 'done', result: { ...e.result, savings: { ...coder.savings, ...extra, codec: codecNames(coder.codecsUsed()), ...more } } } : e;
+        e.kind === 'done' ? { kind: 'done', result: { ...e.result, savings: savings(more) } } : e.kind === 'progress' ? { ...e, savings: savings(more) } : e;
       return transfer(channel, source, { ...opts, coder }).pipe(
         map((e) => withSavings(e)),
         catchError((e: unknown) => {

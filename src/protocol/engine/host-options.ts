@@ -53,6 +53,11 @@ export const TRANSFER_DEFAULTS = {
   sessionTimeoutMs: 600_000,
 } as const;
 
+/** The chunk a transfer cuts the image into: what the caller asks, at most what the peer accepts. */
+export function transferChunk(opts: Pick<TransferOptions, 'chunk' | 'peer'>): number {
+  return Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
+}
+
 export interface TransferResult {
   readonly session: number;
   readonly size: number;
@@ -91,6 +96,23 @@ export interface TransferSavings extends WireSavings {
   readonly repaired?: boolean;
 }
 
+/** Two parts of one transfer's savings (segments of a transfer that changed line rate) added up. */
+export function addSavings(a: TransferSavings | undefined, b: TransferSavings | undefined): TransferSavings | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const codecs = new Set([...(a.codec ?? 'none').split('+'), ...(b.codec ?? 'none').split('+')].filter((c) => c !== 'none'));
+  return {
+    reusedBytes: a.reusedBytes + b.reusedBytes,
+    compressedBytes: a.compressedBytes + b.compressedBytes,
+    packedBytes: a.packedBytes + b.packedBytes,
+    wireBytes: a.wireBytes + b.wireBytes,
+    sigBytes: a.sigBytes + b.sigBytes,
+    codec: codecs.size === 0 ? 'none' : [...codecs].join('+'),
+    sigRequests: (a.sigRequests ?? 0) + (b.sigRequests ?? 0),
+    sigMs: (a.sigMs ?? 0) + (b.sigMs ?? 0),
+    ...(a.repaired === true || b.repaired === true ? { repaired: true } : {}),
+  };
+}
+
 /** A transfer's events, in this order whatever the wire did (transfer-events.ts): `begun`, then `progress` and `ending`, then `done`. */
 export type TransferEvent =
   /** The target answered BEGIN (or DONE came without that answer); `beginAt` is the scheduler time BEGIN first went out (what transferMs counts from). */
@@ -103,7 +125,8 @@ export type TransferEvent =
       readonly size: number;
       readonly beginAt: number;
     }
-  | { readonly kind: 'progress'; readonly heldBytes: number; readonly size: number; readonly counters: TransferCounters }
+  /** `savings`: a coded transfer's bytes so far (host-delta.ts). */
+  | { readonly kind: 'progress'; readonly heldBytes: number; readonly size: number; readonly counters: TransferCounters; readonly savings?: TransferSavings }
   /** END went out (every chunk has been sent once): from here the target verifies and commits by itself once it holds every byte. */
   | { readonly kind: 'ending'; readonly heldBytes: number; readonly size: number }
   | { readonly kind: 'done'; readonly result: TransferResult };

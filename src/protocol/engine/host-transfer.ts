@@ -20,7 +20,7 @@ import type { ChannelCounters, FrameChannel } from '../types.js';
 import { countSent, mergeCounters, zeroCounters } from './counters.js';
 import { TransferAbortedError, peerProtocol, sessionTimeout } from './errors.js';
 import { beginMessage, newSessionId } from './host-begin.js';
-import { TRANSFER_DEFAULTS } from './host-options.js';
+import { TRANSFER_DEFAULTS, transferChunk } from './host-options.js';
 import type { TransferEvent, TransferOptions } from './host-options.js';
 import { ReplyMatcher, decodeErrorOf, noAnswer } from './host-replies.js';
 import type { ReplyCounters, ReplySink } from './host-replies.js';
@@ -107,7 +107,7 @@ class HostSender {
   ) {
     this.scheduler = opts.scheduler ?? asyncScheduler;
     this.events = new TransferEvents(out);
-    const chunk = Math.min(opts.chunk ?? opts.peer.maxChunk, opts.peer.maxChunk);
+    const chunk = transferChunk(opts);
     const window = Math.min(opts.window ?? opts.peer.window, opts.peer.window);
     // A coded transfer's frames cost a fraction of a chunk (a run of copies, a compressed chunk): its window goes as
     // far ahead as the target accepts (INFO), with as many bytes on the wire as the plain window would have.
