@@ -260,7 +260,9 @@ export class VirtualBoard implements ImageSink, BoardControl {
       throw e;
     }
     if (path !== null) framOp('record the image origin', () => this.fram.writeSlotOrigin(b.slot, sha, path));
-    return this.loader.end(beforeCommit);
+    const c = this.loader.end(beforeCommit);
+    this.delta?.forget();
+    return c;
   }
 
   /** The boot order (src/board/provision.ts): scan the sources the boot configuration names; run once after power-on, before serving. */

@@ -65,7 +65,7 @@ export class ActiveSlotCopy implements ActiveImageSource {
 
   async readActive(offset: number, length: number): Promise<Uint8Array> {
     await Promise.resolve();
-    const a = this.cached ?? this.active();
+    const a = this.cached === undefined ? this.active() : this.cached;
     if (a === null) throw new BoardError('no_active_image', 'a copy from the active slot, and this board has no active image');
     if (!Number.isInteger(offset) || offset < 0 || length < 0 || offset + length > a.size) {
       throw new BoardError('bad_delta', `a copy of ${length} bytes from active offset ${offset} goes beyond the ${a.size}-byte active image in slot ${a.slot}`, offset);

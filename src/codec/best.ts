@@ -2,8 +2,10 @@
  * The host's choice per chunk (docs/compression.md section 1): every codec
  * both sides know is tried and the smallest result wins; none when no codec
  * makes the chunk strictly smaller. A chunk whose bytes look random (order-0
- * entropy above 7.9 bits a byte) is not tried at all: no codec here can
- * shrink it, and skipping keeps incompressible images as cheap as plain.
+ * entropy above 7.9 bits a byte) and repeat no 4-byte sequence more than
+ * random bytes would is not tried at all: no codec here can shrink it, and
+ * skipping keeps incompressible images as cheap as plain. (Entropy alone
+ * would skip a random blob stored twice, which deflate halves.)
  */
 import { CodecId, MAX_CHUNK_BYTES } from './constants.js';
 import { deflateEncode } from './deflate.js';
@@ -42,9 +44,31 @@ export function entropyBits(data: Uint8Array): number {
   return h / n + (distinct - 1) / (2 * n * Math.LN2);
 }
 
+/** Hash table of repeatedFourGrams (positions + 1; 0 = empty), reused: compression is synchronous. */
+const seen = new Int32Array(1 << 13);
+
+/**
+ * How many positions of `data` start a 4-byte sequence that occurred before
+ * (within the last few thousand bytes, through a 8192-entry hash of the most
+ * recent position per sequence). Random bytes: almost none (2 KiB: an
+ * expected 0.001); a blob stored twice: all of its second copy.
+ */
+export function repeatedFourGrams(data: Uint8Array): number {
+  seen.fill(0);
+  let repeats = 0;
+  for (let i = 0; i + 4 <= data.length; i++) {
+    const v = ((data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!) >>> 0;
+    const h = Math.imul(v, 0x9e3779b1) >>> 19;
+    const j = seen[h]! - 1;
+    if (j >= 0 && data[j] === data[i] && data[j + 1] === data[i + 1] && data[j + 2] === data[i + 2] && data[j + 3] === data[i + 3]) repeats++;
+    seen[h] = i + 1;
+  }
+  return repeats;
+}
+
 /** True when `data` is long enough to judge and looks random: not worth an encoder's time. */
 export function looksIncompressible(data: Uint8Array): boolean {
-  return data.length >= ENTROPY_MIN_BYTES && entropyBits(data) > INCOMPRESSIBLE_BITS;
+  return data.length >= ENTROPY_MIN_BYTES && entropyBits(data) > INCOMPRESSIBLE_BITS && repeatedFourGrams(data) < data.length / 64;
 }
 
 function encode(data: Uint8Array, codec: CodecId): Uint8Array | undefined {

@@ -16,8 +16,8 @@ export const SIGS_SIZE = 10;
 export const SIGS_RANGE_SIZE = 8;
 /** Most ranges one SIGS may ask for (the target reads no more). */
 export const MAX_SIGS_RANGES = 64;
-/** SIGS_INFO bytes before the block size (size, SHA-256). */
-export const SIGS_INFO_HEAD = 4 + 32;
+/** SIGS_INFO bytes before its groups: size u32, SHA-256, block size u16. */
+export const SIGS_INFO_HEAD = 4 + 32 + 2;
 /** Bytes before each further group's signatures (start u32, count u16). */
 export const SIGS_GROUP_HEAD = 4 + 2;
 /** Bytes per block signature (weak u32, strong u32). */
@@ -81,6 +81,11 @@ export function sigsRanges(m: SigsMsg): ByteRange[] {
   return [{ start: m.start, end: m.end }, ...(m.more ?? [])];
 }
 
+/** Bytes of a SIGS_INFO payload whose groups hold these many signatures. */
+export function sigsInfoSize(groupSigs: readonly number[]): number {
+  return groupSigs.reduce((n, k) => n + SIGS_GROUP_HEAD + SIG_SIZE * k, SIGS_INFO_HEAD);
+}
+
 /** Every group of a SIGS_INFO, in order. */
 export function sigGroups(m: SigsInfoMsg): SigGroup[] {
   return [{ start: m.start, sigs: m.sigs }, ...(m.more ?? [])];
@@ -133,6 +138,9 @@ export function encodeSigs(m: SigsMsg): Uint8Array {
   range('SIGS block size', m.blockSize, MAX_SIG_BLOCK);
   const more = m.more ?? [];
   range('SIGS range count', more.length + 1, MAX_SIGS_RANGES, 1);
+  sigsRanges(m).forEach((r, i, all) => {
+    if (r.end < r.start || (i > 0 && r.start < all[i - 1]!.end)) throw new ProtocolError('message_field_range', `cannot encode SIGS range ${i} [${r.start}, ${r.end}): ranges ascend and do not overlap (a bug in the caller)`);
+  });
   const w = new PayloadWriter(SIGS_SIZE + SIGS_RANGE_SIZE * more.length).u32(m.start).u32(m.end).u16(m.blockSize);
   for (const r of more) {
     range('SIGS range start', r.start, 0xffffffff);
@@ -145,11 +153,11 @@ export function encodeSigs(m: SigsMsg): Uint8Array {
 export function encodeSigsInfo(m: SigsInfoMsg): Uint8Array {
   if (m.activeSha256.length !== 32) throw new ProtocolError('message_field_range', 'cannot encode SIGS_INFO: the SHA-256 must be 32 bytes (a bug in the caller)');
   const groups = sigGroups(m);
-  let n = SIGS_INFO_HEAD + 2;
-  for (const g of groups) {
+  groups.forEach((g, i) => {
     range('SIGS_INFO signature count', g.sigs.length, 0xffff);
-    n += SIGS_GROUP_HEAD + SIG_SIZE * g.sigs.length;
-  }
+    if (i > 0 && g.start <= groups[i - 1]!.start) throw new ProtocolError('message_field_range', `cannot encode SIGS_INFO group ${i} at ${g.start}: groups ascend (a bug in the caller)`);
+  });
+  const n = sigsInfoSize(groups.map((g) => g.sigs.length));
   const w = new PayloadWriter(n);
   w.u32(m.activeSize).bytes(m.activeSha256).u16(m.blockSize);
   for (const g of groups) {
@@ -215,7 +223,6 @@ export function decodeSigsInfo(p: Uint8Array): Decoded {
   const blockSize = r.u16('block size');
   if (r.short !== undefined) return { ok: false, detail: `SIGS_INFO payload too short for field ${r.short}` };
   const groups: SigGroup[] = [];
-  let after = 0;
   do {
     const start = r.u32('start');
     const n = r.u16('signature count');
@@ -223,11 +230,11 @@ export function decodeSigsInfo(p: Uint8Array): Decoded {
     if (short !== undefined) return { ok: false, detail: `SIGS_INFO payload too short for field ${short} of group ${groups.length}` };
     if (r.remaining < n * SIG_SIZE) return { ok: false, detail: `SIGS_INFO group ${groups.length} says ${n} signatures but carries ${r.remaining} bytes for them` };
     if (n > 0 && (blockSize < MIN_SIG_BLOCK || start + (n - 1) * blockSize >= activeSize)) return { ok: false, detail: `SIGS_INFO signatures of ${blockSize}-byte blocks from ${start} go beyond the ${activeSize}-byte active image` };
-    if (groups.length > 0 && start < after) return { ok: false, detail: `SIGS_INFO group ${groups.length} starts at ${start}, inside the group before it (groups ascend)` };
+    // a range's last block may reach past the next range's start (ranges ascend, blocks are whole): only starts ascend
+    if (groups.length > 0 && start <= groups[groups.length - 1]!.start) return { ok: false, detail: `SIGS_INFO group ${groups.length} starts at ${start}, not after the group before it (groups ascend)` };
     const sigs: BlockSig[] = [];
     for (let i = 0; i < n; i++) sigs.push({ weak: r.u32('weak'), strong: r.u32('strong') });
     groups.push({ start, sigs });
-    after = start + n * blockSize;
   } while (r.remaining > 0);
   const [first, ...more] = groups as [SigGroup, ...SigGroup[]];
   const base = { kind: 'sigs_info', activeSize, activeSha256, blockSize, start: first.start, sigs: first.sigs } as const;

@@ -118,7 +118,7 @@ function checkCodecs(codecs: readonly CodecInfoWire[]): void {
   check('INFO codec count', codecs.length, MAX_INFO_CODECS);
   for (const c of codecs) {
     check('INFO codec id', c.id, 0xff);
-    if (c.id === 0) throw new ProtocolError('message_field_range', 'cannot encode INFO codec 0 (none is never listed; a bug in the caller)');
+    if (c.id === 0 || codecs.filter((x) => x.id === c.id).length > 1) throw new ProtocolError('message_field_range', `cannot encode INFO codec ${c.id}: 0 (none) is never listed, and no codec twice (a bug in the caller)`);
     check('INFO codec RAM', c.decoderRamBytes, 0xffffffff);
   }
 }

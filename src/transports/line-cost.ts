@@ -40,43 +40,6 @@ export interface CanFrameBits {
 /** Bits after the CRC sequence: CRC delimiter 1, ACK slot 1, ACK delimiter 1, EOF 7, intermission 3. */
 const TRAILER_BITS = 13;
 
-/** CRC-15/CAN (poly 0x4599, init 0) over a bit sequence, MSB first. */
-export function canCrc15(bits: readonly number[]): number {
-  let crc = 0;
-  for (const bit of bits) {
-    const top = (crc >> 14) & 1;
-    crc = (crc << 1) & 0x7fff;
-    if ((top ^ bit) !== 0) crc ^= 0x4599;
-  }
-  return crc;
-}
-
-/**
- * Count the stuff bits the transmitter inserts into `bits`: after five equal
- * bits it inserts one of the opposite value, which itself starts the next run.
- * Returns the count per position range [0, split) and [split, end).
- */
-export function countStuffBits(bits: readonly number[], split = bits.length): { before: number; after: number } {
-  let before = 0;
-  let after = 0;
-  let last = -1;
-  let run = 0;
-  bits.forEach((bit, i) => {
-    if (bit === last) run++;
-    else {
-      last = bit;
-      run = 1;
-    }
-    if (run === 5) {
-      if (i < split) before++;
-      else after++;
-      last = 1 - bit;
-      run = 1;
-    }
-  });
-  return { before, after };
-}
-
 /** Valid CAN FD data lengths and their DLC codes. */
 const FD_LENGTHS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 20, 24, 32, 48, 64] as const;
 
@@ -89,9 +52,12 @@ export function canDlc(length: number, fd: boolean): number | undefined {
 
 /**
  * One pass over a frame's bits, MSB first, without building them: the CRC-15
- * of what was pushed (classic frames) and the stuff bits the transmitter
- * inserts, by the rule of countStuffBits. The emulator costs every frame it
- * carries, so this runs once per CAN frame: no arrays, integer operations only.
+ * (poly 0x4599, init 0) of what was pushed (classic frames) and the stuff bits
+ * the transmitter inserts: after five equal bits one of the opposite value,
+ * which itself starts the next run. The emulator costs every frame it
+ * carries, so this runs once per CAN frame: no arrays, integer operations
+ * only. (test/unit/transports/line-cost.test.ts checks it against the frame's
+ * bits drawn as an array.)
  */
 class BitWalker {
   crc = 0;

@@ -10,7 +10,7 @@ import type { SchedulerLike } from 'rxjs';
 import type { ByteRange, SigsInfoMsg } from '../messages-types.js';
 import type { FrameChannel } from '../types.js';
 import { FRAME_OVERHEAD } from '../constants.js';
-import { MAX_SIGS_RANGES, SIGS_GROUP_HEAD, SIGS_INFO_HEAD, SIGS_RANGE_SIZE, SIGS_SIZE, SIG_SIZE, sigGroups } from '../messages-delta.js';
+import { MAX_SIGS_RANGES, SIGS_RANGE_SIZE, SIGS_SIZE, SIG_SIZE, sigGroups, sigsInfoSize } from '../messages-delta.js';
 import { peerProtocol } from './errors.js';
 import { blockSizes, gaps, matchBlocks, mergeSegs, segBytes, type CopySeg, type SigPage } from './delta-plan.js';
 import { request } from './request.js';
@@ -19,6 +19,8 @@ export interface SigsOptions {
   readonly scheduler: SchedulerLike;
   readonly timeoutMs: number;
   readonly tries?: number;
+  /** The agreed max frame (min of both ends, PeerInfo.maxFrame): every SIGS fits it, and so does every answer. */
+  readonly maxFrame: number;
 }
 
 export interface DeltaInfo {
@@ -62,9 +64,25 @@ class SigFetcher {
       tries: this.opts.tries,
       what: 'SIGS',
     });
-    this.sigBytes += SIGS_INFO_HEAD + 2 + sigGroups(r).reduce((n, g) => n + SIGS_GROUP_HEAD + SIG_SIZE * g.sigs.length, 0);
+    this.sigBytes += sigsInfoSize(sigGroups(r).map((g) => g.sigs.length));
     this.first ??= r;
     return r;
+  }
+
+  /**
+   * How many of `pending` one SIGS asks for: as many as the SIGS and the
+   * answer they call for fit the agreed max frame (at least one; a range the
+   * answer cannot finish is the last asked), at most MAX_SIGS_RANGES.
+   */
+  private rangesPerSigs(pending: readonly Pending[], blockSize: number): number {
+    const room = this.opts.maxFrame - FRAME_OVERHEAD;
+    const sigs: number[] = [];
+    while (sigs.length < pending.length && sigs.length < MAX_SIGS_RANGES && SIGS_SIZE + SIGS_RANGE_SIZE * sigs.length <= room) {
+      const p = pending[sigs.length]!;
+      sigs.push(Math.ceil((p.end - p.at) / blockSize));
+      if (sigsInfoSize(sigs) >= room) break;
+    }
+    return Math.max(1, sigs.length);
   }
 
   /**
@@ -76,10 +94,9 @@ class SigFetcher {
    */
   async ranges(ranges: readonly ByteRange[], blockSize: number, activeSize?: number): Promise<SigPage[]> {
     let pending: Pending[] = ranges.map((r) => ({ at: r.start, end: Math.min(r.end, activeSize ?? r.end) })).filter((p) => p.at < p.end);
-    const perSigs = Math.max(1, Math.min(MAX_SIGS_RANGES, Math.floor((this.channel.maxFrame - FRAME_OVERHEAD - SIGS_SIZE) / SIGS_RANGE_SIZE) + 1));
     const pages: SigPage[] = [];
     while (pending.length > 0) {
-      const asked = pending.slice(0, perSigs);
+      const asked = pending.slice(0, this.rangesPerSigs(pending, blockSize));
       const r = await this.page(asked.map((p) => ({ start: p.at, end: p.end })), blockSize);
       const groups = sigGroups(r);
       if (groups.length > asked.length) throw peerProtocol(this.channel.name, `SIGS for ${asked.length} range(s) answered with ${groups.length} groups of signatures`);

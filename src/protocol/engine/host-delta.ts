@@ -78,7 +78,7 @@ export function transferCoded(channel: FrameChannel, source: ImageReader, opts: 
   return defer(async () => {
     const t0 = scheduler.now();
     const image = await source.read(0, source.size);
-    const info = wantDelta ? await learnDelta(channel, image, { scheduler, timeoutMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), tries: opts.tries }) : NO_COPIES;
+    const info = wantDelta ? await learnDelta(channel, image, { scheduler, timeoutMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), tries: opts.tries, maxFrame: opts.peer.maxFrame }) : NO_COPIES;
     const chunk = transferChunk(opts);
     const coder = new ChunkCoder(image, chunk, info.segs, packer, info.sigBytes);
     const extra = { sigRequests: info.requests, sigMs: scheduler.now() - t0 };

@@ -2,6 +2,7 @@
  * Options, events and result of a host transfer.
  */
 import type { Observable, SchedulerLike } from 'rxjs';
+import { CODECS } from '../../codec/index.js';
 import { ANY_SLOT } from '../messages-types.js';
 import type { ByteRange, ImageKind, TargetCountersWire } from '../messages-types.js';
 import type { TransferCounters } from './counters.js';
@@ -87,7 +88,7 @@ export interface TransferResult {
 
 /** A delta or compressed transfer's bytes (host-delta.ts adds how the plan was made). */
 export interface TransferSavings extends WireSavings {
-  /** Codec name used for compressed operations ('none' when nothing was compressed). */
+  /** Codecs the compressed operations used, by name in id order ('hlz1', 'deflate', 'hlz1+deflate'), 'none' when nothing was compressed. */
   readonly codec?: string;
   /** SIGS requests made, and their time before BEGIN, ms. */
   readonly sigRequests?: number;
@@ -99,6 +100,7 @@ export interface TransferSavings extends WireSavings {
 /** Two parts of one transfer's savings (segments of a transfer that changed line rate) added up. */
 export function addSavings(a: TransferSavings | undefined, b: TransferSavings | undefined): TransferSavings | undefined {
   if (a === undefined || b === undefined) return a ?? b;
+  const idOf = (name: string): number => Object.values(CODECS).find((c) => c.name === name)?.id ?? 0xff;
   const codecs = new Set([...(a.codec ?? 'none').split('+'), ...(b.codec ?? 'none').split('+')].filter((c) => c !== 'none'));
   return {
     reusedBytes: a.reusedBytes + b.reusedBytes,
@@ -106,7 +108,7 @@ export function addSavings(a: TransferSavings | undefined, b: TransferSavings | 
     packedBytes: a.packedBytes + b.packedBytes,
     wireBytes: a.wireBytes + b.wireBytes,
     sigBytes: a.sigBytes + b.sigBytes,
-    codec: codecs.size === 0 ? 'none' : [...codecs].join('+'),
+    codec: codecs.size === 0 ? 'none' : [...codecs].sort((x, y) => idOf(x) - idOf(y)).join('+'),
     sigRequests: (a.sigRequests ?? 0) + (b.sigRequests ?? 0),
     sigMs: (a.sigMs ?? 0) + (b.sigMs ?? 0),
     ...(a.repaired === true || b.repaired === true ? { repaired: true } : {}),

@@ -111,7 +111,8 @@ class HostSender {
     const window = Math.min(opts.window ?? opts.peer.window, opts.peer.window);
     // A coded transfer's frames cost a fraction of a chunk (a run of copies, a compressed chunk): its window goes as
     // far ahead as the target accepts (INFO), with as many bytes on the wire as the plain window would have.
-    const wide = Math.max(window, Math.min(0xffff, opts.peer.info.window));
+    // (never wider than an ACK's bitmap can cover in the agreed frame: 22 + ceil(window / 8) bytes, docs/protocol.md 4.6)
+    const wide = Math.max(window, Math.min(0xffff, opts.peer.info.window, (opts.peer.maxFrame - 22) * 8));
     this.win = opts.coder === undefined ? new SendWindow(source.size, chunk, window) : new SendWindow(source.size, chunk, wide, window * chunk);
     this.rto = new RtoEstimator({ initialRtoMs: Math.max(RTO_DEFAULTS.initialRtoMs, 2 * opts.peer.setupMs), ...opts.rto });
     this.timer = new Timer(this.scheduler);

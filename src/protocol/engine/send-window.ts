@@ -166,7 +166,8 @@ export class SendWindow {
    * travels in one frame: delta-coder.ts).
    */
   takeNext(i: number): boolean {
-    if (this.lostQueue.length > 0 || i !== this.skipHeld(this.nextNew) || i >= this.total || i >= this.base + this.window) return false; // a run's frame counts once, on its first chunk
+    // inside the window only: the run's frame counts against the wire budget once, on its first chunk (host-transfer.ts)
+    if (this.lostQueue.length > 0 || i !== this.skipHeld(this.nextNew) || i >= this.total || i >= this.base + this.window) return false;
     this.nextNew = i + 1;
     this.flight.set(i, { tx: 0, sentAt: undefined, sends: 0, lost: false });
     return true;

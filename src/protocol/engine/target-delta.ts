@@ -16,7 +16,7 @@ import { HilbridgeError } from '../../errors.js';
 import { CodecError, decompressChunk, type CodecId } from '../../codec/index.js';
 import { FRAME_OVERHEAD } from '../constants.js';
 import { blockSig } from '../delta-hash.js';
-import { MAX_SIG_BLOCK, SIG_SIZE, SIGS_GROUP_HEAD, SIGS_INFO_HEAD, opLength, sigsRanges, type SigGroup } from '../messages-delta.js';
+import { MAX_SIG_BLOCK, SIG_SIZE, SIGS_GROUP_HEAD, opLength, sigsInfoSize, sigsRanges, type SigGroup } from '../messages-delta.js';
 import type { ActiveImageSource } from '../image-sink.js';
 import type { BlockSig, Message, SigsMsg, XdataMsg } from '../messages-types.js';
 
@@ -55,7 +55,7 @@ export async function sigsReply(src: ActiveImageSource, req: SigsMsg, maxFrame: 
   const head = { ...none, activeSize: active.size, activeSha256: active.sha256 };
   const b = req.blockSize;
   if (b === 0 || b > MAX_SIG_BLOCK) return head;
-  let room = maxFrame - FRAME_OVERHEAD - SIGS_INFO_HEAD - 2;
+  let room = maxFrame - FRAME_OVERHEAD - sigsInfoSize([]);
   const groups: SigGroup[] = [];
   for (const r of sigsRanges(req)) {
     const end = Math.min(r.end, active.size);

@@ -123,6 +123,18 @@ describe('the smallest codec per chunk', () => {
     }
     expect(entropyBits(new Uint8Array(100))).toBe(0);
   });
+
+  it('a random blob stored twice is high-entropy but repeats itself: it is tried, and deflate halves it', () => {
+    for (let s = 0; s < 20; s++) {
+      const blob = randomBytes(1024, 100 + s);
+      const twice = new Uint8Array(2048);
+      twice.set(blob, 0);
+      twice.set(blob, 1024);
+      expect(entropyBits(twice)).toBeGreaterThan(7.5);
+      expect(looksIncompressible(twice)).toBe(false);
+      expect(compressBest(twice, [CodecId.Hlz1, D])!.bytes.length).toBeLessThan(1200);
+    }
+  });
 });
 
 describe('deflate ratio (issue 15: CAN moves 2 KiB chunks)', () => {

@@ -35,6 +35,11 @@ describe('SIGS, SIGS_INFO and XDATA codecs', () => {
     expect(Buffer.from(i2.payload).toString('hex')).toBe('00005000' + '00'.repeat(32) + '0080' + '00000800' + '0001' + '0102030405060708' + '00004000' + '0000');
   });
 
+  it('refuses to encode ranges or groups that do not ascend (caller bugs)', () => {
+    expect(() => encodeMessage({ kind: 'sigs', start: 0, end: 100, blockSize: 16, more: [{ start: 50, end: 60 }] })).toThrow(/ascend/);
+    expect(() => encodeMessage({ kind: 'sigs_info', activeSize: 100, activeSha256: new Uint8Array(32), blockSize: 16, start: 32, sigs: [], more: [{ start: 32, sigs: [] }] })).toThrow(/ascend/);
+  });
+
   it.each<[string, number, string]>([
     ['SIGS with a block size below 16', MessageType.SIGS, '00000000000001000008'],
     ['SIGS whose range ends before it starts', MessageType.SIGS, '00000100000000100400'],
@@ -49,7 +54,7 @@ describe('SIGS, SIGS_INFO and XDATA codecs', () => {
     ['SIGS with a second range that ends before it starts', MessageType.SIGS, '00000000000001000080' + '0000020000000100'],
     ['SIGS with half a second range', MessageType.SIGS, '00000000000001000080' + '00000200'],
     ['SIGS with 65 ranges', MessageType.SIGS, '00000000000000100080' + Array.from({ length: 64 }, (_, i) => (0x100 * (i + 1)).toString(16).padStart(8, '0').repeat(2)).join('')],
-    ['SIGS_INFO whose second group starts inside the first', MessageType.SIGS_INFO, '00001000' + '00'.repeat(32) + '0010' + '00000000' + '0002' + '00'.repeat(16) + '00000010' + '0000'],
+    ['SIGS_INFO whose second group starts where the first does', MessageType.SIGS_INFO, '00001000' + '00'.repeat(32) + '0010' + '00000010' + '0002' + '00'.repeat(16) + '00000010' + '0000'],
     ['SIGS_INFO with half a second group head', MessageType.SIGS_INFO, '00001000' + '00'.repeat(32) + '0010' + '00000000' + '0000' + '000000'],
     ['SIGS_INFO with a count that disagrees with its bytes', MessageType.SIGS_INFO, '00001000' + '00'.repeat(32) + '0010' + '00000000' + '0002' + '0000000000000000'],
   ])('refuses %s (typed, never throws)', (_what, type, hex) => {

@@ -3,11 +3,9 @@ import {
   canClassicFrameBits,
   canClassicPayloadLimit,
   canClassicUnstuffedBits,
-  canCrc15,
   canDlc,
   canFdFrameBits,
   canFdPayloadLimit,
-  countStuffBits,
   uartBitsPerByte,
   uartPayloadLimit,
 } from '../../../src/transports/line-cost.js';
@@ -20,6 +18,46 @@ const frame = (id: number, data: number[], extended = false, fd = false): CanFra
   fd,
   data: Uint8Array.from(data),
 });
+
+// The rules as the standard states them, over a frame's bits drawn as an array: the reference the one-pass
+// counter of src/transports/line-cost.ts is checked against.
+/** CRC-15/CAN (poly 0x4599, init 0) over a bit sequence, MSB first. */
+function canCrc15(bits: readonly number[]): number {
+  let crc = 0;
+  for (const bit of bits) {
+    const top = (crc >> 14) & 1;
+    crc = (crc << 1) & 0x7fff;
+    if ((top ^ bit) !== 0) crc ^= 0x4599;
+  }
+  return crc;
+}
+
+/**
+ * Count the stuff bits the transmitter inserts into `bits`: after five equal
+ * bits it inserts one of the opposite value, which itself starts the next run.
+ * Returns the count per position range [0, split) and [split, end).
+ */
+function countStuffBits(bits: readonly number[], split = bits.length): { before: number; after: number } {
+  let before = 0;
+  let after = 0;
+  let last = -1;
+  let run = 0;
+  bits.forEach((bit, i) => {
+    if (bit === last) run++;
+    else {
+      last = bit;
+      run = 1;
+    }
+    if (run === 5) {
+      if (i < split) before++;
+      else after++;
+      last = 1 - bit;
+      run = 1;
+    }
+  });
+  return { before, after };
+}
+
 
 /** Textbook long division of (message * x^15) by x^15+x^14+x^10+x^8+x^7+x^4+x^3+1: independent of the shift register. */
 function crc15ByDivision(bits: number[]): number {

@@ -29,11 +29,11 @@ afterEach(async () => {
 });
 
 /** A board holding `oldImage` behind serveTarget, both ends at `maxFrame`; `rewrite` may change the target's answers. */
-function rig(maxFrame: number, rewrite?: (m: Message) => Message): { clock: VirtualClock; host: FrameChannel; sigs: () => number } {
+function rig(maxFrame: number, rewrite?: (m: Message) => Message, targetFrame = maxFrame): { clock: VirtualClock; host: FrameChannel; sigs: () => number; maxFrame: number } {
   const clock = new VirtualClock();
   const link = createEmulatedLink({ mode: 'bytes', bitRate: 921_600, latencyMs: 2, seed: 5, scheduler: clock.scheduler, name: '/dev/ttyEMU0' });
   const host = openByteStreamChannel(link.host, { maxFrame, role: 'host' });
-  const t = openByteStreamChannel(link.target, { maxFrame, role: 'target' });
+  const t = openByteStreamChannel(link.target, { maxFrame: targetFrame, role: 'target' });
   const board = VirtualBoard.open({ fram: { memory: new Uint8Array(128 * 1024) }, scheduler: clock.scheduler });
   board.install(oldImage, 'uart', { confirm: true });
   let sigs = 0;
@@ -52,11 +52,14 @@ function rig(maxFrame: number, rewrite?: (m: Message) => Message): { clock: Virt
     board.close();
     await link.close();
   });
-  return { clock, host, sigs: () => sigs };
+  return { clock, host, sigs: () => sigs, maxFrame: Math.min(maxFrame, targetFrame) };
 }
 
-const learn = (r: ReturnType<typeof rig>): ReturnType<typeof learnDelta> =>
-  r.clock.until(learnDelta(r.host, newImage, { scheduler: r.clock.scheduler, timeoutMs: 200 }));
+const learn = (r: ReturnType<typeof rig>, image = newImage): ReturnType<typeof learnDelta> =>
+  r.clock.until(learnDelta(r.host, image, { scheduler: r.clock.scheduler, timeoutMs: 200, maxFrame: r.maxFrame }));
+
+/** The old image with one byte changed in each of 10 coarse blocks: 10 fine ranges, more than a small frame's SIGS holds. */
+const tenEdits = oldImage.map((b, i) => (i > 2000 && i % 2900 === 0 ? b ^ 0x5a : b));
 
 describe('signatures of the active image, as the host fetches them', () => {
   it('asks for every fine range in one SIGS when a frame holds them: two requests in all', async () => {
@@ -73,6 +76,14 @@ describe('signatures of the active image, as the host fetches them', () => {
     const small = await learn(r);
     expect(small.requests).toBeGreaterThan(4);
     expect(small.segs).toEqual(big.segs);
+  });
+
+  it('a board with smaller frames than the host: every SIGS fits the agreed frame (min of both), none is dropped', async () => {
+    const big = await learn(rig(4096 + 20), tenEdits);
+    const r = rig(4096 + 20, undefined, 96);
+    const small = await learn(r, tenEdits);
+    expect(small.segs).toEqual(big.segs);
+    expect(small.requests).toBeGreaterThan(big.requests);
   });
 
   it('a board whose second group starts elsewhere than asked is a protocol error', async () => {

@@ -116,6 +116,14 @@ describe('SIGS on the target', () => {
     expect(decodeMessage(0x25, encodeMessage(r).payload)).toEqual({ ok: true, msg: r });
   });
 
+  it('a range whose last block reaches past the next range\'s start: the answer decodes (groups ascend by start)', async () => {
+    const r = await sigsReply(activeOf(active), { kind: 'sigs', start: 0, end: 20, blockSize: 16, more: [{ start: 24, end: 100 }] }, 2048);
+    if (r.kind !== 'sigs_info') throw new Error('no SIGS_INFO');
+    expect(r.sigs).toHaveLength(2); // [0, 16) and [16, 32): past 24
+    expect(r.more![0]!.start).toBe(24);
+    expect(decodeMessage(0x25, encodeMessage(r).payload)).toEqual({ ok: true, msg: r });
+  });
+
   it('stops where the frame is full: the last group ends inside its range, later ranges are not answered', async () => {
     const req = { kind: 'sigs', start: 0, end: 640, blockSize: 64, more: [{ start: 1024, end: 4096 }, { start: 4096, end: 4096 }] } as const;
     const r = await sigsReply(activeOf(active), req, 256);
