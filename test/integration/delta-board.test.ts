@@ -10,7 +10,10 @@ import { MessageType } from '../../src/protocol/messages-types.js';
 import { decodeMessage } from '../../src/protocol/messages.js';
 import type { TransferEvent, TransferResult } from '../../src/protocol/engine/index.js';
 import { BoardRig } from './board-rig.js';
-import { editCode, firmwareImage } from './delta-images.js';
+import { editCode, firmwareCode, firmwareImage } from './delta-images.js';
+import { buildBundle } from '../../src/bundle/index.js';
+import { writeHxe } from '../../src/hxe/writer.js';
+import { ImageKind } from '../../src/protocol/messages-types.js';
 import { tapChannel } from '../unit/protocol/engine/tap-channel.js';
 
 const SIZE = 32 * 1024;
@@ -69,6 +72,23 @@ describe('delta transfer to the virtual board', () => {
     expect(r.activeSha()).toBe(sha(newImage));
     expect(peer.info.window).toBeGreaterThan(4);
     expect(begins[0]).toEqual({ window: peer.info.window, ackEvery: 1 }); // ACKs paced by the 4 chunks' worth on the wire
+  });
+
+  it('a bundle: version 2 (one app changed in a few bytes) reuses the rest of version 1 and commits every segment at once', async () => {
+    rig = new BoardRig({ framSize: FRAM });
+    const r = rig;
+    const code = firmwareCode(8 * 1024, 4);
+    const v1 = buildBundle([{ kind: 'hxe', bytes: writeHxe({ code: firmwareCode(8 * 1024, 3), appName: 'alpha' }) }, { kind: 'hxe', bytes: writeHxe({ code, appName: 'beta' }) }], { name: 'pair', securityCounter: 1 }).bytes;
+    const changed = code.slice();
+    for (let i = 4000; i < 4040; i++) changed[i] = changed[i]! ^ 0x21;
+    const v2 = buildBundle([{ kind: 'hxe', bytes: writeHxe({ code: firmwareCode(8 * 1024, 3), appName: 'alpha' }) }, { kind: 'hxe', bytes: writeHxe({ code: changed, appName: 'beta' }) }], { name: 'pair', securityCounter: 1 }).bytes;
+    await r.provision(v1, { imageKind: ImageKind.bundle });
+    await r.confirm();
+    const res = resultOf(await r.provisionCoded(v2, { imageKind: ImageKind.bundle }));
+    expect(r.activeSha()).toBe(sha(v2));
+    expect(res.savings!.reusedBytes).toBeGreaterThan(0.8 * v2.length);
+    expect(res.savings!.repaired).toBeUndefined();
+    expect(r.board.apps.map((a) => a.appName).sort()).toEqual(['alpha', 'beta']);
   });
 
   it('an old board (no delta or compression bits) gets the plain transfer, no SIGS', async () => {

@@ -39,10 +39,13 @@ export function matchBlocks(image: Uint8Array, regions: readonly ByteRange[], pa
   const b = pages[0]?.blockSize;
   if (b === undefined) return [];
   const byWeak = new Map<number, Block[]>();
+  // one bit per value of the weak hash's low half: most positions of the new image are rejected without a map lookup
+  const maybe = new Uint8Array(0x10000 / 8);
   for (const p of pages) {
     p.sigs.forEach((s, i) => {
       const src = p.start + i * b;
       if (src + b > p.activeSize) return; // a short last block is never matched
+      maybe[(s.weak & 0xffff) >>> 3]! |= 1 << (s.weak & 7);
       const list = byWeak.get(s.weak);
       if (list === undefined) byWeak.set(s.weak, [{ src, strong: s.strong }]);
       else if (list.length < 16) list.push({ src, strong: s.strong }); // bounded: many equal blocks (padding) need one entry
@@ -54,7 +57,8 @@ export function matchBlocks(image: Uint8Array, regions: readonly ByteRange[], pa
     if (r.end - p < b) continue;
     let roll = new RollingHash(image, p, b);
     for (;;) {
-      const cands = byWeak.get(roll.value);
+      const v = roll.value;
+      const cands = (maybe[(v & 0xffff) >>> 3]! & (1 << (v & 7))) === 0 ? undefined : byWeak.get(v);
       let hit: Block | undefined;
       if (cands !== undefined) {
         const strong = strongHash(image.subarray(p, p + b));
