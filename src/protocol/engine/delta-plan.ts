@@ -11,7 +11,7 @@
  */
 import type { ByteRange } from '../messages-types.js';
 import type { BlockSig } from '../messages-delta.js';
-import { RollingHash, strongHash } from '../delta-hash.js';
+import { RollingHash, strongHash, weakHash } from '../delta-hash.js';
 
 /** A range of the new image [dst, dst + length) equal to active-image bytes [src, src + length). */
 export interface CopySeg {
@@ -41,10 +41,15 @@ export function matchBlocks(image: Uint8Array, regions: readonly ByteRange[], pa
   const byWeak = new Map<number, Block[]>();
   // one bit per value of the weak hash's low half: most positions of the new image are rejected without a map lookup
   const maybe = new Uint8Array(0x10000 / 8);
+  let tail: (Block & { readonly length: number; readonly weak: number }) | undefined;
   for (const p of pages) {
     p.sigs.forEach((s, i) => {
       const src = p.start + i * b;
-      if (src + b > p.activeSize) return; // a short last block is never matched
+      if (src + b > p.activeSize) {
+        // the active image's short last block: rolling never looks for it, only the new image's end is tried (below)
+        if (src < p.activeSize) tail = { src, strong: s.strong, weak: s.weak, length: p.activeSize - src };
+        return;
+      }
       maybe[(s.weak & 0xffff) >>> 3]! |= 1 << (s.weak & 7);
       const list = byWeak.get(s.weak);
       if (list === undefined) byWeak.set(s.weak, [{ src, strong: s.strong }]);
@@ -78,7 +83,22 @@ export function matchBlocks(image: Uint8Array, regions: readonly ByteRange[], pa
       p++;
     }
   }
+  const end = tailMatch(image, regions, out, tail);
+  if (end !== undefined) out.push(end);
   return out;
+}
+
+/**
+ * The active image's short last block as the new image's last bytes (an image that kept its end, as firmware
+ * usually does): when that range lies in a region, overlaps no match found, and its signature is the block's.
+ */
+function tailMatch(image: Uint8Array, regions: readonly ByteRange[], found: readonly CopySeg[], tail: (Block & { length: number; weak: number }) | undefined): CopySeg | undefined {
+  if (tail === undefined || tail.length > image.length) return undefined;
+  const dst = image.length - tail.length;
+  if (!regions.some((r) => r.start <= dst && image.length <= r.end)) return undefined;
+  if (found.some((f) => f.dst + f.length > dst)) return undefined;
+  const bytes = image.subarray(dst);
+  return weakHash(bytes) === tail.weak && strongHash(bytes) === tail.strong ? { dst, src: tail.src, length: tail.length } : undefined;
 }
 
 /** Sorted by dst, adjacent segments with contiguous sources merged. */

@@ -32,6 +32,20 @@ describe('delta plan', () => {
     expect(segs.some((s) => s.dst - s.src === 100)).toBe(true);
   });
 
+  it("the active image's short last block is matched at the new image's end only, when its bytes are the same there", () => {
+    const old2 = old.subarray(0, 8192 - 100); // 31 full blocks of 256 and a last block of 156
+    const img = new Uint8Array([...old2.subarray(0, 1000), ...new Uint8Array(40).fill(9), ...old2.subarray(1000)]); // 40 bytes inserted
+    const segs = mergeSegs(matchBlocks(img, [{ start: 0, end: img.length }], [sigsOf(old2, 256)]));
+    expect(segs.at(-1)).toEqual({ dst: 1024 + 40, src: 1024, length: old2.length - 1024 }); // whole blocks from 1024, then the 156-byte tail
+    for (const x of segs) expect(img.subarray(x.dst, x.dst + x.length)).toEqual(old2.subarray(x.src, x.src + x.length));
+    const changedEnd = img.slice();
+    changedEnd[changedEnd.length - 1] = changedEnd[changedEnd.length - 1]! ^ 1;
+    const segs2 = mergeSegs(matchBlocks(changedEnd, [{ start: 0, end: changedEnd.length }], [sigsOf(old2, 256)]));
+    expect(segs2.at(-1)!.dst + segs2.at(-1)!.length).toBe(changedEnd.length - 156); // the tail goes as data
+    const outside = matchBlocks(img, [{ start: 0, end: img.length - 10 }], [sigsOf(old2, 256)]);
+    expect(outside.some((x) => x.dst + x.length > img.length - 156)).toBe(false); // not inside the regions asked
+  });
+
   it('an image unlike the old one matches nothing', () => {
     const other = new Uint8Array(8192).map(() => Math.floor(rnd() * 256));
     expect(matchBlocks(other, [{ start: 0, end: other.length }], [sigsOf(old, 256)])).toEqual([]);
