@@ -7,7 +7,7 @@
 import { lastValueFrom, toArray, type Observable } from 'rxjs';
 import { openByteStreamChannel } from '../../src/protocol/channel.js';
 import { connect, serveTarget, transfer, transferCoded, confirm, status } from '../../src/protocol/engine/index.js';
-import type { CommandOutcome, CommandSigner, DeltaOptions, PeerInfo, TargetHandle, TransferEvent, TransferOptions } from '../../src/protocol/engine/index.js';
+import type { CommandOutcome, CommandSigner, DeltaOptions, PeerInfo, TargetHandle, TransferEvent, TransferOptions, TransferResult } from '../../src/protocol/engine/index.js';
 import { ANY_SLOT, ImageKind, type StatusInfoMsg } from '../../src/protocol/messages-types.js';
 import type { FrameChannel } from '../../src/protocol/types.js';
 import { VirtualBoard, type VirtualBoardOptions } from '../../src/board/board.js';
@@ -28,6 +28,13 @@ export interface BoardRigOptions {
   readonly lineRates?: readonly number[];
   /** Signs BEGIN (and the transfer's ABORT) for a board that requires authenticated commands. */
   readonly signer?: CommandSigner;
+}
+
+/** The result of a transfer's events (its last, 'done'); throws when it has none. */
+export function resultOf(events: readonly TransferEvent[]): TransferResult {
+  const last = events.at(-1);
+  if (last?.kind !== 'done') throw new Error('no result');
+  return last.result;
 }
 
 export class BoardRig {

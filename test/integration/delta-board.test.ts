@@ -8,8 +8,7 @@ import { filter } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MessageType } from '../../src/protocol/messages-types.js';
 import { decodeMessage } from '../../src/protocol/messages.js';
-import type { TransferEvent, TransferResult } from '../../src/protocol/engine/index.js';
-import { BoardRig } from './board-rig.js';
+import { BoardRig, resultOf } from './board-rig.js';
 import { editCode, firmwareCode, firmwareImage } from './delta-images.js';
 import { buildBundle } from '../../src/bundle/index.js';
 import { writeHxe } from '../../src/hxe/writer.js';
@@ -21,12 +20,6 @@ const FRAM = 96 * 1024;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const oldImage = firmwareImage(SIZE);
 const newImage = firmwareImage(SIZE, 1, (c) => editCode(c, Math.round(SIZE / 100), 128));
-
-function resultOf(events: readonly TransferEvent[]): TransferResult {
-  const last = events.at(-1);
-  if (last?.kind !== 'done') throw new Error('no result');
-  return last.result;
-}
 
 let rig: BoardRig | undefined;
 afterEach(async () => {

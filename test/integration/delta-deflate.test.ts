@@ -8,18 +8,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CodecId, decompressChunk } from '../../src/codec/index.js';
 import { decodeMessage } from '../../src/protocol/messages.js';
 import { MessageType } from '../../src/protocol/messages-types.js';
-import type { TransferEvent, TransferResult } from '../../src/protocol/engine/index.js';
 import { tapChannel } from '../unit/protocol/engine/tap-channel.js';
-import { BoardRig } from './board-rig.js';
+import { BoardRig, resultOf } from './board-rig.js';
 import { firmwareImage } from './delta-images.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-function resultOf(events: readonly TransferEvent[]): TransferResult {
-  const last = events.at(-1);
-  if (last?.kind !== 'done') throw new Error('no result');
-  return last.result;
-}
 
 let rig: BoardRig | undefined;
 afterEach(async () => {
