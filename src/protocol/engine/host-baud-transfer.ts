@@ -79,6 +79,8 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
 
     const run = (segment: number): void => {
       let window = { frames: 0, errors: 0 };
+      // once END went out the target verifies and commits by itself: a rate change then would race its DONE
+      let ending = false;
       segmentSavings = undefined;
       const resume = segment === 0 ? opts : { ...opts, resume: true, fresh: false };
       sub = transferCoded(channel, source, { ...resume, scheduler, peer, sessionId }).subscribe({
@@ -96,6 +98,7 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
               segmentSavings = e.savings;
               const savings = addSavings(carriedSavings, e.savings);
               out.next({ ...e, counters, ...(savings === undefined ? {} : { savings }) });
+              if (ending) return;
               const frames = e.counters.framesSent - window.frames;
               if (frames < windowFrames) return;
               const share = (errorsOf(e.counters) - window.errors) / frames;
@@ -105,6 +108,7 @@ export function transferWithFallback(channel: FrameChannel, source: ImageReader,
               return;
             }
             case 'ending':
+              ending = true;
               out.next(e);
               return;
             case 'done': {
